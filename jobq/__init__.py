@@ -1,0 +1,74 @@
+"""jobq: a Redis-backed job queue that speaks rq's API.
+
+``import jobq`` never imports Django; the Django integration lives in
+``jobq.django_integration``.
+"""
+
+from __future__ import annotations
+
+from ._version import __version__
+from .decorators import job
+from .exceptions import (
+    DeserializationError,
+    DuplicateJobError,
+    FunctionNotAllowed,
+    InvalidJobOperation,
+    JobFailedError,
+    JobqError,
+    JobTimeoutException,
+    NoSuchJobError,
+)
+from .job import Job
+from .queue import Dependency, Queue
+from .registry import (
+    CanceledJobRegistry,
+    DeferredJobRegistry,
+    FailedJobRegistry,
+    FinishedJobRegistry,
+    ScheduledJobRegistry,
+    StartedJobRegistry,
+)
+from .retry import Callback, Retry
+from .status import JobStatus
+from .worker import SimpleWorker, Worker, get_current_job
+
+
+def cancel_job(job_id: str, connection: object = None) -> None:
+    """Cancel a job by id (rq's helper)."""
+    Job.fetch(job_id, connection).cancel()  # type: ignore[arg-type]
+
+
+def requeue_job(job_id: str, connection: object = None) -> Job:
+    """Requeue an ended job by id (rq's helper)."""
+    return Job.fetch(job_id, connection).requeue()  # type: ignore[arg-type]
+
+
+__all__ = [
+    "Callback",
+    "CanceledJobRegistry",
+    "DeferredJobRegistry",
+    "Dependency",
+    "DeserializationError",
+    "DuplicateJobError",
+    "FailedJobRegistry",
+    "FinishedJobRegistry",
+    "FunctionNotAllowed",
+    "InvalidJobOperation",
+    "Job",
+    "JobFailedError",
+    "JobStatus",
+    "JobTimeoutException",
+    "JobqError",
+    "NoSuchJobError",
+    "Queue",
+    "Retry",
+    "ScheduledJobRegistry",
+    "SimpleWorker",
+    "StartedJobRegistry",
+    "Worker",
+    "__version__",
+    "cancel_job",
+    "get_current_job",
+    "job",
+    "requeue_job",
+]

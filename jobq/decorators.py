@@ -1,0 +1,90 @@
+"""``@job``: rq's decorator, bare or with arguments, giving ``.delay()``."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any, Generic, ParamSpec, TypeVar, overload
+
+import redis
+
+from . import defaults
+from .job import Job
+from .queue import Queue
+from .retry import Retry
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+class JobFunction(Generic[P, R]):
+    """The decorated function: still directly callable, plus ``delay``/``enqueue``."""
+
+    def __init__(self, func: Callable[P, R], queue: Queue | str, connection: redis.Redis | None, options: dict[str, Any]) -> None:
+        functools.update_wrapper(self, func)
+        self.__jobq_func__ = func
+        self._queue = queue
+        self._connection = connection
+        self._options = options
+
+    def __call__(self, *args: P.args, **kwargs: P.kwargs) -> R:
+        return self.__jobq_func__(*args, **kwargs)
+
+    def get_queue(self) -> Queue:
+        if isinstance(self._queue, Queue):
+            return self._queue
+        return Queue(self._queue, connection=self._connection)
+
+    def delay(self, *args: P.args, **kwargs: P.kwargs) -> Job:
+        """Enqueue a call; rq's option names in kwargs override the decorator's."""
+        options = {**self._options, **{k: kwargs.pop(k) for k in list(kwargs) if k in _OPTIONS}}
+        return self.get_queue().enqueue_call(self.__jobq_func__, args=args, kwargs=kwargs, **options)
+
+    enqueue = delay
+
+
+_OPTIONS = ("timeout", "job_timeout", "result_ttl", "ttl", "failure_ttl", "description", "depends_on", "job_id", "at_front", "meta", "retry", "on_success", "on_failure")
+
+
+@overload
+def job(func_or_queue: Callable[P, R]) -> JobFunction[P, R]: ...
+
+
+@overload
+def job(
+    func_or_queue: Queue | str | None = None,
+    connection: redis.Redis | None = None,
+    timeout: float | None = None,
+    result_ttl: float | None = None,
+    ttl: float | None = None,
+    failure_ttl: float | None = None,
+    retry: Retry | None = None,
+    **options: Any,
+) -> Callable[[Callable[P, R]], JobFunction[P, R]]: ...
+
+
+def job(
+    func_or_queue: Any = None,
+    connection: redis.Redis | None = None,
+    timeout: float | None = None,
+    result_ttl: float | None = None,
+    ttl: float | None = None,
+    failure_ttl: float | None = None,
+    retry: Retry | None = None,
+    **options: Any,
+) -> Any:
+    """``@job`` (queue "default") or ``@job("high", timeout=60, retry=Retry(3))``."""
+    if callable(func_or_queue) and not isinstance(func_or_queue, Queue):
+        return JobFunction(func_or_queue, defaults.QUEUE_NAME, None, {})
+    queue = func_or_queue or defaults.QUEUE_NAME
+    if "job_timeout" in options:
+        timeout = options.pop("job_timeout")
+    unknown = set(options) - set(_OPTIONS)
+    if unknown:
+        raise TypeError(f"@job got unknown option(s) {sorted(unknown)}; known: {list(_OPTIONS)}")
+    fixed = {k: v for k, v in {"timeout": timeout, "result_ttl": result_ttl, "ttl": ttl, "failure_ttl": failure_ttl, "retry": retry, **options}.items() if v is not None}
+
+    def wrap(func: Callable[P, R]) -> JobFunction[P, R]:
+        return JobFunction(func, queue, connection, fixed)
+
+    return wrap

@@ -1,0 +1,42 @@
+"""Every default jobq uses, in one place.
+
+Values that rq users know keep rq's numbers so that moving over changes nothing
+they rely on; the rest are chosen so that a dead worker's jobs come back within
+half a minute without leases expiring under a busy but healthy worker.
+"""
+
+from __future__ import annotations
+
+#: Queue used when none is named (rq's name).
+QUEUE_NAME = "default"
+#: Seconds a job may run before it is killed (rq: 180).
+JOB_TIMEOUT = 180.0
+#: Seconds a successful job and its result are kept (rq: 500). -1 keeps forever.
+RESULT_TTL = 500
+#: Seconds a failed job and its traceback are kept (rq: one year).
+FAILURE_TTL = 365 * 24 * 3600
+#: Seconds a worker holds a job before the reaper may give it to another worker.
+LEASE_SECONDS = 30.0
+#: How often a worker renews its leases and reports itself; a third of the lease.
+HEARTBEAT_SECONDS = LEASE_SECONDS / 3
+#: How many times a job may lose its worker (lease expired) before it is failed
+#: with "worker died" rather than run again; protects against poison jobs.
+MAX_LOST = 3
+#: Jobs fetched by one Lua call at most; the worker adapts below this.
+MAX_PREFETCH = 100
+#: Target time a prefetched batch should take, so long jobs are fetched one by one.
+PREFETCH_TARGET_SECONDS = 0.02
+#: Acknowledgements are flushed at the latest this long after the first waits.
+ACK_FLUSH_SECONDS = 0.005
+#: How long an idle worker blocks on Redis before looking around (signals, reaper).
+IDLE_WAIT_SECONDS = 1.0
+#: Expired leases / due jobs handled by one Lua call at most.
+REAP_BATCH = 500
+#: Seconds a waiter's wake-up token is kept in Redis.
+NOTIFY_TTL_SECONDS = 60
+#: Seconds a worker's own record outlives its last heartbeat.
+WORKER_TTL_SECONDS = 60
+#: Scheduler tick in seconds (rq-scheduler polls every 60).
+SCHEDULER_INTERVAL = 1.0
+#: Redis URL used when none is given (env JOBQ_REDIS_URL, RQ_REDIS_URL, REDIS_URL first).
+REDIS_URL = "redis://localhost:6379/0"

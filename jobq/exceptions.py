@@ -1,0 +1,63 @@
+"""One exception hierarchy; rq's names are kept as aliases where users catch them."""
+
+from __future__ import annotations
+
+
+class JobqError(Exception):
+    """Base of every error jobq raises on purpose."""
+
+
+class ConfigurationError(JobqError, ValueError):
+    """A setting is missing, unknown or inconsistent; the message names it."""
+
+
+class NoSuchJobError(JobqError):
+    pass
+
+
+class InvalidJobOperation(JobqError):
+    pass
+
+
+class DuplicateJobError(InvalidJobOperation):
+    """A live job (queued, scheduled, deferred or started) already has this id."""
+
+
+class DeserializationError(JobqError):
+    """A stored payload cannot be read back (corrupt, wrong serializer, bad signature)."""
+
+
+class FunctionNotAllowed(JobqError):
+    """The worker's allowlist does not include the job's function."""
+
+
+class LeaseLost(JobqError):
+    """The worker no longer holds the job (reaped, canceled or deleted meanwhile)."""
+
+
+class JobTimeoutException(JobqError):
+    """Raised inside a job that ran past its ``job_timeout``."""
+
+
+class JobFailedError(JobqError):
+    """Raised by :meth:`Job.wait` when the job failed; carries the remote traceback."""
+
+    def __init__(self, job_id: str, exc_info: str | None) -> None:
+        self.job_id = job_id
+        self.exc_info = exc_info or ""
+        last = self.exc_info.strip().splitlines()[-1] if self.exc_info.strip() else "failed"
+        super().__init__(f"job {job_id} failed: {last}\n\nRemote traceback:\n{self.exc_info}")
+
+
+class ScriptError(JobqError):
+    """A Lua transition reported a code that maps to no more specific error."""
+
+    def __init__(self, transition: str, code: int, job_id: str | None = None) -> None:
+        self.transition = transition
+        self.code = code
+        self.job_id = job_id
+        super().__init__(f"transition {transition!r} returned code {code} for job {job_id!r}")
+
+
+# rq's spelling
+DequeueTimeout = TimeoutError

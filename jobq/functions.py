@@ -1,0 +1,87 @@
+"""Naming and resolving job functions by dotted path.
+
+Only importable, named callables can run: a path is what travels through
+Redis, and a worker imports it, optionally only from allowed modules.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from .exceptions import FunctionNotAllowed
+
+
+def function_path(func: Callable[..., Any] | str) -> str:
+    """The dotted path a worker will import; refuse what cannot be imported back."""
+    if isinstance(func, str):
+        if "." not in func or func.startswith(".") or func.endswith("."):
+            raise ValueError(f"function path {func!r} must be a dotted path like 'module.function'")
+        return func
+    wrapped = getattr(func, "__jobq_func__", None)
+    if wrapped is not None:
+        func = wrapped
+    module = getattr(func, "__module__", None)
+    qualname = getattr(func, "__qualname__", None)
+    if not module or not qualname or "<" in qualname:
+        raise ValueError(
+            f"{func!r} cannot be a job: only importable module-level functions (or class "
+            "attributes) can run in a worker; lambdas, nested functions and instances cannot"
+        )
+    if module == "__main__":
+        spec = getattr(sys.modules["__main__"], "__spec__", None)
+        if spec is not None and spec.name:
+            module = spec.name
+    return f"{module}.{qualname}"
+
+
+def _import_path(path: str) -> Any:
+    module_name, _, attr = path.rpartition(".")
+    # The function may be a class attribute: walk back until a module imports.
+    parts = [attr]
+    while module_name:
+        try:
+            obj: Any = importlib.import_module(module_name)
+        except ModuleNotFoundError as e:
+            if e.name is None or not module_name.startswith(e.name):
+                raise
+            module_name, _, head = module_name.rpartition(".")
+            parts.insert(0, head)
+            continue
+        for part in parts:
+            obj = getattr(obj, part)
+        return obj
+    raise ImportError(f"no module found in {path!r}")
+
+
+class FunctionResolver:
+    """Imports job functions, caching them, and enforces the module allowlist."""
+
+    def __init__(self, allowed_modules: Iterable[str] | None = None) -> None:
+        self.allowed = tuple(allowed_modules) if allowed_modules else None
+        self._cache: dict[str, Callable[..., Any]] = {}
+
+    def is_allowed(self, path: str) -> bool:
+        if self.allowed is None:
+            return True
+        return any(path == m or path.startswith(m + ".") for m in self.allowed)
+
+    def resolve(self, path: str) -> Callable[..., Any]:
+        func = self._cache.get(path)
+        if func is not None:
+            return func
+        if not self.is_allowed(path):
+            raise FunctionNotAllowed(
+                f"function {path!r} is not in the worker's allowed modules {list(self.allowed or ())}"
+            )
+        try:
+            obj = _import_path(path)
+        except (ImportError, AttributeError) as e:
+            raise ImportError(f"cannot import job function {path!r}: {e}") from e
+        obj = getattr(obj, "__jobq_func__", obj)
+        if not callable(obj):
+            raise TypeError(f"job function {path!r} is not callable")
+        self._cache[path] = obj
+        return obj

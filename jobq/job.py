@@ -1,0 +1,377 @@
+"""The job: a handle on one job hash in Redis, decoded lazily.
+
+A ``Job`` holds no transition logic: state changes go through
+:mod:`jobq.transitions`, one Lua step each, so a handle can be stale but never
+half-written.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import time
+import uuid
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Any
+
+import redis
+
+from . import connection as conn_mod
+from . import keys, transitions
+from .exceptions import DeserializationError, JobFailedError, NoSuchJobError
+from .serializers import Serializer, resolve_serializer
+from .status import JobStatus
+
+if TYPE_CHECKING:
+    from .queue import Queue
+
+
+def _ms_to_dt(raw: bytes | None) -> dt.datetime | None:
+    if not raw:
+        return None
+    return dt.datetime.fromtimestamp(int(float(raw)) / 1000, tz=dt.UTC)
+
+
+def new_job_id() -> str:
+    return uuid.uuid4().hex
+
+
+class Job:
+    """A job stored in queue ``origin``; rq's attribute and method names."""
+
+    def __init__(
+        self,
+        id: str,
+        connection: redis.Redis | None = None,
+        *,
+        origin: str,
+        fields: dict[bytes, bytes] | None = None,
+        serializer: Serializer | str | None = None,
+    ) -> None:
+        self.id = id
+        self.connection = conn_mod.resolve(connection)
+        self.origin = origin
+        self._keys = keys.QueueKeys(origin)
+        self._fields: dict[bytes, bytes] = fields or {}
+        self._serializer_spec = serializer
+        self._decoded: dict[str, Any] = {}
+
+    def __repr__(self) -> str:
+        return f"Job({self.id!r}, origin={self.origin!r})"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Job) and other.id == self.id and other.origin == self.origin
+
+    def __hash__(self) -> int:
+        return hash((self.id, self.origin))
+
+    # -- loading --------------------------------------------------------------
+
+    @classmethod
+    def fetch(
+        cls,
+        id: str,
+        connection: redis.Redis | None = None,
+        serializer: Serializer | str | None = None,
+        queue: str | Queue | None = None,
+    ) -> Job:
+        """Load a job by id. Without ``queue``, every known queue is looked in."""
+        connection = conn_mod.resolve(connection)
+        names = [queue if isinstance(queue, str) else queue.name] if queue else _queue_names(connection)
+        pipe = connection.pipeline(transaction=False)
+        for name in names:
+            pipe.hgetall(keys.QueueKeys(name).job(id))
+        for name, fields in zip(names, pipe.execute(), strict=True):
+            if fields:
+                return cls(id, connection, origin=name, fields=fields, serializer=serializer)
+        raise NoSuchJobError(f"no job with id {id!r}" + (f" in queue {names[0]!r}" if queue else ""))
+
+    @classmethod
+    def fetch_many(
+        cls,
+        job_ids: Sequence[str],
+        connection: redis.Redis | None = None,
+        serializer: Serializer | str | None = None,
+        queue: str | None = None,
+    ) -> list[Job | None]:
+        """Load many jobs in one round trip (one queue) or one per known queue."""
+        connection = conn_mod.resolve(connection)
+        names = [queue] if queue else _queue_names(connection)
+        found: dict[str, Job] = {}
+        for name in names:
+            q = keys.QueueKeys(name)
+            pipe = connection.pipeline(transaction=False)
+            missing = [i for i in job_ids if i not in found]
+            for job_id in missing:
+                pipe.hgetall(q.job(job_id))
+            for job_id, fields in zip(missing, pipe.execute(), strict=True):
+                if fields:
+                    found[job_id] = cls(job_id, connection, origin=name, fields=fields, serializer=serializer)
+        return [found.get(i) for i in job_ids]
+
+    @classmethod
+    def exists(cls, job_id: str, connection: redis.Redis | None = None) -> bool:
+        try:
+            cls.fetch(job_id, connection)
+        except NoSuchJobError:
+            return False
+        return True
+
+    def refresh(self) -> None:
+        fields = self.connection.hgetall(self._keys.job(self.id))
+        if not fields:
+            raise NoSuchJobError(f"job {self.id!r} no longer exists in queue {self.origin!r}")
+        self._fields = fields
+        self._decoded.clear()
+
+    # -- raw fields -----------------------------------------------------------
+
+    def _raw(self, name: str) -> bytes | None:
+        return self._fields.get(name.encode())
+
+    def _text(self, name: str) -> str | None:
+        raw = self._raw(name)
+        return raw.decode(errors="replace") if raw is not None else None
+
+    def _number(self, name: str, default: float | None = None) -> float | None:
+        raw = self._raw(name)
+        return float(raw) if raw not in (None, b"") else default
+
+    @property
+    def serializer(self) -> Serializer:
+        if "serializer" not in self._decoded:
+            spec = self._serializer_spec
+            stored = self._text("ser") or "json"
+            if spec is None or (isinstance(spec, str) and spec != stored):
+                spec = stored
+            self._decoded["serializer"] = resolve_serializer(spec)
+        result: Serializer = self._decoded["serializer"]
+        return result
+
+    def _load(self, name: str, default: Any = None) -> Any:
+        if name not in self._decoded:
+            raw = self._raw(name)
+            self._decoded[name] = default if raw is None else self.serializer.loads(raw)
+        return self._decoded[name]
+
+    # -- rq's attributes ------------------------------------------------------
+
+    def get_id(self) -> str:
+        return self.id
+
+    @property
+    def key(self) -> str:
+        return self._keys.job(self.id)
+
+    @property
+    def func_name(self) -> str:
+        return self._text("func") or ""
+
+    @property
+    def _payload(self) -> tuple[list[Any], dict[str, Any]]:
+        data = self._load("data", [[], {}])
+        if not (isinstance(data, list) and len(data) == 2 and isinstance(data[1], dict)):
+            raise DeserializationError(f"job {self.id!r} payload is not [args, kwargs]")
+        return data[0], data[1]
+
+    @property
+    def args(self) -> list[Any]:
+        return self._payload[0]
+
+    @property
+    def kwargs(self) -> dict[str, Any]:
+        return self._payload[1]
+
+    @property
+    def description(self) -> str:
+        stored = self._text("desc")
+        if stored:
+            return stored
+        try:
+            args, kwargs = self._payload
+        except DeserializationError:
+            return f"{self.func_name}(...)"
+        parts = [repr(a) for a in args] + [f"{k}={v!r}" for k, v in kwargs.items()]
+        return f"{self.func_name}({', '.join(parts)})"
+
+    def get_status(self, refresh: bool = True) -> JobStatus | None:
+        if refresh:
+            try:
+                self.refresh()
+            except NoSuchJobError:
+                return None
+        text = self._text("status")
+        return JobStatus(text) if text else None
+
+    @property
+    def status(self) -> JobStatus | None:
+        return self.get_status(refresh=False)
+
+    is_finished = property(lambda self: self.get_status() == JobStatus.FINISHED)
+    is_failed = property(lambda self: self.get_status() == JobStatus.FAILED)
+    is_queued = property(lambda self: self.get_status() == JobStatus.QUEUED)
+    is_started = property(lambda self: self.get_status() == JobStatus.STARTED)
+    is_deferred = property(lambda self: self.get_status() == JobStatus.DEFERRED)
+    is_scheduled = property(lambda self: self.get_status() == JobStatus.SCHEDULED)
+    is_canceled = property(lambda self: self.get_status() == JobStatus.CANCELED)
+
+    created_at = property(lambda self: _ms_to_dt(self._raw("created")))
+    enqueued_at = property(lambda self: _ms_to_dt(self._raw("enqueued")))
+    started_at = property(lambda self: _ms_to_dt(self._raw("started")))
+    ended_at = property(lambda self: _ms_to_dt(self._raw("ended")))
+
+    @property
+    def timeout(self) -> float | None:
+        return self._number("timeout")
+
+    @property
+    def result_ttl(self) -> float | None:
+        return self._number("result_ttl")
+
+    @property
+    def failure_ttl(self) -> float | None:
+        return self._number("failure_ttl")
+
+    @property
+    def attempts(self) -> int:
+        return int(self._number("attempts", 0) or 0)
+
+    @property
+    def max_attempts(self) -> int:
+        return int(self._number("max_attempts", 1) or 1)
+
+    @property
+    def retries_left(self) -> int:
+        return max(0, self.max_attempts - self.attempts)
+
+    @property
+    def worker_name(self) -> str | None:
+        return self._text("worker")
+
+    @property
+    def reason(self) -> str | None:
+        """Short reason of the last failure ("worker died", "timeout", ...)."""
+        return self._text("reason")
+
+    @property
+    def exc_info(self) -> str | None:
+        """The traceback of the last failed attempt (refreshed while the job has not ended)."""
+        if not self._is_ended_locally():
+            self._try_refresh()
+        return self._text("error")
+
+    def _is_ended_locally(self) -> bool:
+        text = self._text("status")
+        return bool(text) and JobStatus(text).is_terminal
+
+    def _try_refresh(self) -> None:
+        try:
+            self.refresh()
+        except NoSuchJobError:
+            pass
+
+    @property
+    def dependency_ids(self) -> list[str]:
+        raw = self._raw("deps")
+        return list(json.loads(raw)) if raw else []
+
+    @property
+    def schedule_id(self) -> str | None:
+        return self._text("schedule_id")
+
+    @property
+    def slot(self) -> dt.datetime | None:
+        return _ms_to_dt(self._raw("slot"))
+
+    @property
+    def meta(self) -> dict[str, Any]:
+        meta = self._load("meta", None)
+        if meta is None:
+            meta = self._decoded["meta"] = {}
+        return meta  # type: ignore[no-any-return]
+
+    @meta.setter
+    def meta(self, value: dict[str, Any]) -> None:
+        self._decoded["meta"] = value
+
+    @property
+    def progress(self) -> tuple[int, int] | None:
+        raw = self._text("progress")
+        if not raw:
+            return None
+        done, _, total = raw.partition("/")
+        return int(done), int(total)
+
+    def return_value(self, refresh: bool = False) -> Any:
+        if refresh:
+            self.refresh()
+        if self._text("status") != JobStatus.FINISHED.value:
+            return None
+        return self._load("result")
+
+    @property
+    def result(self) -> Any:
+        """The return value once finished (refreshed from Redis, as rq does)."""
+        try:
+            self.refresh()
+        except NoSuchJobError:
+            return None
+        return self.return_value()
+
+    # -- changes ----------------------------------------------------------------
+
+    def save_meta(self) -> None:
+        transitions.update(
+            self.connection, self._keys, self.id, {"meta": self.serializer.dumps(self.meta)}
+        )
+
+    def set_progress(self, done: int, total: int) -> None:
+        """Report progress; the admin shows it as a bar."""
+        if total <= 0 or done < 0:
+            raise ValueError(f"progress needs 0 <= done and total > 0, got {done}/{total}")
+        value = f"{int(done)}/{int(total)}"
+        transitions.update(self.connection, self._keys, self.id, {"progress": value})
+        self._fields[b"progress"] = value.encode()
+
+    def cancel(self) -> None:
+        transitions.cancel(self.connection, self._keys, self.id)
+
+    def requeue(self, at_front: bool = False) -> Job:
+        transitions.requeue(self.connection, self._keys, self.id, at_front=at_front)
+        return self
+
+    def delete(self) -> None:
+        transitions.delete(self.connection, self._keys, self.id)
+
+    # -- waiting ----------------------------------------------------------------
+
+    def wait(self, timeout: float | None = None) -> Any:
+        """Block until the job ends; return its result or raise :class:`JobFailedError`.
+
+        The wait happens inside Redis (BLPOP on the job's notify list, pushed by
+        the terminal transition), so it wakes as soon as the result is stored.
+        """
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:
+            status = transitions.watch(self.connection, self._keys, self.id)
+            if status is None:
+                left = 0.0 if deadline is None else deadline - time.monotonic()
+                if deadline is not None and left <= 0:
+                    raise TimeoutError(f"job {self.id!r} did not end within {timeout} s")
+                block = 0 if deadline is None else max(left, 0.001)
+                self.connection.blpop([self._keys.notify(self.id)], timeout=block)
+                continue
+            if status == "":
+                raise NoSuchJobError(f"job {self.id!r} no longer exists in queue {self.origin!r}")
+            self.refresh()
+            if status == JobStatus.FINISHED.value:
+                return self.return_value()
+            raise JobFailedError(self.id, self.exc_info or self.reason)
+
+
+def _queue_names(connection: redis.Redis) -> list[str]:
+    return sorted(n.decode() for n in connection.smembers(keys.QUEUES))
+
+
+def ids_of(jobs: Iterable[Job | str]) -> list[str]:
+    return [j.id if isinstance(j, Job) else str(j) for j in jobs]

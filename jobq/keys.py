@@ -1,0 +1,92 @@
+"""Every Redis key name jobq uses; nothing else formats key strings.
+
+All keys of one queue share the hash tag ``{queue}`` so that each Lua step
+touches one Redis Cluster slot. Scripts that must reach a per-job key derive it
+from :attr:`QueueKeys.prefix` passed as an argument, with the same suffixes as
+the methods below (``job:``, ``dependents:``, ``notify:``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+NAMESPACE = "jobq"
+#: set of queue names ever used
+QUEUES = f"{NAMESPACE}:queues"
+#: zset of worker names scored by last heartbeat (ms)
+WORKERS = f"{NAMESPACE}:workers"
+#: present while workers are suspended
+SUSPENDED = f"{NAMESPACE}:suspended"
+#: zset of queue names that hold recurring schedules
+SCHEDULE_QUEUES = f"{NAMESPACE}:schedule-queues"
+#: the scheduler's lock (value: owner token)
+SCHEDULER_LOCK = f"{NAMESPACE}:scheduler:lock"
+
+
+def worker(name: str) -> str:
+    return f"{NAMESPACE}:worker:{name}"
+
+
+@dataclass(frozen=True)
+class QueueKeys:
+    name: str
+    prefix: str = field(init=False)
+
+    def __post_init__(self) -> None:
+        if not self.name or any(c in self.name for c in "{}\n\r "):
+            raise ValueError(
+                f"invalid queue name {self.name!r}: use a non-empty name without spaces or braces"
+            )
+        object.__setattr__(self, "prefix", f"{NAMESPACE}:{{{self.name}}}:")
+
+    @property
+    def queued(self) -> str:
+        return self.prefix + "queued"
+
+    @property
+    def started(self) -> str:
+        return self.prefix + "started"
+
+    @property
+    def scheduled(self) -> str:
+        return self.prefix + "scheduled"
+
+    @property
+    def deferred(self) -> str:
+        return self.prefix + "deferred"
+
+    @property
+    def finished(self) -> str:
+        return self.prefix + "finished"
+
+    @property
+    def failed(self) -> str:
+        return self.prefix + "failed"
+
+    @property
+    def canceled(self) -> str:
+        return self.prefix + "canceled"
+
+    @property
+    def wake(self) -> str:
+        """List holding at most one token; idle workers block on it."""
+        return self.prefix + "wake"
+
+    @property
+    def schedules(self) -> str:
+        """Hash of recurring schedule definitions (id → JSON)."""
+        return self.prefix + "schedules"
+
+    @property
+    def schedule_due(self) -> str:
+        """Zset of schedule ids scored by their next slot (ms)."""
+        return self.prefix + "schedule-due"
+
+    def job(self, job_id: str) -> str:
+        return f"{self.prefix}job:{job_id}"
+
+    def dependents(self, job_id: str) -> str:
+        return f"{self.prefix}dependents:{job_id}"
+
+    def notify(self, job_id: str) -> str:
+        return f"{self.prefix}notify:{job_id}"

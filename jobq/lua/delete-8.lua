@@ -1,0 +1,28 @@
+--[[ delete: remove a job from every registry and delete its data; jobs that
+waited on it are canceled (unless they allow failed dependencies).
+KEYS[1] queued  KEYS[2] scheduled  KEYS[3] deferred  KEYS[4] started  KEYS[5] finished
+KEYS[6] failed  KEYS[7] canceled  KEYS[8] wake
+ARGV[1] key prefix  ARGV[2] job id  ARGV[3] now (ms)
+Returns 1 deleted, -3 no such job
+]]
+--- @include dependents
+
+local prefix, id, now = ARGV[1], ARGV[2], tonumber(ARGV[3])
+local q = { queued = KEYS[1], scheduled = KEYS[2], deferred = KEYS[3], started = KEYS[4],
+            finished = KEYS[5], failed = KEYS[6], canceled = KEYS[7], wake = KEYS[8] }
+local jk = prefix .. 'job:' .. id
+local st = redis.call('HGET', jk, 'status')
+if not st then return -3 end
+if st == 'queued' then redis.call('LREM', q.queued, 0, id) end
+for _, key in ipairs({ q.scheduled, q.deferred, q.started, q.finished, q.failed, q.canceled }) do
+  redis.call('ZREM', key, id)
+end
+local deps = redis.call('HGET', jk, 'deps')
+if deps then
+  for _, dep in ipairs(cjson.decode(deps)) do
+    redis.call('SREM', prefix .. 'dependents:' .. dep, id)
+  end
+end
+redis.call('DEL', jk, prefix .. 'notify:' .. id)
+settle_dependents(prefix, id, st == 'finished', now, q)
+return 1

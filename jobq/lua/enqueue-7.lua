@@ -1,0 +1,74 @@
+--[[ enqueue: store a new job and put it where it belongs.
+KEYS[1] queued (list)    KEYS[2] scheduled (zset)  KEYS[3] deferred (zset)
+KEYS[4] wake (list)      KEYS[5] finished (zset)   KEYS[6] failed (zset)
+KEYS[7] canceled (zset)
+ARGV[1] key prefix of the queue; job keys are prefix..'job:'..id,
+        dependents sets prefix..'dependents:'..id
+ARGV[2] job id          ARGV[3] now (ms)          ARGV[4] due time (ms, 0 = now)
+ARGV[5] at_front (1/0)  ARGV[6] ttl (ms, 0 = none)
+ARGV[7] number N of dependency ids, ARGV[8 .. 7+N] the ids
+ARGV[8+N ..] field, value pairs of the job hash
+Returns 1 queued, 2 scheduled, 3 deferred, 4 canceled (a dependency failed),
+        -1 a live job with this id exists (nothing written)
+]]
+--- @include push_ready
+--- @include terminal
+
+local prefix, id, now = ARGV[1], ARGV[2], tonumber(ARGV[3])
+local due, front, ttl = tonumber(ARGV[4]), ARGV[5] == '1', tonumber(ARGV[6])
+local q = { queued = KEYS[1], scheduled = KEYS[2], deferred = KEYS[3], wake = KEYS[4],
+            finished = KEYS[5], failed = KEYS[6], canceled = KEYS[7] }
+local jk = prefix .. 'job:' .. id
+
+local old = redis.call('HGET', jk, 'status')
+if old == 'queued' or old == 'started' or old == 'scheduled' or old == 'deferred' then
+  return -1
+end
+if old then
+  redis.call('DEL', jk)
+  redis.call('ZREM', q.finished, id)
+  redis.call('ZREM', q.failed, id)
+  redis.call('ZREM', q.canceled, id)
+end
+
+local ndeps = tonumber(ARGV[7])
+local first_field = 8 + ndeps
+redis.call('HSET', jk, unpack(ARGV, first_field, #ARGV))
+if ttl > 0 then
+  redis.call('PEXPIRE', jk, ttl)
+end
+
+local allow_fail = redis.call('HGET', jk, 'allow_dep_fail') == '1'
+local pending, failed_dep = 0, nil
+for i = 8, 7 + ndeps do
+  local dep = ARGV[i]
+  local st = redis.call('HGET', prefix .. 'job:' .. dep, 'status')
+  if st == 'failed' or st == 'canceled' or st == 'stopped' then
+    if not allow_fail then failed_dep = dep end
+  elseif st and st ~= 'finished' then
+    pending = pending + 1
+    redis.call('SADD', prefix .. 'dependents:' .. dep, id)
+  end
+end
+
+if failed_dep then
+  for i = 8, 7 + ndeps do
+    redis.call('SREM', prefix .. 'dependents:' .. ARGV[i], id)
+  end
+  make_terminal(prefix, id, 'canceled', q.canceled, now,
+    { 'reason', 'dependency ' .. failed_dep .. ' did not finish' })
+  return 4
+end
+if pending > 0 then
+  redis.call('HSET', jk, 'status', 'deferred', 'pending_deps', pending)
+  redis.call('ZADD', q.deferred, now, id)
+  return 3
+end
+if due > now then
+  redis.call('HSET', jk, 'status', 'scheduled')
+  redis.call('ZADD', q.scheduled, due, id)
+  return 2
+end
+redis.call('HSET', jk, 'status', 'queued', 'enqueued', now)
+push_ready(q.queued, q.wake, id, front)
+return 1

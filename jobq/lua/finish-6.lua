@@ -1,0 +1,27 @@
+--[[ finish: record the results of jobs that returned, for a batch of jobs.
+KEYS[1] started  KEYS[2] finished  KEYS[3] queued  KEYS[4] deferred  KEYS[5] canceled
+KEYS[6] wake
+ARGV[1] key prefix  ARGV[2] now (ms)  ARGV[3] worker name
+ARGV[4 ..] pairs: job id, serialized result
+Returns one code per job: 1 finished, -2 lease lost (another worker or a cancel
+took the job meanwhile; nothing written for it)
+]]
+--- @include dependents
+
+local prefix, now, worker = ARGV[1], tonumber(ARGV[2]), ARGV[3]
+local q = { started = KEYS[1], finished = KEYS[2], queued = KEYS[3], deferred = KEYS[4],
+            canceled = KEYS[5], wake = KEYS[6] }
+local codes = {}
+for i = 4, #ARGV, 2 do
+  local id, result = ARGV[i], ARGV[i + 1]
+  local jk = prefix .. 'job:' .. id
+  if not redis.call('ZSCORE', q.started, id) or redis.call('HGET', jk, 'worker') ~= worker then
+    codes[#codes + 1] = -2
+  else
+    redis.call('ZREM', q.started, id)
+    make_terminal(prefix, id, 'finished', q.finished, now, { 'result', result })
+    settle_dependents(prefix, id, true, now, q)
+    codes[#codes + 1] = 1
+  end
+end
+return codes

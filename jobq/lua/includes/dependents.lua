@@ -1,0 +1,33 @@
+-- Settle the jobs that wait on `id` once it reached a terminal state.
+-- ok: the dependency finished. Otherwise a dependent is canceled, unless it
+-- allows failed dependencies, and its own dependents are settled in turn.
+--- @include push_ready
+--- @include terminal
+
+local function settle_dependents(prefix, id, ok, now, q)
+  local stack = { { id, ok } }
+  while #stack > 0 do
+    local top = table.remove(stack)
+    local parent, parent_ok = top[1], top[2]
+    local dkey = prefix .. 'dependents:' .. parent
+    local members = redis.call('SMEMBERS', dkey)
+    redis.call('DEL', dkey)
+    for _, d in ipairs(members) do
+      local jk = prefix .. 'job:' .. d
+      if redis.call('HGET', jk, 'status') == 'deferred' then
+        if parent_ok or redis.call('HGET', jk, 'allow_dep_fail') == '1' then
+          if redis.call('HINCRBY', jk, 'pending_deps', -1) <= 0 then
+            redis.call('ZREM', q.deferred, d)
+            redis.call('HSET', jk, 'status', 'queued', 'enqueued', now)
+            push_ready(q.queued, q.wake, d, false)
+          end
+        else
+          redis.call('ZREM', q.deferred, d)
+          make_terminal(prefix, d, 'canceled', q.canceled, now,
+            { 'reason', 'dependency ' .. parent .. ' did not finish' })
+          table.insert(stack, { d, false })
+        end
+      end
+    end
+  end
+end

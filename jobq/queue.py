@@ -1,0 +1,424 @@
+"""Queue: rq's enqueue API on top of the enqueue transition."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, NamedTuple
+
+import redis
+
+from . import connection as conn_mod
+from . import defaults, keys, transitions
+from .exceptions import NoSuchJobError
+from .functions import function_path
+from .job import Job, ids_of, new_job_id
+from .registry import (
+    CanceledJobRegistry,
+    DeferredJobRegistry,
+    FailedJobRegistry,
+    FinishedJobRegistry,
+    ScheduledJobRegistry,
+    StartedJobRegistry,
+)
+from .retry import Callback, Retry
+from .scripts import execute_pipeline, raise_for_code
+from .serializers import Serializer, check_serializable, resolve_serializer
+from .timeutil import to_ms
+
+#: enqueue() keyword arguments that are options, not arguments of the job (rq's list)
+OPTION_NAMES = (
+    "job_timeout",
+    "timeout",
+    "result_ttl",
+    "ttl",
+    "failure_ttl",
+    "description",
+    "depends_on",
+    "job_id",
+    "at_front",
+    "meta",
+    "retry",
+    "on_success",
+    "on_failure",
+    "pipeline",
+)
+
+
+@dataclass(frozen=True)
+class Dependency:
+    """rq's ``Dependency``: wait for ``jobs``; with ``allow_failure`` run even if they fail."""
+
+    jobs: Sequence[Job | str] | Job | str
+    allow_failure: bool = False
+
+    @property
+    def ids(self) -> list[str]:
+        jobs = self.jobs if isinstance(self.jobs, list | tuple) else [self.jobs]
+        return ids_of(jobs)  # type: ignore[arg-type]
+
+
+class EnqueueData(NamedTuple):
+    """One job for :meth:`Queue.enqueue_many`, made by :meth:`Queue.prepare_data`."""
+
+    func: Callable[..., Any] | str
+    args: Sequence[Any] | None
+    kwargs: dict[str, Any] | None
+    timeout: float | None
+    result_ttl: float | None
+    ttl: float | None
+    failure_ttl: float | None
+    description: str | None
+    depends_on: Any
+    job_id: str | None
+    at_front: bool
+    meta: dict[str, Any] | None
+    retry: Retry | None
+    on_success: Any
+    on_failure: Any
+
+
+@dataclass
+class _Prepared:
+    job_id: str
+    fields: dict[str, Any]
+    due: int = 0
+    at_front: bool = False
+    ttl_ms: int = 0
+    depends_on: list[str] = field(default_factory=list)
+
+
+class Queue:
+    """A named queue. ``Queue("high", connection=redis)`` as in rq."""
+
+    def __init__(
+        self,
+        name: str = defaults.QUEUE_NAME,
+        connection: redis.Redis | None = None,
+        *,
+        default_timeout: float | None = None,
+        default_result_ttl: float | None = None,
+        serializer: Serializer | str | None = None,
+        is_async: bool = True,
+    ) -> None:
+        self.name = name
+        self.keys = keys.QueueKeys(name)
+        self.connection = conn_mod.resolve(connection)
+        self.serializer = resolve_serializer(serializer)
+        self.default_timeout = defaults.JOB_TIMEOUT if default_timeout is None else default_timeout
+        self.default_result_ttl = (
+            defaults.RESULT_TTL if default_result_ttl is None else default_result_ttl
+        )
+        self.is_async = is_async
+        self._registered = False
+
+    def __repr__(self) -> str:
+        return f"Queue({self.name!r})"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Queue) and other.name == self.name
+
+    def __hash__(self) -> int:
+        return hash(self.name)
+
+    @classmethod
+    def all(cls, connection: redis.Redis | None = None) -> list[Queue]:
+        connection = conn_mod.resolve(connection)
+        names = sorted(n.decode() for n in connection.smembers(keys.QUEUES))
+        return [cls(n, connection) for n in names]
+
+    # -- building jobs ----------------------------------------------------------
+
+    @staticmethod
+    def prepare_data(
+        func: Callable[..., Any] | str,
+        args: Sequence[Any] | None = None,
+        kwargs: dict[str, Any] | None = None,
+        timeout: float | None = None,
+        result_ttl: float | None = None,
+        ttl: float | None = None,
+        failure_ttl: float | None = None,
+        description: str | None = None,
+        depends_on: Any = None,
+        job_id: str | None = None,
+        at_front: bool = False,
+        meta: dict[str, Any] | None = None,
+        retry: Retry | None = None,
+        on_success: Any = None,
+        on_failure: Any = None,
+    ) -> EnqueueData:
+        return EnqueueData(
+            func, args, kwargs, timeout, result_ttl, ttl, failure_ttl, description,
+            depends_on, job_id, at_front, meta, retry, on_success, on_failure,
+        )  # fmt: skip
+
+    def _prepare(self, data: EnqueueData, *, due: int = 0, extra: dict[str, Any] | None = None) -> _Prepared:
+        """Validate and serialize one job; raises before anything touches Redis."""
+        path = function_path(data.func)
+        args = tuple(data.args or ())
+        kwargs = dict(data.kwargs or {})
+        fields: dict[str, Any] = {
+            "func": path,
+            "data": check_serializable(self.serializer, args, kwargs),
+            "queue": self.name,
+            "created": transitions.now_ms(),
+            "timeout": _num(self.default_timeout if data.timeout is None else data.timeout),
+            "result_ttl": _num(self.default_result_ttl if data.result_ttl is None else data.result_ttl),
+            "failure_ttl": _num(defaults.FAILURE_TTL if data.failure_ttl is None else data.failure_ttl),
+            "max_attempts": 1 + (data.retry.max if data.retry else 0),
+        }
+        if self.serializer.name != "json":
+            fields["ser"] = self.serializer.name
+        if data.retry is not None:
+            fields["retry_intervals"] = data.retry.encode()
+        if data.meta:
+            try:
+                fields["meta"] = self.serializer.dumps(data.meta)
+            except TypeError as e:
+                raise TypeError(f"meta cannot be serialized by the {self.serializer.name} serializer: {e}") from e
+        if data.description:
+            fields["desc"] = data.description
+        for name, cb in (("on_success", data.on_success), ("on_failure", data.on_failure)):
+            callback = Callback.coerce(cb)
+            if callback is not None:
+                fields[name] = callback.path
+        deps = _dependency_ids(data.depends_on)
+        if deps:
+            fields["deps"] = json.dumps(deps)
+            if isinstance(data.depends_on, Dependency) and data.depends_on.allow_failure:
+                fields["allow_dep_fail"] = "1"
+        if extra:
+            fields.update(extra)
+        if data.ttl is not None and data.ttl <= 0:
+            raise ValueError(f"ttl must be positive seconds or None, got {data.ttl!r}")
+        return _Prepared(
+            job_id=data.job_id or new_job_id(),
+            fields=fields,
+            due=due,
+            at_front=data.at_front,
+            ttl_ms=int(data.ttl * 1000) if data.ttl else 0,
+            depends_on=deps,
+        )
+
+    def _job(self, prepared: _Prepared) -> Job:
+        raw = {k.encode(): v if isinstance(v, bytes) else str(v).encode() for k, v in prepared.fields.items()}
+        return Job(prepared.job_id, self.connection, origin=self.name, fields=raw, serializer=self.serializer)
+
+    def _send(self, prepared: _Prepared, pipeline: Any = None) -> Job:
+        """Enqueue one job: one round trip (the queue's first also registers its name)."""
+        job = self._job(prepared)
+        if pipeline is not None:
+            pipeline.sadd(keys.QUEUES, self.name)
+            self._enqueue_into(pipeline, prepared)
+            return job
+        if self._registered:
+            code = self._enqueue_into(self.connection, prepared)
+        else:
+            pipe = self.connection.pipeline(transaction=False)
+            pipe.sadd(keys.QUEUES, self.name)
+            self._enqueue_into(pipe, prepared)
+            code = int(execute_pipeline(self.connection, pipe)[1])
+            raise_for_code("enqueue", code, prepared.job_id)
+            self._registered = True
+        assert code is not None
+        job._fields[b"status"] = _PLACEMENT[code].encode()
+        return job
+
+    def _enqueue_into(self, target: Any, prepared: _Prepared) -> int | None:
+        return transitions.enqueue(
+            target,
+            self.keys,
+            prepared.job_id,
+            prepared.fields,
+            now=transitions.now_ms(),
+            due=prepared.due,
+            at_front=prepared.at_front,
+            ttl_ms=prepared.ttl_ms,
+            depends_on=prepared.depends_on,
+        )
+
+    # -- rq's enqueue family ------------------------------------------------------
+
+    def enqueue_call(
+        self,
+        func: Callable[..., Any] | str,
+        args: Sequence[Any] | None = None,
+        kwargs: dict[str, Any] | None = None,
+        timeout: float | None = None,
+        result_ttl: float | None = None,
+        ttl: float | None = None,
+        failure_ttl: float | None = None,
+        description: str | None = None,
+        depends_on: Any = None,
+        job_id: str | None = None,
+        at_front: bool = False,
+        meta: dict[str, Any] | None = None,
+        retry: Retry | None = None,
+        on_success: Any = None,
+        on_failure: Any = None,
+        pipeline: Any = None,
+    ) -> Job:
+        data = self.prepare_data(
+            func, args, kwargs, timeout, result_ttl, ttl, failure_ttl, description,
+            depends_on, job_id, at_front, meta, retry, on_success, on_failure,
+        )  # fmt: skip
+        return self._send(self._prepare(data), pipeline)
+
+    def enqueue(self, f: Callable[..., Any] | str, *args: Any, **kwargs: Any) -> Job:
+        """``enqueue(func, *args, **kwargs)``; rq's option names are taken out of kwargs."""
+        options, args, kwargs = _split_options(args, kwargs)
+        return self.enqueue_call(f, args=args, kwargs=kwargs, **options)
+
+    def enqueue_at(self, datetime: dt.datetime, f: Callable[..., Any] | str, *args: Any, **kwargs: Any) -> Job:
+        """Run at ``datetime``; a naive datetime is read in the machine's local time."""
+        options, args, kwargs = _split_options(args, kwargs)
+        pipeline = options.pop("pipeline", None)
+        data = self.prepare_data(f, args, kwargs, **options)
+        return self._send(self._prepare(data, due=to_ms(datetime)), pipeline)
+
+    def enqueue_in(self, time_delta: dt.timedelta, f: Callable[..., Any] | str, *args: Any, **kwargs: Any) -> Job:
+        return self.enqueue_at(dt.datetime.now(dt.UTC) + time_delta, f, *args, **kwargs)
+
+    def enqueue_many(self, job_datas: Iterable[EnqueueData], pipeline: Any = None) -> list[Job]:
+        """Enqueue many jobs in one pipelined round trip; all are validated first, so a
+        bad one raises before any is sent. With ``pipeline`` the caller executes it."""
+        prepared = [self._prepare(d) for d in job_datas]
+        jobs = [self._job(p) for p in prepared]
+        pipe = pipeline if pipeline is not None else self.connection.pipeline(transaction=False)
+        pipe.sadd(keys.QUEUES, self.name)
+        for p in prepared:
+            self._enqueue_into(pipe, p)
+        if pipeline is None:
+            codes = execute_pipeline(self.connection, pipe)[1:]
+            self._registered = True
+            for job, code in zip(jobs, codes, strict=True):
+                raise_for_code("enqueue", int(code), job.id)
+                job._fields[b"status"] = _PLACEMENT[int(code)].encode()
+        return jobs
+
+    # -- reading ------------------------------------------------------------------
+
+    def __len__(self) -> int:
+        return self.count
+
+    @property
+    def count(self) -> int:
+        return int(self.connection.llen(self.keys.queued))
+
+    def is_empty(self) -> bool:
+        return self.count == 0
+
+    def get_job_ids(self, offset: int = 0, length: int = -1) -> list[str]:
+        end = -1 if length < 0 else offset + length - 1
+        return [i.decode() for i in self.connection.lrange(self.keys.queued, offset, end)]
+
+    @property
+    def job_ids(self) -> list[str]:
+        return self.get_job_ids()
+
+    def get_jobs(self, offset: int = 0, length: int = -1) -> list[Job]:
+        ids = self.get_job_ids(offset, length)
+        return [j for j in Job.fetch_many(ids, self.connection, queue=self.name) if j is not None]
+
+    @property
+    def jobs(self) -> list[Job]:
+        return self.get_jobs()
+
+    def fetch_job(self, job_id: str) -> Job | None:
+        try:
+            return Job.fetch(job_id, self.connection, serializer=self.serializer, queue=self.name)
+        except NoSuchJobError:
+            return None
+
+    # -- changes ------------------------------------------------------------------
+
+    def empty(self) -> int:
+        """Delete every queued job; returns how many."""
+        return transitions.empty(self.connection, self.keys)
+
+    def delete(self, delete_jobs: bool = True) -> None:
+        """Remove the queue: its jobs (when ``delete_jobs``) and its registries."""
+        if delete_jobs:
+            self.empty()
+            for registry in self.registries:
+                for job_id in registry.get_job_ids():
+                    self.connection.delete(self.keys.job(job_id))
+        k = self.keys
+        self.connection.delete(
+            k.queued, k.started, k.scheduled, k.deferred, k.finished, k.failed, k.canceled, k.wake
+        )
+        self.connection.srem(keys.QUEUES, self.name)
+
+    # -- registries ---------------------------------------------------------------
+
+    @property
+    def started_job_registry(self) -> StartedJobRegistry:
+        return StartedJobRegistry(queue=self)
+
+    @property
+    def finished_job_registry(self) -> FinishedJobRegistry:
+        return FinishedJobRegistry(queue=self)
+
+    @property
+    def failed_job_registry(self) -> FailedJobRegistry:
+        return FailedJobRegistry(queue=self)
+
+    @property
+    def scheduled_job_registry(self) -> ScheduledJobRegistry:
+        return ScheduledJobRegistry(queue=self)
+
+    @property
+    def deferred_job_registry(self) -> DeferredJobRegistry:
+        return DeferredJobRegistry(queue=self)
+
+    @property
+    def canceled_job_registry(self) -> CanceledJobRegistry:
+        return CanceledJobRegistry(queue=self)
+
+    @property
+    def registries(self) -> list[Any]:
+        return [
+            self.started_job_registry, self.finished_job_registry, self.failed_job_registry,
+            self.scheduled_job_registry, self.deferred_job_registry, self.canceled_job_registry,
+        ]  # fmt: skip
+
+
+_PLACEMENT = {1: "queued", 2: "scheduled", 3: "deferred", 4: "canceled"}
+
+
+def _num(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else repr(float(value))
+
+
+def _dependency_ids(depends_on: Any) -> list[str]:
+    if depends_on is None:
+        return []
+    if isinstance(depends_on, Dependency):
+        return depends_on.ids
+    if isinstance(depends_on, list | tuple):
+        out: list[str] = []
+        for d in depends_on:
+            out.extend(_dependency_ids(d))
+        return out
+    if isinstance(depends_on, Job):
+        return [depends_on.id]
+    if isinstance(depends_on, str):
+        return [depends_on]
+    raise TypeError(f"depends_on takes a Job, a job id, a Dependency or a list of them, not {depends_on!r}")
+
+
+def _split_options(
+    args: tuple[Any, ...], kwargs: dict[str, Any]
+) -> tuple[dict[str, Any], tuple[Any, ...], dict[str, Any]]:
+    """Separate rq's option kwargs from the job's own arguments, as rq does."""
+    options = {k: kwargs.pop(k) for k in OPTION_NAMES if k in kwargs}
+    if "job_timeout" in options:
+        options["timeout"] = options.pop("job_timeout")
+    if "args" in kwargs or "kwargs" in kwargs:
+        if args:
+            raise TypeError("extra positional arguments cannot be used with explicit args= and kwargs=")
+        args = tuple(kwargs.pop("args", None) or ())
+        kwargs = dict(kwargs.pop("kwargs", None) or {})
+    return options, args, kwargs

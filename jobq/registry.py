@@ -1,0 +1,185 @@
+"""Registries: read views over one sorted set each, described by one table.
+
+Scores mean what the registry says (lease deadline, due time, expiry); the
+terminal registries drop ids whose job hash has expired on ``cleanup``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import redis
+
+from . import connection as conn_mod
+from . import keys, transitions
+from .exceptions import InvalidJobOperation
+from .job import Job
+from .serializers import Serializer
+from .status import JobStatus
+
+if TYPE_CHECKING:
+    from .queue import Queue
+
+
+@dataclass(frozen=True)
+class RegistrySpec:
+    name: str
+    status: JobStatus
+    #: what the score holds, for the admin and docs
+    score: str
+    #: entries past their score may be dropped by cleanup (their job hash expired)
+    expires: bool
+    requeueable: bool
+
+
+SPECS: dict[str, RegistrySpec] = {
+    "started": RegistrySpec("started", JobStatus.STARTED, "lease deadline", False, False),
+    "scheduled": RegistrySpec("scheduled", JobStatus.SCHEDULED, "due time", False, False),
+    "deferred": RegistrySpec("deferred", JobStatus.DEFERRED, "deferred since", False, False),
+    "finished": RegistrySpec("finished", JobStatus.FINISHED, "expiry", True, True),
+    "failed": RegistrySpec("failed", JobStatus.FAILED, "expiry", True, True),
+    "canceled": RegistrySpec("canceled", JobStatus.CANCELED, "expiry", True, True),
+}
+
+
+class BaseRegistry:
+    spec: RegistrySpec
+
+    def __init__(
+        self,
+        name: str = "default",
+        connection: redis.Redis | None = None,
+        queue: Queue | None = None,
+        serializer: Serializer | str | None = None,
+    ) -> None:
+        if queue is not None:
+            name, connection, serializer = queue.name, queue.connection, queue.serializer
+        self.name = name
+        self.connection = conn_mod.resolve(connection)
+        self.serializer = serializer
+        self.keys = keys.QueueKeys(name)
+        self.key: str = getattr(self.keys, self.spec.name)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.name!r})"
+
+    def __len__(self) -> int:
+        return self.count
+
+    def __contains__(self, item: Job | str) -> bool:
+        job_id = item.id if isinstance(item, Job) else item
+        return self.connection.zscore(self.key, job_id) is not None
+
+    @property
+    def count(self) -> int:
+        return int(self.connection.zcard(self.key))
+
+    def get_job_ids(
+        self, offset: int = 0, limit: int = -1, *, desc: bool = False, cleanup: bool = False
+    ) -> list[str]:
+        """A window of ids (``limit`` < 0: to the end), in score order."""
+        if cleanup:
+            self.cleanup()
+        end = -1 if limit < 0 else offset + limit - 1
+        ids = self.connection.zrange(self.key, offset, end, desc=desc)
+        return [i.decode() for i in ids]
+
+    def get_job_ids_with_scores(self, offset: int = 0, limit: int = -1) -> list[tuple[str, float]]:
+        end = -1 if limit < 0 else offset + limit - 1
+        rows = self.connection.zrange(self.key, offset, end, withscores=True)
+        return [(i.decode(), float(s)) for i, s in rows]
+
+    def get_jobs(self, offset: int = 0, limit: int = -1) -> list[Job]:
+        ids = self.get_job_ids(offset, limit)
+        found = Job.fetch_many(ids, self.connection, serializer=self.serializer, queue=self.name)
+        return [j for j in found if j is not None]
+
+    def cleanup(self, now_ms: int | None = None) -> int:
+        """Drop ids whose job expired (terminal registries) or whose lease expired (started)."""
+        now = transitions.now_ms() if now_ms is None else now_ms
+        if self.spec.name == "started":
+            requeued, failed = transitions.reap(self.connection, self.keys, now=now)
+            return requeued + failed
+        if not self.spec.expires:
+            return 0
+        return int(self.connection.zremrangebyscore(self.key, "-inf", now))
+
+    def requeue(self, job_or_id: Job | str, at_front: bool = False) -> Job:
+        if not self.spec.requeueable:
+            raise InvalidJobOperation(f"jobs in the {self.spec.name} registry cannot be requeued")
+        job_id = job_or_id.id if isinstance(job_or_id, Job) else job_or_id
+        transitions.requeue(self.connection, self.keys, job_id, at_front=at_front)
+        return Job.fetch(job_id, self.connection, serializer=self.serializer, queue=self.name)
+
+    def requeue_all(self) -> int:
+        n = 0
+        for job_id in self.get_job_ids():
+            try:
+                self.requeue(job_id)
+            except InvalidJobOperation:
+                continue
+            n += 1
+        return n
+
+    def remove(self, job_or_id: Job | str, delete_job: bool = False) -> None:
+        job_id = job_or_id.id if isinstance(job_or_id, Job) else job_or_id
+        if delete_job:
+            transitions.delete(self.connection, self.keys, job_id)
+        else:
+            self.connection.zrem(self.key, job_id)
+
+
+class StartedJobRegistry(BaseRegistry):
+    spec = SPECS["started"]
+
+
+class ScheduledJobRegistry(BaseRegistry):
+    spec = SPECS["scheduled"]
+
+
+class DeferredJobRegistry(BaseRegistry):
+    spec = SPECS["deferred"]
+
+
+class FinishedJobRegistry(BaseRegistry):
+    spec = SPECS["finished"]
+
+
+class FailedJobRegistry(BaseRegistry):
+    spec = SPECS["failed"]
+
+
+class CanceledJobRegistry(BaseRegistry):
+    spec = SPECS["canceled"]
+
+
+REGISTRY_CLASSES: dict[str, type[BaseRegistry]] = {
+    cls.spec.name: cls
+    for cls in (
+        StartedJobRegistry, ScheduledJobRegistry, DeferredJobRegistry,
+        FinishedJobRegistry, FailedJobRegistry, CanceledJobRegistry,
+    )
+}  # fmt: skip
+
+
+def registry_for(queue: Queue, name: str) -> BaseRegistry:
+    return REGISTRY_CLASSES[name](queue=queue)
+
+
+def all_counts(connection: redis.Redis, queue_names: list[str]) -> dict[str, dict[str, Any]]:
+    """Counts per registry for many queues in one pipelined round trip."""
+    pipe = connection.pipeline(transaction=False)
+    for name in queue_names:
+        k = keys.QueueKeys(name)
+        pipe.llen(k.queued)
+        for spec in SPECS.values():
+            pipe.zcard(getattr(k, spec.name))
+    replies = iter(pipe.execute())
+    out: dict[str, dict[str, Any]] = {}
+    for name in queue_names:
+        row = {"queued": int(next(replies))}
+        for spec in SPECS.values():
+            row[spec.name] = int(next(replies))
+        out[name] = row
+    return out

@@ -1,0 +1,60 @@
+"""Retry policy values (rq's ``Retry``) and ``Callback``.
+
+The decision itself (retry now, later, or fail) is taken inside the fail
+transition so that a worker, a supervisor burying a dead child and the reaper
+all decide the same way; these values only validate and carry the policy.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from .functions import function_path
+
+
+class Retry:
+    """Retry a failed job up to ``max`` more times, waiting ``interval`` seconds
+    (one number, or one per attempt: the last repeats)."""
+
+    def __init__(self, max: int, interval: float | Sequence[float] = 0) -> None:
+        if not isinstance(max, int) or max < 1:
+            raise ValueError(f"Retry max must be a positive integer, got {max!r}")
+        intervals = [interval] if isinstance(interval, int | float) else list(interval)
+        if any(not isinstance(i, int | float) or i < 0 for i in intervals):
+            raise ValueError(f"Retry intervals must be numbers >= 0, got {interval!r}")
+        self.max = max
+        self.intervals: list[float] = [float(i) for i in intervals] or [0.0]
+
+    def get_interval(self, attempt: int) -> float:
+        """Seconds to wait after failed attempt number ``attempt`` (1-based)."""
+        return self.intervals[min(attempt, len(self.intervals)) - 1]
+
+    def encode(self) -> str:
+        return json.dumps(self.intervals)
+
+    def __repr__(self) -> str:
+        return f"Retry(max={self.max}, interval={self.intervals})"
+
+
+@dataclass(frozen=True)
+class Callback:
+    """A function called after a job succeeds or fails (rq's ``Callback``).
+
+    ``on_success(job, connection, result)``; ``on_failure(job, connection, type, value, traceback)``.
+    """
+
+    func: Callable[..., Any] | str
+    timeout: float | None = None
+
+    @property
+    def path(self) -> str:
+        return function_path(self.func)
+
+    @classmethod
+    def coerce(cls, value: Callback | Callable[..., Any] | str | None) -> Callback | None:
+        if value is None or isinstance(value, Callback):
+            return value
+        return cls(value)

@@ -1,0 +1,136 @@
+"""Loads the Lua transitions, inlines their includes, and calls them by EVALSHA.
+
+A script's SHA depends only on its text, so it is computed once per process and
+valid for every client; a server that does not know it (restart, SCRIPT FLUSH)
+answers NOSCRIPT and the script is loaded and the call repeated.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from importlib import resources
+from typing import Any
+
+import redis
+from redis.client import Pipeline
+
+from .exceptions import (
+    DuplicateJobError,
+    InvalidJobOperation,
+    JobqError,
+    LeaseLost,
+    NoSuchJobError,
+    ScriptError,
+)
+
+_INCLUDE = re.compile(r"^--- @include (\w+)\s*$", re.MULTILINE)
+
+
+@dataclass(frozen=True)
+class Script:
+    name: str
+    numkeys: int
+    source: str
+    sha: str
+
+    def __call__(self, client: redis.Redis, keys: list[str], args: list[Any]) -> Any:
+        try:
+            return client.evalsha(self.sha, len(keys), *keys, *args)
+        except redis.exceptions.NoScriptError:
+            client.script_load(self.source)
+            return client.evalsha(self.sha, len(keys), *keys, *args)
+
+    def queue_in(self, pipe: Pipeline, keys: list[str], args: list[Any]) -> None:
+        """Add the call to a pipeline; run the pipeline with :func:`execute_pipeline`."""
+        pipe.evalsha(self.sha, len(keys), *keys, *args)
+
+
+def _read(rel: str) -> str:
+    return resources.files("jobq.lua").joinpath(rel).read_text(encoding="utf-8")
+
+
+def _inline(source: str, seen: set[str], stack: tuple[str, ...]) -> str:
+    def replace(match: re.Match[str]) -> str:
+        name = match.group(1)
+        if name in stack:
+            raise JobqError(f"Lua include cycle: {' -> '.join((*stack, name))}")
+        if name in seen:
+            return ""
+        try:
+            text = _read(f"includes/{name}.lua")
+        except FileNotFoundError as e:
+            raise JobqError(f"Lua include {name!r} not found in jobq/lua/includes/") from e
+        body = _inline(text, seen, (*stack, name))
+        seen.add(name)
+        return body
+
+    return _INCLUDE.sub(replace, source)
+
+
+def _load(filename: str) -> Script:
+    name, numkeys = filename.removesuffix(".lua").rsplit("-", 1)
+    source = _inline(_read(filename), set(), (name,))
+    return Script(name, int(numkeys), source, hashlib.sha1(source.encode()).hexdigest())
+
+
+def _load_all() -> dict[str, Script]:
+    found = {}
+    for entry in resources.files("jobq.lua").iterdir():
+        if entry.name.endswith(".lua"):
+            script = _load(entry.name)
+            found[script.name] = script
+    return found
+
+
+SCRIPTS: dict[str, Script] = _load_all()
+
+
+def get(name: str) -> Script:
+    return SCRIPTS[name]
+
+
+def execute_pipeline(client: redis.Redis, pipe: Pipeline) -> list[Any]:
+    """Run a pipeline of script calls; calls that met NOSCRIPT are repeated after loading."""
+    stack = list(pipe.command_stack)
+    results: list[Any] = pipe.execute(raise_on_error=False)
+    missing = [i for i, r in enumerate(results) if isinstance(r, redis.exceptions.NoScriptError)]
+    if missing:
+        for script in SCRIPTS.values():
+            client.script_load(script.source)
+        retry = client.pipeline(transaction=False)
+        for i in missing:
+            args, options = stack[i]
+            retry.execute_command(*args, **options)
+        for i, value in zip(missing, retry.execute(raise_on_error=False), strict=True):
+            results[i] = value
+    for r in results:
+        if isinstance(r, Exception):
+            raise r
+    return results
+
+
+#: negative codes the scripts return → exception classes
+ERRORS: dict[int, type[JobqError]] = {
+    -1: DuplicateJobError,
+    -2: LeaseLost,
+    -3: NoSuchJobError,
+    -4: InvalidJobOperation,
+}
+
+_MESSAGES = {
+    -1: "a job with id {job_id!r} is already queued, scheduled, deferred or running",
+    -2: "job {job_id!r} is no longer held by this worker",
+    -3: "no job with id {job_id!r} in this queue",
+    -4: "job {job_id!r} is not in a state that allows {transition}",
+}
+
+
+def raise_for_code(transition: str, code: int, job_id: str | None = None) -> None:
+    if code >= 0:
+        return
+    exc = ERRORS.get(code)
+    if exc is None:
+        raise ScriptError(transition, code, job_id)
+    raise exc(_MESSAGES[code].format(job_id=job_id, transition=transition))

@@ -1,0 +1,54 @@
+"""Job statuses (rq's values) and the transitions between them.
+
+The table is the contract the Lua scripts implement; tests and the admin read it
+instead of hard-coding status strings.
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+
+
+class JobStatus(str, Enum):
+    QUEUED = "queued"
+    FINISHED = "finished"
+    FAILED = "failed"
+    STARTED = "started"
+    DEFERRED = "deferred"
+    SCHEDULED = "scheduled"
+    STOPPED = "stopped"
+    CANCELED = "canceled"
+
+    def __str__(self) -> str:
+        return self.value
+
+    @property
+    def is_terminal(self) -> bool:
+        return self in TERMINAL
+
+
+TERMINAL = frozenset({JobStatus.FINISHED, JobStatus.FAILED, JobStatus.STOPPED, JobStatus.CANCELED})
+
+#: status → statuses it may move to, and the Lua transition that moves it.
+TRANSITIONS: dict[JobStatus, frozenset[JobStatus]] = {
+    JobStatus.QUEUED: frozenset({JobStatus.STARTED, JobStatus.CANCELED}),
+    JobStatus.SCHEDULED: frozenset({JobStatus.QUEUED, JobStatus.CANCELED}),
+    JobStatus.DEFERRED: frozenset({JobStatus.QUEUED, JobStatus.CANCELED}),
+    JobStatus.STARTED: frozenset(
+        {
+            JobStatus.FINISHED,
+            JobStatus.FAILED,
+            JobStatus.QUEUED,  # retry without delay, lease expired, handed back
+            JobStatus.SCHEDULED,  # retry with an interval
+            JobStatus.CANCELED,
+        }
+    ),
+    JobStatus.FINISHED: frozenset({JobStatus.QUEUED}),
+    JobStatus.FAILED: frozenset({JobStatus.QUEUED}),
+    JobStatus.STOPPED: frozenset({JobStatus.QUEUED}),
+    JobStatus.CANCELED: frozenset({JobStatus.QUEUED}),
+}
+
+
+def can_transition(current: JobStatus, target: JobStatus) -> bool:
+    return target in TRANSITIONS[current]

@@ -1,0 +1,195 @@
+"""One typed function per Lua transition: argument packing and reply decoding.
+
+This is the only caller of :mod:`jobq.scripts`; everything above speaks in job
+ids, queue keys and Python values.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from typing import Any
+
+import redis
+from redis.client import Pipeline
+
+from . import defaults, scripts
+from .keys import QueueKeys
+
+Fields = dict[str, Any]
+
+
+def now_ms() -> int:
+    return int(time.time() * 1000)
+
+
+def _enqueue_args(
+    q: QueueKeys,
+    job_id: str,
+    fields: Fields,
+    *,
+    now: int,
+    due: int,
+    at_front: bool,
+    ttl_ms: int,
+    depends_on: Sequence[str],
+) -> tuple[list[str], list[Any]]:
+    keys = [q.queued, q.scheduled, q.deferred, q.wake, q.finished, q.failed, q.canceled]
+    args: list[Any] = [q.prefix, job_id, now, due, int(at_front), ttl_ms, len(depends_on)]
+    args.extend(depends_on)
+    for k, v in fields.items():
+        args.append(k)
+        args.append(v)
+    return keys, args
+
+
+def enqueue(
+    client: redis.Redis | Pipeline,
+    q: QueueKeys,
+    job_id: str,
+    fields: Fields,
+    *,
+    now: int,
+    due: int = 0,
+    at_front: bool = False,
+    ttl_ms: int = 0,
+    depends_on: Sequence[str] = (),
+) -> int | None:
+    """Store and place one job. Returns the placement code (1 queued, 2 scheduled,
+    3 deferred, 4 canceled); when ``client`` is a pipeline the call is only queued."""
+    keys, args = _enqueue_args(
+        q, job_id, fields, now=now, due=due, at_front=at_front, ttl_ms=ttl_ms, depends_on=depends_on
+    )
+    script = scripts.get("enqueue")
+    if isinstance(client, Pipeline):
+        script.queue_in(client, keys, args)
+        return None
+    code = int(script(client, keys, args))
+    scripts.raise_for_code("enqueue", code, job_id)
+    return code
+
+
+def dequeue(
+    client: redis.Redis, q: QueueKeys, worker: str, count: int, lease_ms: int
+) -> list[tuple[str, dict[bytes, bytes]]]:
+    now = now_ms()
+    reply = scripts.get("dequeue")(
+        client, [q.queued, q.started, q.wake], [q.prefix, now, now + lease_ms, count, worker]
+    )
+    taken = []
+    for row in reply:
+        job_id = row[0].decode()
+        it = iter(row[1:])
+        fields = {k: (v if isinstance(v, bytes) else str(v).encode()) for k, v in zip(it, it, strict=True)}
+        taken.append((job_id, fields))
+    return taken
+
+
+def finish(
+    client: redis.Redis | Pipeline, q: QueueKeys, worker: str, results: Sequence[tuple[str, bytes]]
+) -> list[int] | None:
+    """Record returned jobs: ``results`` is (job id, serialized result) pairs."""
+    keys = [q.started, q.finished, q.queued, q.deferred, q.canceled, q.wake]
+    args: list[Any] = [q.prefix, now_ms(), worker]
+    for job_id, value in results:
+        args.extend((job_id, value))
+    script = scripts.get("finish")
+    if isinstance(client, Pipeline):
+        script.queue_in(client, keys, args)
+        return None
+    return [int(c) for c in script(client, keys, args)]
+
+
+def fail(
+    client: redis.Redis | Pipeline,
+    q: QueueKeys,
+    worker: str,
+    failures: Sequence[tuple[str, str, str]],
+) -> list[int] | None:
+    """Record failed attempts: (job id, traceback text, short reason). Each job is
+    retried per its Retry or moved to ``failed``; codes 1 failed, 2 retried, -2 lease lost."""
+    keys = [q.started, q.failed, q.queued, q.scheduled, q.deferred, q.canceled, q.wake]
+    args: list[Any] = [q.prefix, now_ms(), worker]
+    for job_id, error, reason in failures:
+        args.extend((job_id, error, reason))
+    script = scripts.get("fail")
+    if isinstance(client, Pipeline):
+        script.queue_in(client, keys, args)
+        return None
+    return [int(c) for c in script(client, keys, args)]
+
+
+def release(client: redis.Redis, q: QueueKeys, worker: str, job_ids: Sequence[str]) -> int:
+    """Hand jobs this worker took but will not run back to the front of the queue."""
+    if not job_ids:
+        return 0
+    return int(
+        scripts.get("release")(client, [q.started, q.queued, q.wake], [q.prefix, worker, *job_ids])
+    )
+
+
+def renew(client: redis.Redis, q: QueueKeys, job_ids: Sequence[str], lease_ms: int) -> None:
+    """Extend the leases of jobs still in ``started`` (one ZADD XX, atomic)."""
+    if not job_ids:
+        return
+    deadline = now_ms() + lease_ms
+    client.zadd(q.started, dict.fromkeys(job_ids, deadline), xx=True)
+
+
+def reap(client: redis.Redis, q: QueueKeys, *, now: int | None = None) -> tuple[int, int]:
+    """Return expired leases to the queue (or ``failed``): (requeued, failed)."""
+    keys = [q.started, q.failed, q.queued, q.scheduled, q.deferred, q.canceled, q.wake]
+    args = [q.prefix, now if now is not None else now_ms(), defaults.REAP_BATCH, defaults.MAX_LOST]
+    requeued, failed = scripts.get("reap")(client, keys, args)
+    return int(requeued), int(failed)
+
+
+def promote(client: redis.Redis, q: QueueKeys, *, now: int | None = None) -> int:
+    """Queue scheduled jobs whose time has come."""
+    args = [q.prefix, now if now is not None else now_ms(), defaults.REAP_BATCH]
+    return int(scripts.get("promote")(client, [q.scheduled, q.queued, q.wake], args))
+
+
+def cancel(client: redis.Redis, q: QueueKeys, job_id: str) -> None:
+    keys = [q.queued, q.scheduled, q.deferred, q.started, q.canceled, q.failed, q.wake]
+    code = int(scripts.get("cancel")(client, keys, [q.prefix, job_id, now_ms()]))
+    scripts.raise_for_code("cancel", code, job_id)
+
+
+def requeue(client: redis.Redis, q: QueueKeys, job_id: str, *, at_front: bool = False) -> None:
+    keys = [q.queued, q.failed, q.canceled, q.finished, q.wake, q.scheduled]
+    code = int(scripts.get("requeue")(client, keys, [q.prefix, job_id, now_ms(), int(at_front)]))
+    scripts.raise_for_code("requeue", code, job_id)
+
+
+def delete(client: redis.Redis, q: QueueKeys, job_id: str) -> None:
+    keys = [q.queued, q.scheduled, q.deferred, q.started, q.finished, q.failed, q.canceled, q.wake]
+    code = int(scripts.get("delete")(client, keys, [q.prefix, job_id, now_ms()]))
+    scripts.raise_for_code("delete", code, job_id)
+
+
+def empty(client: redis.Redis, q: QueueKeys, chunk: int = 1000) -> int:
+    """Delete every queued job, a chunk per atomic step; returns how many."""
+    total = 0
+    while True:
+        n = int(scripts.get("empty")(client, [q.queued], [q.prefix, chunk]))
+        total += n
+        if n == 0:
+            return total
+
+
+def watch(client: redis.Redis, q: QueueKeys, job_id: str) -> str | None:
+    """Register a waiter; returns the terminal status ('' if no such job) or None when registered."""
+    reply = scripts.get("watch")(client, [q.job(job_id)], [])
+    if reply is None:
+        return None
+    return reply.decode() if isinstance(reply, bytes) else str(reply)
+
+
+def update(client: redis.Redis, q: QueueKeys, job_id: str, fields: Fields) -> None:
+    """Set fields of an existing job (meta, progress)."""
+    args: list[Any] = []
+    for k, v in fields.items():
+        args.extend((k, v))
+    code = int(scripts.get("update")(client, [q.job(job_id)], args))
+    scripts.raise_for_code("update", code, job_id)

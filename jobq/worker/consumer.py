@@ -1,0 +1,245 @@
+"""The fetch–run–acknowledge loop, shared by executor children and SimpleWorker.
+
+Jobs are taken in batches by one Lua step per queue (strict priority: the first
+queue with work wins), run one after another, and acknowledged in pipelined
+batches flushed within a few milliseconds. The batch size adapts to how long
+jobs take, so a long job is never held back behind another worker's prefetch.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
+
+import redis
+
+from .. import defaults, transitions
+from ..job import Job
+from ..keys import QueueKeys
+from ..scripts import execute_pipeline
+from ..serializers import Serializer
+from .executor import Executor, Outcome, ShutdownRequested
+
+logger = logging.getLogger("jobq.worker")
+
+
+class Reporter(Protocol):
+    """Where the loop reports what it holds; the supervisor uses it to renew
+    leases, enforce timeouts and bury jobs of a child that died."""
+
+    def took(self, queue: str, job_ids: Sequence[str]) -> None: ...
+
+    def started(self, queue: str, job_id: str, timeout: float | None) -> None: ...
+
+    def acked(self, queue: str, job_ids: Sequence[str], ok: int, failed: int) -> None: ...
+
+
+class Budget(Protocol):
+    """How many more jobs this loop may take (``--max-jobs``, ``--max-jobs-per-child``)."""
+
+    def claim(self, wanted: int) -> int: ...
+
+    def give_back(self, n: int) -> None: ...
+
+
+class Unlimited:
+    def claim(self, wanted: int) -> int:
+        return wanted
+
+    def give_back(self, n: int) -> None:
+        return None
+
+
+class LocalBudget:
+    def __init__(self, limit: int) -> None:
+        self.left = limit
+
+    def claim(self, wanted: int) -> int:
+        n = min(wanted, self.left)
+        self.left -= n
+        return n
+
+    def give_back(self, n: int) -> None:
+        self.left += n
+
+
+@dataclass
+class Stop:
+    """Flags set from signal handlers; read between jobs."""
+
+    warm: bool = False
+    cold: bool = False
+
+
+@dataclass
+class _Acks:
+    done: list[Outcome] = field(default_factory=list)
+    since: float = 0.0
+
+
+class Consumer:
+    def __init__(
+        self,
+        connection: redis.Redis,
+        queues: Sequence[QueueKeys],
+        worker_name: str,
+        executor: Executor,
+        reporter: Reporter,
+        *,
+        lease_seconds: float = defaults.LEASE_SECONDS,
+        max_prefetch: int = defaults.MAX_PREFETCH,
+        budget: Budget | None = None,
+        serializer: Serializer | None = None,
+        stop: Stop | None = None,
+    ) -> None:
+        self.connection = connection
+        self.queues = list(queues)
+        self.worker_name = worker_name
+        self.executor = executor
+        self.reporter = reporter
+        self.lease_ms = int(lease_seconds * 1000)
+        self.max_prefetch = max(1, max_prefetch)
+        self.budget = budget or Unlimited()
+        self.serializer = serializer
+        self.stop = stop or Stop()
+        self._avg_seconds = defaults.PREFETCH_TARGET_SECONDS
+        self._acks: dict[str, _Acks] = {q.name: _Acks() for q in self.queues}
+        self._by_name = {q.name: q for q in self.queues}
+        self.processed = 0
+        #: the batch being run and the index of its first job not yet started
+        self._batch: tuple[QueueKeys, list[Job]] | None = None
+        self._next = 0
+
+    # -- fetching ---------------------------------------------------------------
+
+    def _batch_size(self) -> int:
+        wanted = int(defaults.PREFETCH_TARGET_SECONDS / max(self._avg_seconds, 1e-6))
+        return max(1, min(self.max_prefetch, wanted))
+
+    def fetch(self) -> tuple[QueueKeys, list[Job]] | None:
+        """Take a batch from the first queue (in priority order) that has work."""
+        count = self.budget.claim(self._batch_size())
+        if count <= 0:
+            return None
+        for q in self.queues:
+            taken = transitions.dequeue(self.connection, q, self.worker_name, count, self.lease_ms)
+            if taken:
+                self.budget.give_back(count - len(taken))
+                jobs = [
+                    Job(i, self.connection, origin=q.name, fields=f, serializer=self.serializer)
+                    for i, f in taken
+                ]
+                self.reporter.took(q.name, [j.id for j in jobs])
+                return q, jobs
+        self.budget.give_back(count)
+        return None
+
+    def wait_for_work(self, timeout: float = defaults.IDLE_WAIT_SECONDS) -> None:
+        """Block until some queue may have work (its wake token) or ``timeout``."""
+        self.connection.blpop([q.wake for q in self.queues], timeout=timeout)
+
+    # -- running ------------------------------------------------------------------
+
+    def run_batch(self, q: QueueKeys, jobs: list[Job]) -> None:
+        self._batch, self._next = (q, jobs), 0
+        for index, job in enumerate(jobs):
+            if self.stop.warm:
+                self._next = len(jobs)
+                self.release(q, jobs[index:])
+                break
+            self._next = index + 1
+            self.reporter.started(q.name, job.id, _timeout_of(job))
+            began = time.monotonic()
+            try:
+                outcome = self.executor.perform(job)
+            except ShutdownRequested:
+                self._batch = None
+                self.flush()
+                self.release(q, jobs[index:])
+                raise
+            took = time.monotonic() - began
+            self._avg_seconds = 0.8 * self._avg_seconds + 0.2 * took
+            self._log(outcome, took)
+            self._add_ack(q, outcome)
+            self.processed += 1
+        self.flush()
+        self._batch = None
+
+    def recover(self) -> None:
+        """After Redis came back: send pending acks, hand back jobs not yet started."""
+        self.flush()
+        if self._batch is not None:
+            q, jobs = self._batch
+            self.release(q, jobs[self._next :])
+            self._batch = None
+
+    def _log(self, outcome: Outcome, took: float) -> None:
+        job = outcome.job
+        if outcome.ok:
+            logger.debug("job %s (%s) finished in %.1f ms", job.id, job.func_name, took * 1000)
+        else:
+            logger.warning("job %s (%s) failed: %s", job.id, job.func_name, outcome.reason)
+
+    def _add_ack(self, q: QueueKeys, outcome: Outcome) -> None:
+        acks = self._acks[q.name]
+        if not acks.done:
+            acks.since = time.monotonic()
+        acks.done.append(outcome)
+        if time.monotonic() - acks.since >= defaults.ACK_FLUSH_SECONDS:
+            self.flush()
+
+    def flush(self) -> None:
+        """Send every pending acknowledgement: one round trip for all queues."""
+        pending = [(self._by_name[n], a.done) for n, a in self._acks.items() if a.done]
+        if not pending:
+            return
+        pipe = self.connection.pipeline(transaction=False)
+        for q, outcomes in pending:
+            oks = [(o.job.id, o.result) for o in outcomes if o.ok]
+            bad = [(o.job.id, o.error, o.reason) for o in outcomes if not o.ok]
+            if oks:
+                transitions.finish(pipe, q, self.worker_name, oks)
+            if bad:
+                transitions.fail(pipe, q, self.worker_name, bad)
+        replies = execute_pipeline(self.connection, pipe)
+        self._report_acks(pending, replies)
+        for a in self._acks.values():
+            a.done = []
+
+    def _report_acks(self, pending: list[tuple[QueueKeys, list[Outcome]]], replies: list[object]) -> None:
+        lost = sum(1 for codes in replies if isinstance(codes, list) for c in codes if int(c) == -2)
+        if lost:
+            logger.warning("%d result(s) dropped: the jobs were reaped, canceled or deleted meanwhile", lost)
+        for q, outcomes in pending:
+            ok = sum(1 for o in outcomes if o.ok)
+            self.reporter.acked(q.name, [o.job.id for o in outcomes], ok, len(outcomes) - ok)
+
+    def release(self, q: QueueKeys, jobs: Sequence[Job]) -> None:
+        if jobs:
+            ids = [j.id for j in jobs]
+            transitions.release(self.connection, q, self.worker_name, ids)
+            self.reporter.acked(q.name, ids, 0, 0)
+
+    # -- the loop -----------------------------------------------------------------
+
+    def run(self, *, burst: bool = False, suspended: object = None) -> None:
+        """Fetch and run until stopped, out of budget, or (burst) out of work."""
+        while not self.stop.warm:
+            batch = self.fetch()
+            if batch is None:
+                if burst or self.budget.claim(1) == 0:
+                    return
+                self.budget.give_back(1)
+                self.wait_for_work()
+                continue
+            self.run_batch(*batch)
+
+
+def _timeout_of(job: Job) -> float | None:
+    try:
+        return job.timeout
+    except ValueError:
+        return None

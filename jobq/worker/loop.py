@@ -1,0 +1,467 @@
+"""Worker (supervisor + executor children) and SimpleWorker (in-process).
+
+The supervisor never runs a job and keeps no Redis state of its own beyond the
+worker record: it forks children, learns from their reports what each holds,
+renews those leases, kills a child whose job overran its timeout, and buries or
+hands back the jobs of a child that died. Signals: the first SIGTERM/SIGINT is a
+warm shutdown (finish the running job, hand back prefetched ones), the second
+a cold one (kill children, hand every job back).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import selectors
+import signal
+import socket
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
+
+import redis
+
+from .. import connection as conn_mod
+from .. import defaults, keys, transitions
+from ..functions import FunctionResolver
+from ..keys import QueueKeys
+from ..queue import Queue
+from ..serializers import Serializer, resolve_serializer
+from .children import Budgets, Child, PipeReporter, SharedBudget, describe_status, spawn
+from .consumer import Budget, Consumer, LocalBudget, Stop
+from .executor import Executor, ShutdownRequested
+from .holdings import Holdings
+from .maintenance import Maintenance, WorkerRecord, list_workers
+
+logger = logging.getLogger("jobq.worker")
+
+#: seconds between promote ticks (retries with an interval, enqueue_at jobs)
+TICK = 0.5
+#: a job may overrun its timeout by this much before the supervisor kills its child
+KILL_GRACE = 2.0
+_REDIS_DOWN = (redis.ConnectionError, redis.TimeoutError)
+
+
+def _queue_names(queues: Iterable[Queue | str]) -> list[str]:
+    names = [q.name if isinstance(q, Queue) else str(q) for q in queues]
+    return names or [defaults.QUEUE_NAME]
+
+
+class BaseWorker:
+    def __init__(
+        self,
+        queues: Sequence[Queue | str] | Queue | str = (defaults.QUEUE_NAME,),
+        connection: redis.Redis | None = None,
+        name: str | None = None,
+        *,
+        lease_seconds: float = defaults.LEASE_SECONDS,
+        allowed_modules: Iterable[str] | None = None,
+        serializer: Serializer | str | None = None,
+        max_prefetch: int = defaults.MAX_PREFETCH,
+        with_scheduler_hook: Callable[[redis.Redis], Any] | None = None,
+    ) -> None:
+        if isinstance(queues, Queue | str):
+            queues = [queues]
+        first = next((q for q in queues if isinstance(q, Queue)), None)
+        self.connection = conn_mod.resolve(connection if connection is not None else (first.connection if first else None))
+        self.queue_names = _queue_names(queues)
+        self.queue_keys = [QueueKeys(n) for n in self.queue_names]
+        self.name = name or f"{socket.gethostname()}.{os.getpid()}.{uuid.uuid4().hex[:6]}"
+        self.lease_seconds = lease_seconds
+        self.resolver = FunctionResolver(allowed_modules)
+        self.serializer = resolve_serializer(serializer) if serializer is not None else None
+        self.max_prefetch = max_prefetch
+        self.scheduler_hook = with_scheduler_hook
+        self.stop = Stop()
+        self._signals = 0
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.name!r}, queues={self.queue_names})"
+
+    @classmethod
+    def all(cls, connection: redis.Redis | None = None) -> list[dict[str, str]]:
+        return list_workers(conn_mod.resolve(connection))
+
+    def _register_queues(self) -> None:
+        self.connection.sadd(keys.QUEUES, *self.queue_names)
+
+    def _maintenance(self, concurrency: int) -> Maintenance:
+        record = WorkerRecord(self.name, self.queue_names, concurrency)
+        return Maintenance(self.connection, self.queue_keys, record, lease_seconds=self.lease_seconds)
+
+    def _consumer(
+        self, connection: redis.Redis, reporter: Any, budget: Budget | None
+    ) -> Consumer:
+        return Consumer(
+            connection,
+            self.queue_keys,
+            self.name,
+            Executor(self.resolver),
+            reporter,
+            lease_seconds=self.lease_seconds,
+            max_prefetch=self.max_prefetch,
+            budget=budget,
+            serializer=self.serializer,
+            stop=self.stop,
+        )
+
+    def _scheduler_tick(self) -> None:
+        if self.scheduler_hook is not None:
+            self.scheduler_hook(self.connection)
+
+    def request_stop(self) -> None:
+        """Warm shutdown, as the first SIGTERM does."""
+        self.stop.warm = True
+
+
+def run_consumer(consumer: Consumer, burst: bool) -> None:
+    """Run the loop; when Redis goes away, wait for it and settle what is pending."""
+    delay = 0.1
+    while True:
+        try:
+            consumer.recover()
+            consumer.run(burst=burst)
+            consumer.flush()
+            return
+        except _REDIS_DOWN as e:
+            if consumer.stop.warm and delay > 5:
+                raise
+            logger.warning("Redis unavailable (%s); retrying in %.1f s", e, delay)
+            time.sleep(delay)
+            delay = min(delay * 2, 5.0)
+
+
+class Worker(BaseWorker):
+    """``jobq worker``: a supervisor with ``concurrency`` executor children."""
+
+    def __init__(
+        self,
+        queues: Sequence[Queue | str] | Queue | str = (defaults.QUEUE_NAME,),
+        connection: redis.Redis | None = None,
+        name: str | None = None,
+        *,
+        concurrency: int = 1,
+        max_jobs_per_child: int | None = None,
+        **options: Any,
+    ) -> None:
+        super().__init__(queues, connection, name, **options)
+        if concurrency < 1:
+            raise ValueError(f"concurrency must be >= 1, got {concurrency}")
+        self.concurrency = concurrency
+        self.max_jobs_per_child = max_jobs_per_child
+        self.children: dict[int, Child] = {}
+        self._pending: list[Callable[[], object]] = []
+        self._no_more_children = False
+        self._respawn_delay = 0.0
+
+    # -- signals ----------------------------------------------------------------
+
+    def _on_signal(self, signum: int, frame: Any) -> None:
+        self._signals += 1
+        if self._signals == 1:
+            logger.info("warm shutdown: finishing running jobs (signal again for cold shutdown)")
+            self.stop.warm = True
+            self._signal_children(signal.SIGTERM)
+        else:
+            logger.warning("cold shutdown: killing executors, jobs go back to their queues")
+            self.stop.cold = True
+            self._signal_children(signal.SIGKILL)
+
+    def _signal_children(self, sig: int) -> None:
+        for pid in list(self.children):
+            try:
+                os.kill(pid, sig)
+            except ProcessLookupError:
+                pass
+
+    # -- children ---------------------------------------------------------------
+
+    def _child_main(self, budget: SharedBudget | None, burst: bool) -> Callable[[PipeReporter], int]:
+        def main(reporter: PipeReporter) -> int:
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
+            signal.signal(signal.SIGTERM, lambda *_: setattr(self.stop, "warm", True))
+            self.stop.warm = False
+            per_child = LocalBudget(self.max_jobs_per_child) if self.max_jobs_per_child else None
+            connection = conn_mod.clone(self.connection)
+            consumer = self._consumer(connection, reporter, Budgets(budget, per_child))
+            run_consumer(consumer, burst)
+            consumer.executor.close()
+            return 0
+
+        return main
+
+    def _spawn_missing(self, budget: SharedBudget | None, burst: bool) -> None:
+        if self.stop.warm or self._no_more_children or time.monotonic() < self._respawn_delay:
+            return
+        if budget is not None and budget.left <= 0:
+            return
+        while len(self.children) < self.concurrency:
+            child = spawn(self._child_main(budget, burst))
+            self.children[child.pid] = child
+            self.selector.register(child.fd, selectors.EVENT_READ, child)
+            logger.debug("started executor child %d", child.pid)
+
+    def _read(self, timeout: float) -> None:
+        try:
+            events = self.selector.select(timeout)
+        except InterruptedError:
+            return
+        for key, _ in events:
+            child: Child = key.data
+            self._drain(child)
+
+    def _drain(self, child: Child) -> None:
+        while True:
+            try:
+                data = os.read(child.fd, 65536)
+            except BlockingIOError:
+                return
+            if not data:
+                return
+            child.feed(data)
+
+    def _collect_exited(self, burst: bool) -> None:
+        for pid, child in list(self.children.items()):
+            try:
+                done, status = os.waitpid(pid, os.WNOHANG)
+            except ChildProcessError:
+                done, status = pid, 0
+            if done == 0:
+                continue
+            self._drain(child)
+            self.selector.unregister(child.fd)
+            os.close(child.fd)
+            del self.children[pid]
+            clean = os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0
+            if clean and burst:
+                self._no_more_children = True
+            if not clean:
+                self._respawn_delay = time.monotonic() + 0.5
+                if not self.stop.cold:
+                    logger.error("executor child %d died (%s)", pid, describe_status(status))
+            self._bury(child, status)
+
+    def _bury(self, child: Child, status: int) -> None:
+        """Fail (or retry) the job a dead child was running; hand back the rest."""
+        h = child.holdings
+        if h.running is not None and not self.stop.cold:
+            r = h.running
+            h.held.get(r.queue, {}).pop(r.job_id, None)
+            if child.killed_for_timeout:
+                reason = "timeout"
+                error = f"JobTimeoutException: Task exceeded maximum timeout value ({r.timeout:g} seconds); its executor was killed"
+            else:
+                reason = "worker child died"
+                error = f"the executor running this job died ({describe_status(status)})"
+            failures = [(r.job_id, error, reason)]
+            queue = QueueKeys(r.queue)
+            self._pending.append(lambda: transitions.fail(self.connection, queue, self.name, failures))
+        for name, ids in h.snapshot().items():
+            queue, job_ids = QueueKeys(name), list(ids)
+            self._pending.append(lambda q=queue, i=job_ids: transitions.release(self.connection, q, self.name, i))
+        h.clear()
+        self._run_pending()
+
+    def _run_pending(self) -> None:
+        while self._pending:
+            try:
+                self._pending[0]()
+            except _REDIS_DOWN as e:
+                logger.warning("Redis unavailable (%s); will retry settling a dead executor's jobs", e)
+                return
+            self._pending.pop(0)
+
+    def _enforce_timeouts(self) -> None:
+        now = time.monotonic()
+        for child in self.children.values():
+            running = child.holdings.running
+            if running is not None and not child.killed_for_timeout and running.overdue(now, KILL_GRACE):
+                logger.warning("job %s overran its %gs timeout; killing executor %d", running.job_id, running.timeout or 0, child.pid)
+                child.killed_for_timeout = True
+                os.kill(child.pid, signal.SIGKILL)
+
+    # -- upkeep -------------------------------------------------------------------
+
+    def _held(self) -> dict[str, list[str]]:
+        merged: dict[str, list[str]] = {}
+        for child in self.children.values():
+            for q, ids in child.holdings.snapshot().items():
+                merged.setdefault(q, []).extend(ids)
+        return merged
+
+    def _upkeep(self, maintenance: Maintenance, burst: bool) -> None:
+        try:
+            self._run_pending()
+            maintenance.promote_due()
+            self._scheduler_tick()
+            if maintenance.heartbeat_due():
+                running = [c.holdings.running.job_id for c in self.children.values() if c.holdings.running]
+                ok = sum(c.holdings.ok for c in self.children.values()) + self._done_ok
+                failed = sum(c.holdings.failed for c in self.children.values()) + self._done_failed
+                maintenance.heartbeat(self._held(), "busy" if running else "idle", running, ok, failed)
+                self._check_suspended(maintenance, burst)
+        except _REDIS_DOWN as e:
+            logger.warning("Redis unavailable (%s); will retry", e)
+
+    def _check_suspended(self, maintenance: Maintenance, burst: bool) -> None:
+        if maintenance.is_suspended():
+            if burst:
+                self.stop.warm = True
+            if not self._suspended:
+                logger.info("workers suspended: executors stop after their current job")
+                self._suspended = True
+                self._no_more_children = True
+                self._signal_children(signal.SIGTERM)
+        elif self._suspended:
+            logger.info("workers resumed")
+            self._suspended = False
+            self._no_more_children = False
+
+    # -- main ---------------------------------------------------------------------
+
+    def work(
+        self,
+        burst: bool = False,
+        max_jobs: int | None = None,
+        with_scheduler: bool = False,
+        logging_level: str | None = None,
+    ) -> bool:
+        """Run until stopped (or, with ``burst``, until the queues are empty)."""
+        if logging_level:
+            logging.basicConfig(level=logging_level, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+        self._done_ok = self._done_failed = 0
+        self._suspended = False
+        conn_mod.check_version(self.connection)
+        self._register_queues()
+        maintenance = self._maintenance(self.concurrency)
+        budget = SharedBudget(max_jobs) if max_jobs else None
+        self.selector = selectors.DefaultSelector()
+        previous = {s: signal.signal(s, self._on_signal) for s in (signal.SIGTERM, signal.SIGINT)}
+        logger.info("worker %s started on queues %s (concurrency %d)", self.name, ",".join(self.queue_names), self.concurrency)
+        maintenance.publish("starting", [], 0, 0)
+        last_tick = 0.0
+        try:
+            while True:
+                self._spawn_missing(budget, burst)
+                if not self.children and (self.stop.warm or self._no_more_children and not self._suspended or (budget is not None and budget.left <= 0)):
+                    break
+                self._read(TICK / 5)
+                before = {pid: (c.holdings.ok, c.holdings.failed) for pid, c in self.children.items()}
+                self._collect_exited(burst)
+                for pid, (ok, failed) in before.items():
+                    if pid not in self.children:
+                        self._done_ok += ok
+                        self._done_failed += failed
+                self._enforce_timeouts()
+                if time.monotonic() - last_tick >= TICK:
+                    last_tick = time.monotonic()
+                    self._upkeep(maintenance, burst)
+        finally:
+            self._shutdown(maintenance, previous)
+        return True
+
+    def _shutdown(self, maintenance: Maintenance, previous: dict[int, Any]) -> None:
+        if self.children:
+            self.stop.cold = True
+            self._signal_children(signal.SIGKILL)
+            for child in list(self.children.values()):
+                os.waitpid(child.pid, 0)
+                self._drain(child)
+                self._bury(child, 0)
+                os.close(child.fd)
+            self.children.clear()
+        self._run_pending()
+        for s, handler in previous.items():
+            signal.signal(s, handler)
+        try:
+            maintenance.unregister()
+        except _REDIS_DOWN:
+            pass
+        self.selector.close()
+        logger.info("worker %s stopped", self.name)
+
+
+class _LockedReporter:
+    """Holdings shared with the maintenance thread of an in-process worker."""
+
+    def __init__(self, holdings: Holdings, lock: threading.Lock) -> None:
+        self.holdings = holdings
+        self.lock = lock
+
+    def took(self, queue: str, job_ids: Sequence[str]) -> None:
+        with self.lock:
+            self.holdings.took(queue, job_ids)
+
+    def started(self, queue: str, job_id: str, timeout: float | None) -> None:
+        with self.lock:
+            self.holdings.started(queue, job_id, timeout)
+
+    def acked(self, queue: str, job_ids: Sequence[str], ok: int, failed: int) -> None:
+        with self.lock:
+            self.holdings.acked(queue, job_ids, ok, failed)
+
+
+class SimpleWorker(BaseWorker):
+    """Runs jobs in this process (rq's SimpleWorker); timeouts by SIGALRM."""
+
+    def _on_signal(self, signum: int, frame: Any) -> None:
+        self._signals += 1
+        if self._signals == 1:
+            logger.info("warm shutdown: finishing the running job")
+            self.stop.warm = True
+        else:
+            raise ShutdownRequested()
+
+    def _upkeep_loop(self, maintenance: Maintenance, holdings: Holdings, lock: threading.Lock, done: threading.Event) -> None:
+        while not done.wait(TICK):
+            try:
+                maintenance.promote_due()
+                self._scheduler_tick()
+                if maintenance.heartbeat_due():
+                    with lock:
+                        held = holdings.snapshot()
+                        running = [holdings.running.job_id] if holdings.running else []
+                        ok, failed = holdings.ok, holdings.failed
+                    maintenance.heartbeat(held, "busy" if running else "idle", running, ok, failed)
+            except _REDIS_DOWN as e:
+                logger.warning("Redis unavailable (%s); will retry", e)
+            except Exception:
+                logger.exception("worker upkeep failed; will retry")
+
+    def work(
+        self,
+        burst: bool = False,
+        max_jobs: int | None = None,
+        with_scheduler: bool = False,
+        logging_level: str | None = None,
+    ) -> bool:
+        if logging_level:
+            logging.basicConfig(level=logging_level, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+        conn_mod.check_version(self.connection)
+        self._register_queues()
+        maintenance = self._maintenance(1)
+        holdings, lock, done = Holdings(), threading.Lock(), threading.Event()
+        consumer = self._consumer(self.connection, _LockedReporter(holdings, lock), LocalBudget(max_jobs) if max_jobs else None)
+        in_main = threading.current_thread() is threading.main_thread()
+        previous = {s: signal.signal(s, self._on_signal) for s in (signal.SIGTERM, signal.SIGINT)} if in_main else {}
+        maintenance.publish("starting", [], 0, 0)
+        upkeep = threading.Thread(target=self._upkeep_loop, args=(maintenance, holdings, lock, done), daemon=True)
+        upkeep.start()
+        try:
+            maintenance.promote_due()
+            run_consumer(consumer, burst)
+        except ShutdownRequested:
+            logger.warning("cold shutdown: the running job went back to its queue")
+        finally:
+            done.set()
+            upkeep.join()
+            consumer.executor.close()
+            for s, handler in previous.items():
+                signal.signal(s, handler)
+            try:
+                maintenance.unregister()
+            except _REDIS_DOWN:
+                pass
+        return True
