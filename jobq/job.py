@@ -7,6 +7,7 @@ half-written.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import time
@@ -77,14 +78,18 @@ class Job:
     ) -> Job:
         """Load a job by id. Without ``queue``, every known queue is looked in."""
         connection = conn_mod.resolve(connection)
-        names = [queue if isinstance(queue, str) else queue.name] if queue else _queue_names(connection)
+        names = (
+            [queue if isinstance(queue, str) else queue.name] if queue else _queue_names(connection)
+        )
         pipe = connection.pipeline(transaction=False)
         for name in names:
             pipe.hgetall(keys.QueueKeys(name).job(id))
         for name, fields in zip(names, pipe.execute(), strict=True):
             if fields:
                 return cls(id, connection, origin=name, fields=fields, serializer=serializer)
-        raise NoSuchJobError(f"no job with id {id!r}" + (f" in queue {names[0]!r}" if queue else ""))
+        raise NoSuchJobError(
+            f"no job with id {id!r}" + (f" in queue {names[0]!r}" if queue else "")
+        )
 
     @classmethod
     def fetch_many(
@@ -106,7 +111,9 @@ class Job:
                 pipe.hgetall(q.job(job_id))
             for job_id, fields in zip(missing, pipe.execute(), strict=True):
                 if fields:
-                    found[job_id] = cls(job_id, connection, origin=name, fields=fields, serializer=serializer)
+                    found[job_id] = cls(
+                        job_id, connection, origin=name, fields=fields, serializer=serializer
+                    )
         return [found.get(i) for i in job_ids]
 
     @classmethod
@@ -121,7 +128,7 @@ class Job:
         fields = self.connection.hgetall(self._keys.job(self.id))
         if not fields:
             raise NoSuchJobError(f"job {self.id!r} no longer exists in queue {self.origin!r}")
-        self._fields = fields
+        self._fields = {bytes(k): bytes(v) for k, v in fields.items()}  # type: ignore[arg-type]
         self._decoded.clear()
 
     # -- raw fields -----------------------------------------------------------
@@ -262,13 +269,11 @@ class Job:
 
     def _is_ended_locally(self) -> bool:
         text = self._text("status")
-        return bool(text) and JobStatus(text).is_terminal
+        return text is not None and JobStatus(text).is_terminal
 
     def _try_refresh(self) -> None:
-        try:
+        with contextlib.suppress(NoSuchJobError):
             self.refresh()
-        except NoSuchJobError:
-            pass
 
     @property
     def dependency_ids(self) -> list[str]:
@@ -370,7 +375,7 @@ class Job:
 
 
 def _queue_names(connection: redis.Redis) -> list[str]:
-    return sorted(n.decode() for n in connection.smembers(keys.QUEUES))
+    return sorted(conn_mod.text(n) for n in connection.smembers(keys.QUEUES))
 
 
 def ids_of(jobs: Iterable[Job | str]) -> list[str]:

@@ -126,7 +126,7 @@ class Queue:
     @classmethod
     def all(cls, connection: redis.Redis | None = None) -> list[Queue]:
         connection = conn_mod.resolve(connection)
-        names = sorted(n.decode() for n in connection.smembers(keys.QUEUES))
+        names = sorted(conn_mod.text(n) for n in connection.smembers(keys.QUEUES))
         return [cls(n, connection) for n in names]
 
     # -- building jobs ----------------------------------------------------------
@@ -154,7 +154,9 @@ class Queue:
             depends_on, job_id, at_front, meta, retry, on_success, on_failure,
         )  # fmt: skip
 
-    def _prepare(self, data: EnqueueData, *, due: int = 0, extra: dict[str, Any] | None = None) -> _Prepared:
+    def _prepare(
+        self, data: EnqueueData, *, due: int = 0, extra: dict[str, Any] | None = None
+    ) -> _Prepared:
         """Validate and serialize one job; raises before anything touches Redis."""
         path = function_path(data.func)
         args = tuple(data.args or ())
@@ -165,8 +167,12 @@ class Queue:
             "queue": self.name,
             "created": transitions.now_ms(),
             "timeout": _num(self.default_timeout if data.timeout is None else data.timeout),
-            "result_ttl": _num(self.default_result_ttl if data.result_ttl is None else data.result_ttl),
-            "failure_ttl": _num(defaults.FAILURE_TTL if data.failure_ttl is None else data.failure_ttl),
+            "result_ttl": _num(
+                self.default_result_ttl if data.result_ttl is None else data.result_ttl
+            ),
+            "failure_ttl": _num(
+                defaults.FAILURE_TTL if data.failure_ttl is None else data.failure_ttl
+            ),
             "max_attempts": 1 + (data.retry.max if data.retry else 0),
         }
         if self.serializer.name != "json":
@@ -177,7 +183,9 @@ class Queue:
             try:
                 fields["meta"] = self.serializer.dumps(data.meta)
             except TypeError as e:
-                raise TypeError(f"meta cannot be serialized by the {self.serializer.name} serializer: {e}") from e
+                raise TypeError(
+                    f"meta cannot be serialized by the {self.serializer.name} serializer: {e}"
+                ) from e
         if data.description:
             fields["desc"] = data.description
         for name, cb in (("on_success", data.on_success), ("on_failure", data.on_failure)):
@@ -194,7 +202,7 @@ class Queue:
         if data.ttl is not None and data.ttl <= 0:
             raise ValueError(f"ttl must be positive seconds or None, got {data.ttl!r}")
         return _Prepared(
-            job_id=data.job_id or new_job_id(),
+            job_id=_valid_job_id(data.job_id) if data.job_id else new_job_id(),
             fields=fields,
             due=due,
             at_front=data.at_front,
@@ -203,8 +211,17 @@ class Queue:
         )
 
     def _job(self, prepared: _Prepared) -> Job:
-        raw = {k.encode(): v if isinstance(v, bytes) else str(v).encode() for k, v in prepared.fields.items()}
-        return Job(prepared.job_id, self.connection, origin=self.name, fields=raw, serializer=self.serializer)
+        raw = {
+            k.encode(): v if isinstance(v, bytes) else str(v).encode()
+            for k, v in prepared.fields.items()
+        }
+        return Job(
+            prepared.job_id,
+            self.connection,
+            origin=self.name,
+            fields=raw,
+            serializer=self.serializer,
+        )
 
     def _send(self, prepared: _Prepared, pipeline: Any = None) -> Job:
         """Enqueue one job: one round trip (the queue's first also registers its name)."""
@@ -271,14 +288,18 @@ class Queue:
         options, args, kwargs = _split_options(args, kwargs)
         return self.enqueue_call(f, args=args, kwargs=kwargs, **options)
 
-    def enqueue_at(self, datetime: dt.datetime, f: Callable[..., Any] | str, *args: Any, **kwargs: Any) -> Job:
+    def enqueue_at(
+        self, datetime: dt.datetime, f: Callable[..., Any] | str, *args: Any, **kwargs: Any
+    ) -> Job:
         """Run at ``datetime``; a naive datetime is read in the machine's local time."""
         options, args, kwargs = _split_options(args, kwargs)
         pipeline = options.pop("pipeline", None)
         data = self.prepare_data(f, args, kwargs, **options)
         return self._send(self._prepare(data, due=to_ms(datetime)), pipeline)
 
-    def enqueue_in(self, time_delta: dt.timedelta, f: Callable[..., Any] | str, *args: Any, **kwargs: Any) -> Job:
+    def enqueue_in(
+        self, time_delta: dt.timedelta, f: Callable[..., Any] | str, *args: Any, **kwargs: Any
+    ) -> Job:
         return self.enqueue_at(dt.datetime.now(dt.UTC) + time_delta, f, *args, **kwargs)
 
     def enqueue_many(self, job_datas: Iterable[EnqueueData], pipeline: Any = None) -> list[Job]:
@@ -312,7 +333,7 @@ class Queue:
 
     def get_job_ids(self, offset: int = 0, length: int = -1) -> list[str]:
         end = -1 if length < 0 else offset + length - 1
-        return [i.decode() for i in self.connection.lrange(self.keys.queued, offset, end)]
+        return [conn_mod.text(i) for i in self.connection.lrange(self.keys.queued, offset, end)]
 
     @property
     def job_ids(self) -> list[str]:
@@ -392,6 +413,19 @@ def _num(value: float) -> str:
     return str(int(value)) if float(value).is_integer() else repr(float(value))
 
 
+def _valid_job_id(job_id: str) -> str:
+    if (
+        not isinstance(job_id, str)
+        or not job_id
+        or len(job_id) > 256
+        or any(c.isspace() or c in "{}" for c in job_id)
+    ):
+        raise ValueError(
+            f"job_id {job_id!r} must be a non-empty string of at most 256 characters without spaces or braces"
+        )
+    return job_id
+
+
 def _dependency_ids(depends_on: Any) -> list[str]:
     if depends_on is None:
         return []
@@ -406,7 +440,9 @@ def _dependency_ids(depends_on: Any) -> list[str]:
         return [depends_on.id]
     if isinstance(depends_on, str):
         return [depends_on]
-    raise TypeError(f"depends_on takes a Job, a job id, a Dependency or a list of them, not {depends_on!r}")
+    raise TypeError(
+        f"depends_on takes a Job, a job id, a Dependency or a list of them, not {depends_on!r}"
+    )
 
 
 def _split_options(
@@ -418,7 +454,9 @@ def _split_options(
         options["timeout"] = options.pop("job_timeout")
     if "args" in kwargs or "kwargs" in kwargs:
         if args:
-            raise TypeError("extra positional arguments cannot be used with explicit args= and kwargs=")
+            raise TypeError(
+                "extra positional arguments cannot be used with explicit args= and kwargs="
+            )
         args = tuple(kwargs.pop("args", None) or ())
         kwargs = dict(kwargs.pop("kwargs", None) or {})
     return options, args, kwargs

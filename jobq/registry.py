@@ -83,12 +83,14 @@ class BaseRegistry:
             self.cleanup()
         end = -1 if limit < 0 else offset + limit - 1
         ids = self.connection.zrange(self.key, offset, end, desc=desc)
-        return [i.decode() for i in ids]
+        return [conn_mod.text(i) for i in ids]
 
     def get_job_ids_with_scores(self, offset: int = 0, limit: int = -1) -> list[tuple[str, float]]:
         end = -1 if limit < 0 else offset + limit - 1
-        rows = self.connection.zrange(self.key, offset, end, withscores=True)
-        return [(i.decode(), float(s)) for i, s in rows]
+        rows: list[tuple[bytes, float]] = self.connection.zrange(
+            self.key, offset, end, withscores=True
+        )  # type: ignore[assignment]
+        return [(conn_mod.text(i), float(s)) for i, s in rows]
 
     def get_jobs(self, offset: int = 0, limit: int = -1) -> list[Job]:
         ids = self.get_job_ids(offset, limit)

@@ -102,7 +102,7 @@ def execute_pipeline(client: redis.Redis, pipe: Pipeline) -> list[Any]:
         retry = client.pipeline(transaction=False)
         for i in missing:
             args, options = stack[i]
-            retry.execute_command(*args, **options)
+            retry.execute_command(*args, **options)  # type: ignore[no-untyped-call]
         for i, value in zip(missing, retry.execute(raise_on_error=False), strict=True):
             results[i] = value
     for r in results:

@@ -140,7 +140,9 @@ def resolve_serializer(spec: Serializer | str | None) -> Serializer:
     return spec
 
 
-def check_serializable(serializer: Serializer, args: tuple[Any, ...], kwargs: dict[str, Any]) -> bytes:
+def check_serializable(
+    serializer: Serializer, args: tuple[Any, ...], kwargs: dict[str, Any]
+) -> bytes:
     """Serialize [args, kwargs]; on failure name the argument that cannot be carried."""
     try:
         return serializer.dumps([list(args), kwargs])
@@ -149,7 +151,9 @@ def check_serializable(serializer: Serializer, args: tuple[Any, ...], kwargs: di
             _check_one(serializer, f"positional argument {i}", value)
         for name, value in kwargs.items():
             _check_one(serializer, f"keyword argument {name!r}", value)
-        raise TypeError(f"arguments cannot be serialized by the {serializer.name} serializer: {e}") from e
+        raise TypeError(
+            f"arguments cannot be serialized by the {serializer.name} serializer: {e}"
+        ) from e
 
 
 def _check_one(serializer: Serializer, label: str, value: Any) -> None:

@@ -6,10 +6,10 @@ instead of hard-coding status strings.
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import StrEnum
 
 
-class JobStatus(str, Enum):
+class JobStatus(StrEnum):
     QUEUED = "queued"
     FINISHED = "finished"
     FAILED = "failed"

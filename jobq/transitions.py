@@ -80,7 +80,9 @@ def dequeue(
     for row in reply:
         job_id = row[0].decode()
         it = iter(row[1:])
-        fields = {k: (v if isinstance(v, bytes) else str(v).encode()) for k, v in zip(it, it, strict=True)}
+        fields = {
+            k: (v if isinstance(v, bytes) else str(v).encode()) for k, v in zip(it, it, strict=True)
+        }
         taken.append((job_id, fields))
     return taken
 

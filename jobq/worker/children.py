@@ -137,7 +137,7 @@ def spawn(target: Callable[[PipeReporter], int]) -> Child:
             os.close(read_fd)
             die_with_parent()
             code = target(PipeReporter(write_fd))
-        except BaseException:  # noqa: BLE001 - nothing may escape a forked child
+        except BaseException:
             logger.exception("executor child crashed")
         finally:
             logging.shutdown()

@@ -1,4 +1,4 @@
-"""The fetch–run–acknowledge loop, shared by executor children and SimpleWorker.
+"""The fetch-run-acknowledge loop, shared by executor children and SimpleWorker.
 
 Jobs are taken in batches by one Lua step per queue (strict priority: the first
 queue with work wins), run one after another, and acknowledged in pipelined
@@ -209,10 +209,14 @@ class Consumer:
         for a in self._acks.values():
             a.done = []
 
-    def _report_acks(self, pending: list[tuple[QueueKeys, list[Outcome]]], replies: list[object]) -> None:
+    def _report_acks(
+        self, pending: list[tuple[QueueKeys, list[Outcome]]], replies: list[object]
+    ) -> None:
         lost = sum(1 for codes in replies if isinstance(codes, list) for c in codes if int(c) == -2)
         if lost:
-            logger.warning("%d result(s) dropped: the jobs were reaped, canceled or deleted meanwhile", lost)
+            logger.warning(
+                "%d result(s) dropped: the jobs were reaped, canceled or deleted meanwhile", lost
+            )
         for q, outcomes in pending:
             ok = sum(1 for o in outcomes if o.ok)
             self.reporter.acked(q.name, [o.job.id for o in outcomes], ok, len(outcomes) - ok)

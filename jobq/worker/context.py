@@ -8,7 +8,9 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from ..job import Job
 
-_current: contextvars.ContextVar[Job | None] = contextvars.ContextVar("jobq_current_job", default=None)
+_current: contextvars.ContextVar[Job | None] = contextvars.ContextVar(
+    "jobq_current_job", default=None
+)
 
 
 def get_current_job() -> Job | None:

@@ -116,7 +116,7 @@ class Executor:
             result = job.serializer.dumps(value)
         except ShutdownRequested:
             raise
-        except BaseException as exc:  # noqa: BLE001 - the job boundary
+        except BaseException as exc:
             self._callback(job, "on_failure", type(exc), exc, exc.__traceback__)
             outcome = Outcome(job, False, error=_format(exc), reason=_reason(exc))
             if isinstance(exc, KeyboardInterrupt | SystemExit):

@@ -10,6 +10,8 @@ a cold one (kill children, hand every job back).
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import logging
 import os
 import selectors
@@ -41,7 +43,7 @@ logger = logging.getLogger("jobq.worker")
 TICK = 0.5
 #: a job may overrun its timeout by this much before the supervisor kills its child
 KILL_GRACE = 2.0
-_REDIS_DOWN = (redis.ConnectionError, redis.TimeoutError)
+_REDIS_DOWN: tuple[type[Exception], ...] = (redis.ConnectionError, redis.TimeoutError)
 
 
 def _queue_names(queues: Iterable[Queue | str]) -> list[str]:
@@ -65,7 +67,9 @@ class BaseWorker:
         if isinstance(queues, Queue | str):
             queues = [queues]
         first = next((q for q in queues if isinstance(q, Queue)), None)
-        self.connection = conn_mod.resolve(connection if connection is not None else (first.connection if first else None))
+        self.connection = conn_mod.resolve(
+            connection if connection is not None else (first.connection if first else None)
+        )
         self.queue_names = _queue_names(queues)
         self.queue_keys = [QueueKeys(n) for n in self.queue_names]
         self.name = name or f"{socket.gethostname()}.{os.getpid()}.{uuid.uuid4().hex[:6]}"
@@ -89,11 +93,11 @@ class BaseWorker:
 
     def _maintenance(self, concurrency: int) -> Maintenance:
         record = WorkerRecord(self.name, self.queue_names, concurrency)
-        return Maintenance(self.connection, self.queue_keys, record, lease_seconds=self.lease_seconds)
+        return Maintenance(
+            self.connection, self.queue_keys, record, lease_seconds=self.lease_seconds
+        )
 
-    def _consumer(
-        self, connection: redis.Redis, reporter: Any, budget: Budget | None
-    ) -> Consumer:
+    def _consumer(self, connection: redis.Redis, reporter: Any, budget: Budget | None) -> Consumer:
         return Consumer(
             connection,
             self.queue_keys,
@@ -155,6 +159,8 @@ class Worker(BaseWorker):
         self._pending: list[Callable[[], object]] = []
         self._no_more_children = False
         self._respawn_delay = 0.0
+        self._suspended = False
+        self._done_ok = self._done_failed = 0
 
     # -- signals ----------------------------------------------------------------
 
@@ -171,14 +177,14 @@ class Worker(BaseWorker):
 
     def _signal_children(self, sig: int) -> None:
         for pid in list(self.children):
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, sig)
-            except ProcessLookupError:
-                pass
 
     # -- children ---------------------------------------------------------------
 
-    def _child_main(self, budget: SharedBudget | None, burst: bool) -> Callable[[PipeReporter], int]:
+    def _child_main(
+        self, budget: SharedBudget | None, burst: bool
+    ) -> Callable[[PipeReporter], int]:
         def main(reporter: PipeReporter) -> int:
             signal.signal(signal.SIGINT, signal.SIG_IGN)
             signal.signal(signal.SIGTERM, lambda *_: setattr(self.stop, "warm", True))
@@ -257,10 +263,15 @@ class Worker(BaseWorker):
                 error = f"the executor running this job died ({describe_status(status)})"
             failures = [(r.job_id, error, reason)]
             queue = QueueKeys(r.queue)
-            self._pending.append(lambda: transitions.fail(self.connection, queue, self.name, failures))
+            self._pending.append(
+                lambda: transitions.fail(self.connection, queue, self.name, failures)
+            )
         for name, ids in h.snapshot().items():
-            queue, job_ids = QueueKeys(name), list(ids)
-            self._pending.append(lambda q=queue, i=job_ids: transitions.release(self.connection, q, self.name, i))
+            self._pending.append(
+                functools.partial(
+                    transitions.release, self.connection, QueueKeys(name), self.name, ids
+                )
+            )
         h.clear()
         self._run_pending()
 
@@ -269,7 +280,9 @@ class Worker(BaseWorker):
             try:
                 self._pending[0]()
             except _REDIS_DOWN as e:
-                logger.warning("Redis unavailable (%s); will retry settling a dead executor's jobs", e)
+                logger.warning(
+                    "Redis unavailable (%s); will retry settling a dead executor's jobs", e
+                )
                 return
             self._pending.pop(0)
 
@@ -277,8 +290,17 @@ class Worker(BaseWorker):
         now = time.monotonic()
         for child in self.children.values():
             running = child.holdings.running
-            if running is not None and not child.killed_for_timeout and running.overdue(now, KILL_GRACE):
-                logger.warning("job %s overran its %gs timeout; killing executor %d", running.job_id, running.timeout or 0, child.pid)
+            if (
+                running is not None
+                and not child.killed_for_timeout
+                and running.overdue(now, KILL_GRACE)
+            ):
+                logger.warning(
+                    "job %s overran its %gs timeout; killing executor %d",
+                    running.job_id,
+                    running.timeout or 0,
+                    child.pid,
+                )
                 child.killed_for_timeout = True
                 os.kill(child.pid, signal.SIGKILL)
 
@@ -297,10 +319,14 @@ class Worker(BaseWorker):
             maintenance.promote_due()
             self._scheduler_tick()
             if maintenance.heartbeat_due():
-                running = [c.holdings.running.job_id for c in self.children.values() if c.holdings.running]
+                running = [
+                    c.holdings.running.job_id for c in self.children.values() if c.holdings.running
+                ]
                 ok = sum(c.holdings.ok for c in self.children.values()) + self._done_ok
                 failed = sum(c.holdings.failed for c in self.children.values()) + self._done_failed
-                maintenance.heartbeat(self._held(), "busy" if running else "idle", running, ok, failed)
+                maintenance.heartbeat(
+                    self._held(), "busy" if running else "idle", running, ok, failed
+                )
                 self._check_suspended(maintenance, burst)
         except _REDIS_DOWN as e:
             logger.warning("Redis unavailable (%s); will retry", e)
@@ -330,7 +356,9 @@ class Worker(BaseWorker):
     ) -> bool:
         """Run until stopped (or, with ``burst``, until the queues are empty)."""
         if logging_level:
-            logging.basicConfig(level=logging_level, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+            logging.basicConfig(
+                level=logging_level, format="%(asctime)s %(name)s %(levelname)s %(message)s"
+            )
         self._done_ok = self._done_failed = 0
         self._suspended = False
         conn_mod.check_version(self.connection)
@@ -339,16 +367,27 @@ class Worker(BaseWorker):
         budget = SharedBudget(max_jobs) if max_jobs else None
         self.selector = selectors.DefaultSelector()
         previous = {s: signal.signal(s, self._on_signal) for s in (signal.SIGTERM, signal.SIGINT)}
-        logger.info("worker %s started on queues %s (concurrency %d)", self.name, ",".join(self.queue_names), self.concurrency)
+        logger.info(
+            "worker %s started on queues %s (concurrency %d)",
+            self.name,
+            ",".join(self.queue_names),
+            self.concurrency,
+        )
         maintenance.publish("starting", [], 0, 0)
         last_tick = 0.0
         try:
             while True:
                 self._spawn_missing(budget, burst)
-                if not self.children and (self.stop.warm or self._no_more_children and not self._suspended or (budget is not None and budget.left <= 0)):
+                if not self.children and (
+                    self.stop.warm
+                    or (self._no_more_children and not self._suspended)
+                    or (budget is not None and budget.left <= 0)
+                ):
                     break
                 self._read(TICK / 5)
-                before = {pid: (c.holdings.ok, c.holdings.failed) for pid, c in self.children.items()}
+                before = {
+                    pid: (c.holdings.ok, c.holdings.failed) for pid, c in self.children.items()
+                }
                 self._collect_exited(burst)
                 for pid, (ok, failed) in before.items():
                     if pid not in self.children:
@@ -362,7 +401,7 @@ class Worker(BaseWorker):
             self._shutdown(maintenance, previous)
         return True
 
-    def _shutdown(self, maintenance: Maintenance, previous: dict[int, Any]) -> None:
+    def _shutdown(self, maintenance: Maintenance, previous: dict[signal.Signals, Any]) -> None:
         if self.children:
             self.stop.cold = True
             self._signal_children(signal.SIGKILL)
@@ -375,10 +414,8 @@ class Worker(BaseWorker):
         self._run_pending()
         for s, handler in previous.items():
             signal.signal(s, handler)
-        try:
+        with contextlib.suppress(*_REDIS_DOWN):
             maintenance.unregister()
-        except _REDIS_DOWN:
-            pass
         self.selector.close()
         logger.info("worker %s stopped", self.name)
 
@@ -414,7 +451,13 @@ class SimpleWorker(BaseWorker):
         else:
             raise ShutdownRequested()
 
-    def _upkeep_loop(self, maintenance: Maintenance, holdings: Holdings, lock: threading.Lock, done: threading.Event) -> None:
+    def _upkeep_loop(
+        self,
+        maintenance: Maintenance,
+        holdings: Holdings,
+        lock: threading.Lock,
+        done: threading.Event,
+    ) -> None:
         while not done.wait(TICK):
             try:
                 maintenance.promote_due()
@@ -438,16 +481,28 @@ class SimpleWorker(BaseWorker):
         logging_level: str | None = None,
     ) -> bool:
         if logging_level:
-            logging.basicConfig(level=logging_level, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+            logging.basicConfig(
+                level=logging_level, format="%(asctime)s %(name)s %(levelname)s %(message)s"
+            )
         conn_mod.check_version(self.connection)
         self._register_queues()
         maintenance = self._maintenance(1)
         holdings, lock, done = Holdings(), threading.Lock(), threading.Event()
-        consumer = self._consumer(self.connection, _LockedReporter(holdings, lock), LocalBudget(max_jobs) if max_jobs else None)
+        consumer = self._consumer(
+            self.connection,
+            _LockedReporter(holdings, lock),
+            LocalBudget(max_jobs) if max_jobs else None,
+        )
         in_main = threading.current_thread() is threading.main_thread()
-        previous = {s: signal.signal(s, self._on_signal) for s in (signal.SIGTERM, signal.SIGINT)} if in_main else {}
+        previous = (
+            {s: signal.signal(s, self._on_signal) for s in (signal.SIGTERM, signal.SIGINT)}
+            if in_main
+            else {}
+        )
         maintenance.publish("starting", [], 0, 0)
-        upkeep = threading.Thread(target=self._upkeep_loop, args=(maintenance, holdings, lock, done), daemon=True)
+        upkeep = threading.Thread(
+            target=self._upkeep_loop, args=(maintenance, holdings, lock, done), daemon=True
+        )
         upkeep.start()
         try:
             maintenance.promote_due()
@@ -460,8 +515,6 @@ class SimpleWorker(BaseWorker):
             consumer.executor.close()
             for s, handler in previous.items():
                 signal.signal(s, handler)
-            try:
+            with contextlib.suppress(*_REDIS_DOWN):
                 maintenance.unregister()
-            except _REDIS_DOWN:
-                pass
         return True

@@ -11,11 +11,11 @@ import socket
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 import redis
 
 from .. import defaults, keys, transitions
+from ..connection import text
 from ..keys import QueueKeys
 from ..registry import SPECS
 
@@ -31,7 +31,9 @@ class WorkerRecord:
     hostname: str = field(default_factory=socket.gethostname)
     birth: int = field(default_factory=transitions.now_ms)
 
-    def fields(self, state: str, running: Sequence[str], ok: int, failed: int) -> dict[str, Any]:
+    def fields(
+        self, state: str, running: Sequence[str], ok: int, failed: int
+    ) -> dict[str, str | int]:
         return {
             "name": self.name,
             "queues": ",".join(self.queues),
@@ -79,7 +81,10 @@ class Maintenance:
             requeued, failed = transitions.reap(self.connection, q, now=now)
             if requeued or failed:
                 logger.warning(
-                    "queue %s: %d job(s) of dead workers requeued, %d failed", q.name, requeued, failed
+                    "queue %s: %d job(s) of dead workers requeued, %d failed",
+                    q.name,
+                    requeued,
+                    failed,
                 )
             for spec in SPECS.values():
                 if spec.expires:
@@ -92,7 +97,12 @@ class Maintenance:
         return time.monotonic() - self._last_heartbeat >= self.heartbeat_every
 
     def heartbeat(
-        self, held: Mapping[str, Iterable[str]], state: str, running: Sequence[str], ok: int, failed: int
+        self,
+        held: Mapping[str, Iterable[str]],
+        state: str,
+        running: Sequence[str],
+        ok: int,
+        failed: int,
     ) -> None:
         self._last_heartbeat = time.monotonic()
         self.renew(held)
@@ -102,7 +112,7 @@ class Maintenance:
     def publish(self, state: str, running: Sequence[str], ok: int, failed: int) -> None:
         key = keys.worker(self.record.name)
         pipe = self.connection.pipeline(transaction=False)
-        pipe.hset(key, mapping=self.record.fields(state, running, ok, failed))
+        pipe.hset(key, mapping=self.record.fields(state, running, ok, failed))  # type: ignore[arg-type]
         pipe.expire(key, defaults.WORKER_TTL_SECONDS)
         pipe.zadd(keys.WORKERS, {self.record.name: transitions.now_ms()})
         pipe.execute()
@@ -116,14 +126,14 @@ class Maintenance:
 
 def list_workers(connection: redis.Redis) -> list[dict[str, str]]:
     """Live workers' records (stale index entries are dropped)."""
-    names = [n.decode() for n in connection.zrange(keys.WORKERS, 0, -1)]
+    names = [text(n) for n in connection.zrange(keys.WORKERS, 0, -1)]
     pipe = connection.pipeline(transaction=False)
     for name in names:
         pipe.hgetall(keys.worker(name))
     out = []
     for name, raw in zip(names, pipe.execute(), strict=True):
         if raw:
-            out.append({k.decode(): v.decode() for k, v in raw.items()})
+            out.append({text(k): text(v) for k, v in raw.items()})
         else:
             connection.zrem(keys.WORKERS, name)
     return out

@@ -1,0 +1,41 @@
+"""The ``jobq`` command line (also ``python -m jobq``)."""
+
+from __future__ import annotations
+
+import click
+import redis
+
+from .. import connection as conn_mod
+from .._version import __version__
+
+
+class Context:
+    def __init__(self, url: str | None) -> None:
+        self.url = url or conn_mod.default_url()
+        self._connection: redis.Redis | None = None
+
+    @property
+    def connection(self) -> redis.Redis:
+        if self._connection is None:
+            self._connection = conn_mod.from_url(self.url)
+        return self._connection
+
+
+url_option = click.option(
+    "--url",
+    "-u",
+    envvar=["JOBQ_REDIS_URL", "RQ_REDIS_URL"],
+    help="Redis URL (redis://, rediss://, unix://); default env JOBQ_REDIS_URL, RQ_REDIS_URL, REDIS_URL or redis://localhost:6379/0.",
+)
+
+
+@click.group()
+@url_option
+@click.version_option(__version__, prog_name="jobq")
+@click.pass_context
+def main(ctx: click.Context, url: str | None) -> None:
+    """jobq: a Redis-backed job queue that speaks rq's API."""
+    ctx.obj = Context(url)
+
+
+from . import admin, info, worker  # noqa: E402,F401  (commands register themselves)

@@ -1,0 +1,100 @@
+"""``jobq worker``."""
+
+from __future__ import annotations
+
+import logging
+
+import click
+
+from .. import defaults
+from ..worker import SimpleWorker, Worker
+from . import Context, main, url_option
+
+
+def configure_logging(verbose: bool, quiet: bool) -> None:
+    level = logging.DEBUG if verbose else logging.WARNING if quiet else logging.INFO
+    logging.basicConfig(level=level, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+
+
+@main.command()
+@click.argument("queues", nargs=-1)
+@url_option
+@click.option("--burst", "-b", is_flag=True, help="Exit when the queues are empty.")
+@click.option(
+    "--concurrency",
+    "-c",
+    default=1,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Executor children.",
+)
+@click.option(
+    "--max-jobs-per-child",
+    type=click.IntRange(min=1),
+    help="Replace a child after N jobs (1 = a fresh process per job, as rq's forking worker).",
+)
+@click.option("--max-jobs", type=click.IntRange(min=1), help="Stop after N jobs in all.")
+@click.option("--name", "-n", help="Worker name (default host.pid.random).")
+@click.option(
+    "--with-scheduler",
+    "-s",
+    is_flag=True,
+    help="Also run the scheduler (recurring schedules, due jobs).",
+)
+@click.option("--allow", multiple=True, help="Only run functions from these modules (repeatable).")
+@click.option(
+    "--lease",
+    default=defaults.LEASE_SECONDS,
+    show_default=True,
+    type=click.FloatRange(min=0.5),
+    help="Seconds before a silent worker's jobs go to others.",
+)
+@click.option(
+    "--serializer",
+    type=click.Choice(["json", "pickle"]),
+    help="Serializer for results of jobs (default: the job's own).",
+)
+@click.option("--simple", is_flag=True, help="Run jobs in this process (rq's SimpleWorker).")
+@click.option("--verbose", "-v", is_flag=True)
+@click.option("--quiet", "-q", is_flag=True)
+@click.pass_obj
+def worker(
+    ctx: Context,
+    queues: tuple[str, ...],
+    url: str | None,
+    burst: bool,
+    concurrency: int,
+    max_jobs_per_child: int | None,
+    max_jobs: int | None,
+    name: str | None,
+    with_scheduler: bool,
+    allow: tuple[str, ...],
+    lease: float,
+    serializer: str | None,
+    simple: bool,
+    verbose: bool,
+    quiet: bool,
+) -> None:
+    """Run jobs from QUEUES (default: "default"), in strict priority order."""
+    if url:
+        ctx.url = url
+    configure_logging(verbose, quiet)
+    hook = None
+    if with_scheduler:
+        from ..scheduler.tick import scheduler_hook
+
+        hook = scheduler_hook()
+    allowed = list(allow) or None
+    w: SimpleWorker | Worker
+    if simple:
+        w = SimpleWorker(
+            list(queues), ctx.connection, name, lease_seconds=lease, allowed_modules=allowed,
+            serializer=serializer, with_scheduler_hook=hook,
+        )  # fmt: skip
+    else:
+        w = Worker(
+            list(queues), ctx.connection, name, concurrency=concurrency,
+            max_jobs_per_child=max_jobs_per_child, lease_seconds=lease, allowed_modules=allowed,
+            serializer=serializer, with_scheduler_hook=hook,
+        )  # fmt: skip
+    w.work(burst=burst, max_jobs=max_jobs, with_scheduler=with_scheduler)

@@ -1,0 +1,1 @@
+"""Scheduler: one-off and recurring schedules (rq-scheduler's API)."""
