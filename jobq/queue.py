@@ -230,6 +230,8 @@ class Queue:
             pipeline.sadd(keys.QUEUES, self.name)
             self._enqueue_into(pipeline, prepared)
             return job
+        if not self.is_async:
+            prepared.at_front = True  # run_sync takes it from the head of the queue
         if self._registered:
             code = self._enqueue_into(self.connection, prepared)
         else:
@@ -241,7 +243,16 @@ class Queue:
             self._registered = True
         assert code is not None
         job._fields[b"status"] = _PLACEMENT[code].encode()
+        if not self.is_async and code == 1:
+            return self.run_sync(job)
         return job
+
+    def run_sync(self, job: Job) -> Job:
+        """Run a job just enqueued (``is_async=False``) here and now, through the same
+        steps a worker takes; see :func:`jobq.testing.run_now`."""
+        from .testing import run_now  # the worker package imports this module
+
+        return run_now(self, job)
 
     def _enqueue_into(self, target: Any, prepared: _Prepared) -> int | None:
         return transitions.enqueue(

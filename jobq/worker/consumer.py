@@ -237,6 +237,7 @@ class Consumer:
                 if burst or self.budget.claim(1) == 0:
                     return
                 self.budget.give_back(1)
+                self.executor.hooks.idle()
                 self.wait_for_work()
                 continue
             self.run_batch(*batch)

@@ -19,6 +19,7 @@ from typing import Any
 
 from ..exceptions import DeserializationError, FunctionNotAllowed, JobTimeoutException
 from ..functions import FunctionResolver
+from ..hooks import Hooks
 from ..job import Job
 from .context import reset_current_job, set_current_job
 
@@ -85,11 +86,13 @@ def _reason(exc: BaseException) -> str:
 class Executor:
     """Calls job functions (sync or async) with timeouts and callbacks."""
 
-    def __init__(self, resolver: FunctionResolver) -> None:
+    def __init__(self, resolver: FunctionResolver, hooks: Hooks | None = None) -> None:
         self.resolver = resolver
+        self.hooks = hooks if hooks is not None else Hooks()
         self._runner: asyncio.Runner | None = None
 
     def close(self) -> None:
+        self.hooks.close()
         if self._runner is not None:
             self._runner.close()
             self._runner = None
@@ -107,6 +110,13 @@ class Executor:
         return result
 
     def perform(self, job: Job) -> Outcome:
+        """Run one job between the hooks' before and after calls."""
+        self.hooks.before_job(job)
+        outcome = self._perform(job)
+        self.hooks.after_job(job, outcome)
+        return outcome
+
+    def _perform(self, job: Job) -> Outcome:
         token = set_current_job(job)
         try:
             func = self.resolver.resolve(job.func_name)

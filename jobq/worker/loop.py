@@ -28,6 +28,7 @@ import redis
 from .. import connection as conn_mod
 from .. import defaults, keys, transitions
 from ..functions import FunctionResolver
+from ..hooks import Hook, Hooks
 from ..keys import QueueKeys
 from ..queue import Queue
 from ..serializers import Serializer, resolve_serializer
@@ -63,6 +64,7 @@ class BaseWorker:
         serializer: Serializer | str | None = None,
         max_prefetch: int = defaults.MAX_PREFETCH,
         with_scheduler_hook: Callable[[redis.Redis], Any] | None = None,
+        hooks: Iterable[Hook] = (),
     ) -> None:
         if isinstance(queues, Queue | str):
             queues = [queues]
@@ -78,6 +80,8 @@ class BaseWorker:
         self.serializer = resolve_serializer(serializer) if serializer is not None else None
         self.max_prefetch = max_prefetch
         self.scheduler_hook = with_scheduler_hook
+        #: around every job, in order (see jobq.hooks); children inherit them by fork
+        self.hooks = Hooks(hooks)
         self.stop = Stop()
         self._signals = 0
 
@@ -102,7 +106,7 @@ class BaseWorker:
             connection,
             self.queue_keys,
             self.name,
-            Executor(self.resolver),
+            Executor(self.resolver, self.hooks),
             reporter,
             lease_seconds=self.lease_seconds,
             max_prefetch=self.max_prefetch,
@@ -204,6 +208,7 @@ class Worker(BaseWorker):
         if budget is not None and budget.left <= 0:
             return
         while len(self.children) < self.concurrency:
+            self.hooks.before_fork()
             child = spawn(self._child_main(budget, burst))
             self.children[child.pid] = child
             self.selector.register(child.fd, selectors.EVENT_READ, child)

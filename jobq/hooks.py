@@ -1,0 +1,106 @@
+"""Worker hooks: what wraps every job (database hygiene, job records, metrics).
+
+Features that act around jobs are an ordered list of hooks rather than flags in
+the worker loop, so the loop stays the same whatever is plugged in. Before-hooks
+run in list order and after-hooks in reverse, so the first hook wraps all the
+others, as middleware does. A hook that raises is logged and skipped: a broken
+hook must never kill a worker nor lose a job's result. Control flow
+(``BaseException`` that is not an ``Exception``: shutdown, ``KeyboardInterrupt``)
+propagates.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    from .job import Job
+    from .worker.executor import Outcome
+
+logger = logging.getLogger("jobq.worker")
+
+
+class Hook(Protocol):
+    """What a worker calls around jobs; subclass :class:`BaseHook` to pick a few."""
+
+    def before_job(self, job: Job) -> None:
+        """In the executor, just before the job's function is resolved and called."""
+
+    def after_job(self, job: Job, outcome: Outcome) -> None:
+        """In the executor, once the job returned or raised (before it is acknowledged)."""
+
+    def idle(self) -> None:
+        """The executor found no work and is about to wait for some."""
+
+    def before_fork(self) -> None:
+        """In the supervisor, before it forks an executor child."""
+
+    def close(self) -> None:
+        """The executor stops; flush whatever the hook still holds."""
+
+
+class BaseHook:
+    """A hook that does nothing; override the methods you need."""
+
+    def before_job(self, job: Job) -> None:
+        return None
+
+    def after_job(self, job: Job, outcome: Outcome) -> None:
+        return None
+
+    def idle(self) -> None:
+        return None
+
+    def before_fork(self) -> None:
+        return None
+
+    def close(self) -> None:
+        return None
+
+
+class Hooks:
+    """An ordered list of hooks called as one; each failure is logged, never raised."""
+
+    def __init__(self, hooks: Iterable[Hook] = ()) -> None:
+        self.hooks: list[Hook] = list(hooks)
+
+    def __len__(self) -> int:
+        return len(self.hooks)
+
+    def __repr__(self) -> str:
+        return f"Hooks({[type(h).__name__ for h in self.hooks]})"
+
+    def before_job(self, job: Job) -> None:
+        for hook in self.hooks:
+            _call(hook, "before_job", hook.before_job, job)
+
+    def after_job(self, job: Job, outcome: Outcome) -> None:
+        for hook in reversed(self.hooks):
+            _call(hook, "after_job", hook.after_job, job, outcome)
+
+    def idle(self) -> None:
+        for hook in self.hooks:
+            _call(hook, "idle", hook.idle)
+
+    def before_fork(self) -> None:
+        for hook in self.hooks:
+            _call(hook, "before_fork", hook.before_fork)
+
+    def close(self) -> None:
+        for hook in reversed(self.hooks):
+            _call(hook, "close", hook.close)
+
+
+def _call(hook: Hook, name: str, method: Callable[..., None], *args: Any) -> None:
+    try:
+        method(*args)
+    except Exception:
+        job = args[0] if args else None
+        logger.exception(
+            "hook %s.%s failed%s; the worker goes on",
+            type(hook).__name__,
+            name,
+            f" for job {job.id}" if job is not None and hasattr(job, "id") else "",
+        )
