@@ -60,6 +60,7 @@ def _attempt(queue: Queue, job: Job, executor: Executor) -> int:
             f"job {job_id} was ahead of {job.id} in queue {queue.name!r}; an inline run "
             "takes only the job just enqueued, so leave this queue to a worker"
         )
+    fields[b"worker"] = worker.encode()  # set by dequeue, not returned
     running = Job(job_id, queue.connection, origin=queue.name, fields=fields)
     outcome = executor.perform(running)
     code = _acknowledge(queue, worker, outcome)

@@ -128,8 +128,15 @@ class Consumer:
             taken = transitions.dequeue(self.connection, q, self.worker_name, count, self.lease_ms)
             if taken:
                 self.budget.give_back(count - len(taken))
+                mine = {b"worker": self.worker_name.encode()}  # set by dequeue, not returned
                 jobs = [
-                    Job(i, self.connection, origin=q.name, fields=f, serializer=self.serializer)
+                    Job(
+                        i,
+                        self.connection,
+                        origin=q.name,
+                        fields=f | mine,
+                        serializer=self.serializer,
+                    )
                     for i, f in taken
                 ]
                 self.reporter.took(q.name, [j.id for j in jobs])
