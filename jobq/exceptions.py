@@ -6,6 +6,10 @@ from __future__ import annotations
 class JobqError(Exception):
     """Base of every error jobq raises on purpose."""
 
+    #: set when a Lua transition reported the error: which job, which transition
+    job_id: str | None = None
+    transition: str | None = None
+
 
 class ConfigurationError(JobqError, ValueError):
     """A setting is missing, unknown or inconsistent; the message names it."""

@@ -133,4 +133,6 @@ def raise_for_code(transition: str, code: int, job_id: str | None = None) -> Non
     exc = ERRORS.get(code)
     if exc is None:
         raise ScriptError(transition, code, job_id)
-    raise exc(_MESSAGES[code].format(job_id=job_id, transition=transition))
+    error = exc(_MESSAGES[code].format(job_id=job_id, transition=transition))
+    error.job_id, error.transition = job_id, transition
+    raise error
