@@ -83,6 +83,14 @@ class FunctionResolver:
         obj = getattr(obj, "__jobq_func__", obj)
         if not callable(obj):
             raise TypeError(f"job function {path!r} is not callable")
+        # The path may walk through an allowed module's imports (allowed.os.system):
+        # what runs must itself be defined in an allowed module.
+        defined_as = f"{getattr(obj, '__module__', '?')}.{getattr(obj, '__qualname__', '?')}"
+        if not self.is_allowed(defined_as):
+            raise FunctionNotAllowed(
+                f"function {path!r} is {defined_as!r}, which is not in the worker's allowed "
+                f"modules {list(self.allowed or ())}"
+            )
         func: Callable[..., Any] = obj
         self._cache[path] = func
         return func
