@@ -20,13 +20,19 @@ test: lint typecheck pytest
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
-	$(BIN)/ruff format --check jobq scheduler
+	$(BIN)/ruff format --check jobq scheduler django_integration
 
 typecheck: $(STAMP)
 	tools/typecheck.sh
 
+# The Django tests run twice, on SQLite and on PostgreSQL (127.0.0.1:5432, user
+# postgres); each run creates and drops its own uniquely named test database.
+DJANGO_TESTS := DJANGO_SETTINGS_MODULE=tests.django.settings $(BIN)/python -m pytest tests/django
+
 pytest: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	JOBQ_TEST_DB=sqlite $(DJANGO_TESTS) $(DJANGO_PYTEST_ARGS)
+	JOBQ_TEST_DB=postgres $(DJANGO_TESTS) $(DJANGO_PYTEST_ARGS)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py $(BENCH_ARGS)

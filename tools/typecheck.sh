@@ -11,4 +11,5 @@ for sub in scheduler django_integration; do
   [ -d "$root/$sub" ] && ln -s "$root/$sub" "$view/jobq/$sub"
 done
 cd "$view"
+export PYTHONPATH="$root/tools${PYTHONPATH:+:$PYTHONPATH}"  # the django-stubs plugin's settings
 exec "$root/.venv/bin/mypy" --config-file "$root/pyproject.toml" -p jobq "$@"

@@ -1,0 +1,407 @@
+"""Settings: ``RQ_QUEUES`` read as django-rq reads it, plus jobq's own ``JOBQ`` dict.
+
+Settings are read on first use, never at import (a project may import tasks
+before its settings are final), then parsed once into frozen values. The
+cache is dropped when a test overrides one of these settings. A bad entry
+raises ``ImproperlyConfigured`` naming the queue and the key and saying what
+to write instead, so a typo fails at start rather than on the first enqueue
+of the night.
+
+Connection sources keep django-rq's precedence: ``URL``, then
+``USE_REDIS_CACHE``, then ``UNIX_SOCKET_PATH``, then ``SENTINELS``, then
+``HOST``/``PORT``. Keys that lose to a higher source are accepted (a
+django-rq settings file must keep working) and reported by a system check.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+from django.core.signals import setting_changed
+
+#: per-queue keys that say where Redis is (django-rq's list, plus USERNAME/kwargs)
+CONNECTION_KEYS = (
+    "URL", "HOST", "PORT", "DB", "PASSWORD", "USERNAME", "SSL", "SSL_CERT_REQS",
+    "UNIX_SOCKET_PATH", "USE_REDIS_CACHE", "SENTINELS", "MASTER_NAME", "SOCKET_TIMEOUT",
+    "CONNECTION_KWARGS", "SENTINEL_KWARGS", "REDIS_CLIENT_KWARGS",
+)  # fmt: skip
+#: per-queue keys that set queue defaults
+QUEUE_KEYS = ("DEFAULT_TIMEOUT", "DEFAULT_RESULT_TTL", "ASYNC")
+#: connection sources in django-rq's order of precedence
+SOURCES = ("URL", "USE_REDIS_CACHE", "UNIX_SOCKET_PATH", "SENTINELS", "HOST")
+#: keys that only mean something for one source
+SOURCE_KEYS = {
+    "URL": ("DB", "SSL", "SSL_CERT_REQS"),
+    "USE_REDIS_CACHE": (),
+    "UNIX_SOCKET_PATH": ("DB",),
+    "SENTINELS": (
+        "MASTER_NAME", "DB", "PASSWORD", "USERNAME", "SOCKET_TIMEOUT",
+        "CONNECTION_KWARGS", "SENTINEL_KWARGS",
+    ),
+    "HOST": (
+        "PORT", "DB", "PASSWORD", "USERNAME", "SSL", "SSL_CERT_REQS", "REDIS_CLIENT_KWARGS",
+    ),
+}  # fmt: skip
+
+COMMIT_MODES = ("on_commit", "immediate")
+RECORD_MODES = ("all", "scheduled", "none")
+JOBQ_KEYS = ("COMMIT_MODE", "RECORD", "DATABASE", "ALLOWED_MODULES")
+
+
+@dataclass(frozen=True)
+class ConnectionConfig:
+    """Where one queue's Redis is; equal configs share one client per process."""
+
+    source: str
+    url: str | None = None
+    host: str = "localhost"
+    port: int = 6379
+    db: int | None = None
+    username: str | None = None
+    password: str | None = None
+    ssl: bool = False
+    ssl_cert_reqs: str | None = None
+    unix_socket_path: str | None = None
+    cache_alias: str | None = None
+    sentinels: tuple[tuple[str, int], ...] = ()
+    master_name: str | None = None
+    socket_timeout: float | None = None
+    #: extra keyword arguments, as sorted (name, value) pairs so the value stays frozen
+    client_kwargs: tuple[tuple[str, Any], ...] = ()
+    sentinel_kwargs: tuple[tuple[str, Any], ...] = ()
+
+    @property
+    def cache_key(self) -> str:
+        return repr(self)
+
+
+@dataclass(frozen=True)
+class QueueConfig:
+    name: str
+    connection: ConnectionConfig
+    default_timeout: float | None = None
+    default_result_ttl: float | None = None
+    is_async: bool = True
+    #: keys given but ignored because a source of higher precedence is set
+    ignored: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class JobqOptions:
+    """The ``JOBQ`` dict: jobq's own options, none of which django-rq has."""
+
+    #: "on_commit": an enqueue inside ``atomic()`` reaches Redis when it commits
+    commit_mode: str = "on_commit"
+    #: which jobs get a ``JobRecord`` row: "all", "scheduled" (fired by schedules), "none"
+    record: str = "all"
+    #: database alias for job records, and whose transaction ``on_commit`` follows
+    database: str = "default"
+    #: modules whose functions workers run and schedules may name (None: any)
+    allowed_modules: tuple[str, ...] | None = None
+
+
+@dataclass
+class _Cache:
+    queues: dict[str, QueueConfig] | None = None
+    options: JobqOptions | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+_cache = _Cache()
+
+
+def _clear(*, setting: str, **kwargs: Any) -> None:
+    if setting in ("RQ_QUEUES", "JOBQ", "CACHES"):
+        _cache.queues = None
+        _cache.options = None
+        _cache.extra.clear()
+
+
+setting_changed.connect(_clear, dispatch_uid="jobq.django_integration.conf")
+
+
+def clear() -> None:
+    """Forget parsed settings (and what was built from them, see :func:`memo`)."""
+    _clear(setting="RQ_QUEUES")
+
+
+def memo() -> dict[str, Any]:
+    """A dict that lives as long as the parsed settings, for values built from them."""
+    return _cache.extra
+
+
+# -- RQ_QUEUES -------------------------------------------------------------------
+
+
+def queues() -> dict[str, QueueConfig]:
+    """Every configured queue, parsed and checked (on first call)."""
+    if _cache.queues is None:
+        _cache.queues = parse_queues(getattr(settings, "RQ_QUEUES", None))
+    return _cache.queues
+
+
+def queue(name: str) -> QueueConfig:
+    configured = queues()
+    try:
+        return configured[name]
+    except KeyError:
+        raise QueueNotConfigured(name, list(configured)) from None
+
+
+class QueueNotConfigured(ImproperlyConfigured, KeyError):
+    """A queue name that ``RQ_QUEUES`` does not list (a ``KeyError``, as in django-rq)."""
+
+    def __init__(self, name: str, known: list[str]) -> None:
+        self.name = name
+        super().__init__(
+            f"queue {name!r} is not in settings.RQ_QUEUES (configured: {', '.join(known) or 'none'}); "
+            f"add an entry for it, e.g. RQ_QUEUES[{name!r}] = {{'URL': 'redis://localhost:6379/0'}}"
+        )
+
+    def __str__(self) -> str:
+        return str(self.args[0])
+
+
+def parse_queues(raw: object) -> dict[str, QueueConfig]:
+    if raw is None:
+        raise ImproperlyConfigured(
+            "settings.RQ_QUEUES is not set; define at least "
+            "RQ_QUEUES = {'default': {'URL': 'redis://localhost:6379/0'}}"
+        )
+    if not isinstance(raw, Mapping) or not raw:
+        raise ImproperlyConfigured(
+            "settings.RQ_QUEUES must be a non-empty dict of queue name -> settings dict, "
+            f"got {raw!r}"
+        )
+    return {str(name): parse_queue(str(name), entry) for name, entry in raw.items()}
+
+
+def _error(queue: str, key: str, problem: str) -> ImproperlyConfigured:
+    return ImproperlyConfigured(f"RQ_QUEUES[{queue!r}][{key!r}] {problem}")
+
+
+def parse_queue(name: str, entry: object) -> QueueConfig:
+    if not isinstance(entry, Mapping):
+        raise ImproperlyConfigured(
+            f"RQ_QUEUES[{name!r}] must be a dict such as {{'URL': 'redis://localhost:6379/0'}}, "
+            f"got {entry!r}"
+        )
+    unknown = [k for k in entry if k not in CONNECTION_KEYS and k not in QUEUE_KEYS]
+    if unknown:
+        known = ", ".join(CONNECTION_KEYS + QUEUE_KEYS)
+        raise _error(name, str(unknown[0]), f"is not a known setting; known keys: {known}")
+    source = next((s for s in SOURCES if s in entry), None)
+    if source is None:
+        raise _error(
+            name,
+            "HOST",
+            "is missing: give the queue a URL, HOST and PORT, UNIX_SOCKET_PATH, "
+            "USE_REDIS_CACHE or SENTINELS with MASTER_NAME",
+        )
+    connection = _connection(name, source, entry)
+    used = {source, *SOURCE_KEYS[source], *QUEUE_KEYS}
+    return QueueConfig(
+        name=name,
+        connection=connection,
+        default_timeout=_number(name, entry, "DEFAULT_TIMEOUT", allow_negative=True),
+        default_result_ttl=_number(name, entry, "DEFAULT_RESULT_TTL", allow_negative=True),
+        is_async=_bool(name, entry, "ASYNC", True),
+        ignored=tuple(k for k in entry if k not in used),
+    )
+
+
+def _connection(name: str, source: str, entry: Mapping[str, Any]) -> ConnectionConfig:
+    db = _int(name, entry, "DB")
+    if source == "URL":
+        url = _text(name, entry, "URL")
+        if not url.startswith(("redis://", "rediss://", "unix://", "valkey://", "valkeys://")):
+            raise _error(
+                name, "URL", f"must start with redis://, rediss:// or unix://, got {url!r}"
+            )
+        ssl = _bool(name, entry, "SSL", False) or url.startswith(("rediss://", "valkeys://"))
+        return ConnectionConfig(
+            source, url=url, db=db, ssl=ssl, ssl_cert_reqs=_cert_reqs(name, entry, ssl)
+        )
+    if source == "USE_REDIS_CACHE":
+        return ConnectionConfig(source, cache_alias=_text(name, entry, "USE_REDIS_CACHE"))
+    if source == "UNIX_SOCKET_PATH":
+        path = _text(name, entry, "UNIX_SOCKET_PATH")
+        return ConnectionConfig(source, unix_socket_path=path, db=db or 0)
+    common = {
+        "db": db,
+        "username": _optional_text(name, entry, "USERNAME"),
+        "password": _optional_text(name, entry, "PASSWORD"),
+    }
+    if source == "SENTINELS":
+        return ConnectionConfig(
+            source,
+            sentinels=_sentinels(name, entry),
+            master_name=_text(name, entry, "MASTER_NAME"),
+            socket_timeout=_number(name, entry, "SOCKET_TIMEOUT"),
+            client_kwargs=_kwargs(name, entry, "CONNECTION_KWARGS"),
+            sentinel_kwargs=_kwargs(name, entry, "SENTINEL_KWARGS"),
+            **common,  # type: ignore[arg-type]
+        )
+    if "PORT" not in entry:
+        raise _error(name, "PORT", "is missing: HOST needs a PORT, e.g. 'PORT': 6379")
+    ssl = _bool(name, entry, "SSL", False)
+    return ConnectionConfig(
+        source,
+        host=_text(name, entry, "HOST"),
+        port=_int(name, entry, "PORT") or 0,
+        ssl=ssl,
+        ssl_cert_reqs=_cert_reqs(name, entry, ssl),
+        client_kwargs=_kwargs(name, entry, "REDIS_CLIENT_KWARGS"),
+        **common,  # type: ignore[arg-type]
+    )
+
+
+def _text(name: str, entry: Mapping[str, Any], key: str) -> str:
+    value = entry.get(key)
+    if not isinstance(value, str) or not value:
+        raise _error(name, key, f"must be a non-empty string, got {value!r}")
+    return value
+
+
+def _optional_text(name: str, entry: Mapping[str, Any], key: str) -> str | None:
+    return None if entry.get(key) is None else _text(name, entry, key)
+
+
+def _int(name: str, entry: Mapping[str, Any], key: str) -> int | None:
+    value = entry.get(key)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise _error(name, key, f"must be a whole number >= 0, got {value!r}")
+    return value
+
+
+def _number(
+    name: str, entry: Mapping[str, Any], key: str, *, allow_negative: bool = False
+) -> float | None:
+    value = entry.get(key)
+    if value is None:
+        return None
+    ok = isinstance(value, int | float) and not isinstance(value, bool)
+    if not ok or (value < 0 and not (allow_negative and value == -1)):
+        extra = " (or -1 for no limit)" if allow_negative else ""
+        raise _error(name, key, f"must be a number of seconds >= 0{extra}, got {value!r}")
+    return float(value)
+
+
+def _bool(name: str, entry: Mapping[str, Any], key: str, default: bool) -> bool:
+    value = entry.get(key, default)
+    if not isinstance(value, bool):
+        raise _error(name, key, f"must be True or False, got {value!r}")
+    return value
+
+
+def _cert_reqs(name: str, entry: Mapping[str, Any], ssl: bool) -> str | None:
+    value = entry.get("SSL_CERT_REQS")
+    if value is None:
+        return "required" if ssl else None
+    if value not in ("required", "optional", "none"):
+        raise _error(
+            name, "SSL_CERT_REQS", f"must be 'required', 'optional' or 'none', got {value!r}"
+        )
+    return str(value)
+
+
+def _sentinels(name: str, entry: Mapping[str, Any]) -> tuple[tuple[str, int], ...]:
+    raw = entry.get("SENTINELS")
+    pairs: list[tuple[str, int]] = []
+    if isinstance(raw, list | tuple) and raw:
+        for item in raw:
+            if (
+                isinstance(item, list | tuple)
+                and len(item) == 2
+                and isinstance(item[0], str)
+                and isinstance(item[1], int)
+            ):
+                pairs.append((item[0], item[1]))
+            else:
+                pairs = []
+                break
+    if not pairs:
+        raise _error(
+            name,
+            "SENTINELS",
+            f"must be a list of (host, port) pairs, e.g. [('localhost', 26379)], got {raw!r}",
+        )
+    return tuple(pairs)
+
+
+def _kwargs(name: str, entry: Mapping[str, Any], key: str) -> tuple[tuple[str, Any], ...]:
+    value = entry.get(key, {})
+    if not isinstance(value, Mapping) or not all(isinstance(k, str) for k in value):
+        raise _error(name, key, f"must be a dict of keyword arguments, got {value!r}")
+    return tuple(sorted(value.items()))
+
+
+# -- JOBQ --------------------------------------------------------------------------
+
+
+def options() -> JobqOptions:
+    if _cache.options is None:
+        _cache.options = parse_options(getattr(settings, "JOBQ", None))
+    return _cache.options
+
+
+def parse_options(raw: object) -> JobqOptions:
+    if raw is None:
+        return JobqOptions()
+    if not isinstance(raw, Mapping):
+        raise ImproperlyConfigured(f"settings.JOBQ must be a dict, got {raw!r}")
+    for key in raw:
+        if key not in JOBQ_KEYS:
+            raise ImproperlyConfigured(
+                f"settings.JOBQ[{key!r}] is not a known option; known: {', '.join(JOBQ_KEYS)}"
+            )
+    commit_mode = raw.get("COMMIT_MODE", "on_commit")
+    if commit_mode not in COMMIT_MODES:
+        raise ImproperlyConfigured(
+            f"settings.JOBQ['COMMIT_MODE'] must be 'on_commit' or 'immediate', got {commit_mode!r}"
+        )
+    record = raw.get("RECORD", "all")
+    if record not in RECORD_MODES:
+        raise ImproperlyConfigured(
+            f"settings.JOBQ['RECORD'] must be 'all', 'scheduled' or 'none', got {record!r}"
+        )
+    database = raw.get("DATABASE", "default")
+    if not isinstance(database, str) or database not in settings.DATABASES:
+        raise ImproperlyConfigured(
+            f"settings.JOBQ['DATABASE'] must name an entry of settings.DATABASES, got {database!r}"
+        )
+    return JobqOptions(
+        commit_mode=commit_mode,
+        record=record,
+        database=database,
+        allowed_modules=_modules(raw.get("ALLOWED_MODULES")),
+    )
+
+
+def _modules(value: object) -> tuple[str, ...] | None:
+    if value is None:
+        return None
+    if isinstance(value, str) or not isinstance(value, list | tuple):
+        raise ImproperlyConfigured(
+            f"settings.JOBQ['ALLOWED_MODULES'] must be a list of module paths, got {value!r}"
+        )
+    if not all(isinstance(m, str) and m for m in value):
+        raise ImproperlyConfigured(
+            f"settings.JOBQ['ALLOWED_MODULES'] entries must be module paths, got {value!r}"
+        )
+    return tuple(value)
+
+
+def __getattr__(name: str) -> Any:
+    """``QUEUES``: the raw ``RQ_QUEUES`` dict, for code written against django-rq's
+    ``django_rq.settings.QUEUES`` (read when asked for, not at import)."""
+    if name == "QUEUES":
+        queues()  # validate first
+        return getattr(settings, "RQ_QUEUES")  # noqa: B009  (not in Django's settings stubs)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -1,0 +1,95 @@
+"""Worker hooks for Django: database hygiene around jobs and batched job records.
+
+``DatabaseHygiene`` does for jobs what Django does for requests: connections
+that are broken or past ``CONN_MAX_AGE`` are closed before and after every job,
+and the supervisor closes its connections before it forks, so a child never
+shares a database socket with its parent (two processes talking over one
+socket corrupt the session of both).
+
+``RecordJobs`` writes ``JobRecord`` rows. Writes are batched: a job's start is
+written together with the previous job's end. While jobs are fast (a stream of
+short jobs) rows wait up to ``MAX_DELAY`` to be written many at a time; after
+a slow job the next start is written at once, so a long job shows as started
+while it runs. Everything pending is written when the worker goes idle or stops.
+"""
+
+from __future__ import annotations
+
+import time
+
+from django.db import close_old_connections, connections
+
+from jobq.hooks import BaseHook, Hook
+from jobq.job import Job
+from jobq.status import JobStatus
+from jobq.worker.executor import Outcome
+
+from . import conf
+from .models import schedule_pk_from
+from .records import RecordWriter, row_after, row_from_job, wanted
+
+#: a job shorter than this counts as fast: its start need not be written at once
+FAST_JOB_SECONDS = 0.05
+
+
+class DatabaseHygiene(BaseHook):
+    """Close stale connections around jobs; close all before a fork and at the end."""
+
+    def before_job(self, job: Job) -> None:
+        close_old_connections()
+
+    def after_job(self, job: Job, outcome: Outcome) -> None:
+        close_old_connections()
+
+    def before_fork(self) -> None:
+        connections.close_all()
+
+    def close(self) -> None:
+        connections.close_all()
+
+
+class RecordJobs(BaseHook):
+    """Upsert a ``JobRecord`` at each start and end, in batches."""
+
+    def __init__(self, writer: RecordWriter | None = None) -> None:
+        self.writer = writer or RecordWriter()
+        #: moving average of job duration; starts "slow" so a first start shows at once
+        self.average = 1.0
+        self._began = 0.0
+
+    def before_job(self, job: Job) -> None:
+        self._began = time.monotonic()
+        if wanted(job.schedule_id):
+            self.writer.add(row_from_job(job, JobStatus.STARTED))
+            pk = schedule_pk_from(job.schedule_id)
+            if pk is not None and job.attempts == 1 and job.started_at is not None:
+                self.writer.count_run(pk, job.started_at)
+        if self.average >= FAST_JOB_SECONDS or self.writer.due():
+            self.writer.flush()
+
+    def after_job(self, job: Job, outcome: Outcome) -> None:
+        self.average = 0.8 * self.average + 0.2 * (time.monotonic() - self._began)
+        if wanted(job.schedule_id):
+            self.writer.add(row_after(job, outcome))
+        if self.writer.due():
+            self.writer.flush()
+
+    def idle(self) -> None:
+        self.writer.flush()
+
+    def close(self) -> None:
+        self.writer.flush()
+
+
+def worker_hooks() -> list[Hook]:
+    """The hooks ``rqworker`` runs, outermost first."""
+    hooks: list[Hook] = [DatabaseHygiene()]
+    if conf.options().record != "none":
+        hooks.append(RecordJobs())
+    return hooks
+
+
+def inline_hooks() -> list[Hook]:
+    """The hooks of an inline run (``ASYNC: False``): records only, since closing
+    connections would end the caller's transaction (a request, a test)."""
+    return [RecordJobs()] if conf.options().record != "none" else []

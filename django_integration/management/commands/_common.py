@@ -1,0 +1,25 @@
+"""What the management commands share: logging set by ``--verbosity``, pid files."""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+
+
+def configure_logging(verbosity: int) -> None:
+    """Log jobq's ``jobq.worker``/``jobq.scheduler`` lines to stderr, unless the
+    project's LOGGING already routes the ``jobq`` logger somewhere."""
+    level = logging.DEBUG if verbosity >= 2 else logging.WARNING if verbosity == 0 else logging.INFO
+    root = logging.getLogger("jobq")
+    root.setLevel(level)
+    if not root.handlers:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("%(asctime)s %(name)s %(levelname)s %(message)s"))
+        root.addHandler(handler)
+
+
+def write_pid(path: str | None) -> None:
+    if path:
+        with open(os.path.expanduser(path), "w") as f:
+            f.write(str(os.getpid()))

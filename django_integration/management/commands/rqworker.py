@@ -1,0 +1,68 @@
+"""``manage.py rqworker [QUEUE ...]``: django-rq's command, running a jobq worker."""
+
+from __future__ import annotations
+
+from argparse import ArgumentParser
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError
+from django.db import connections
+
+from jobq.django_integration import get_worker
+from jobq.django_integration.scheduling import worker_scheduler_hook
+
+from ._common import configure_logging, write_pid
+
+#: rq options jobq has no use for: accepted so that existing deploy scripts run
+UNSUPPORTED = {
+    "worker_class": "jobq runs its own Worker (a supervisor with executor children)",
+    "job_class": "jobq has one Job class; keep per-job data in job.meta",
+    "queue_class": "queues are built from RQ_QUEUES by jobq",
+    "worker_ttl": "jobq workers renew leases by heartbeat",
+    "sentry_dsn": "configure sentry-sdk's logging integration in settings instead",
+}
+
+
+class Command(BaseCommand):
+    help = "Run a worker on the given queues (default: 'default'), in priority order."
+
+    def add_arguments(self, parser: ArgumentParser) -> None:
+        parser.add_argument("queues", nargs="*", help="Queues to work on, highest priority first")
+        parser.add_argument("--burst", action="store_true", help="Exit when the queues are empty")
+        parser.add_argument("--with-scheduler", action="store_true", help="Also run the scheduler")
+        parser.add_argument("--name", help="Worker name (default host.pid.random)")
+        parser.add_argument("--max-jobs", type=int, help="Stop after this many jobs")
+        parser.add_argument("--concurrency", "-c", type=int, default=1, help="Executor children")
+        parser.add_argument(
+            "--max-jobs-per-child", type=int, help="Replace a child after N jobs (1: fork per job)"
+        )
+        parser.add_argument("--pid", help="Write the worker's pid into this file")
+        for option in ("--worker-class", "--job-class", "--queue-class", "--sentry-dsn"):
+            parser.add_argument(option, help="rq option; accepted and ignored by jobq")
+        parser.add_argument("--worker-ttl", type=int, help="rq option; accepted and ignored")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        for key, why in UNSUPPORTED.items():
+            if options.get(key) is not None:
+                flag = "--" + key.replace("_", "-")
+                self.stderr.write(f"{flag} is ignored: {why}.")
+        if options["concurrency"] < 1:
+            raise CommandError("--concurrency must be at least 1")
+        write_pid(options["pid"])
+        configure_logging(options["verbosity"])
+        try:
+            worker = get_worker(
+                *options["queues"],
+                name=options["name"],
+                concurrency=options["concurrency"],
+                max_jobs_per_child=options["max_jobs_per_child"],
+                with_scheduler_hook=worker_scheduler_hook() if options["with_scheduler"] else None,
+            )
+        except (ValueError, KeyError) as e:
+            raise CommandError(str(e)) from e
+        connections.close_all()  # the supervisor forks: no connection may cross it
+        worker.work(
+            burst=options["burst"],
+            max_jobs=options["max_jobs"],
+            with_scheduler=options["with_scheduler"],
+        )

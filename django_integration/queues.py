@@ -1,0 +1,175 @@
+"""Queues for Django: django-rq's ``get_queue``/``get_connection``/``enqueue``,
+with enqueues that follow the database transaction.
+
+Inside ``transaction.atomic()`` a job is validated, given its id and recorded
+at once, but only sent to Redis when the transaction commits; on rollback it
+is never sent (and its record rolls back with everything else). The caller
+gets the ``Job`` with its id either way, so code written for django-rq keeps
+working. ``JOBQ["COMMIT_MODE"] = "immediate"`` (or ``autocommit=True``) sends
+at once, as rq does.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
+
+import redis
+from django.core.exceptions import ImproperlyConfigured
+from django.db import transaction
+from django.utils.module_loading import import_string
+
+from jobq.job import Job, new_job_id
+from jobq.queue import EnqueueData, Queue, _Prepared
+from jobq.serializers import Serializer
+from jobq.status import JobStatus
+from jobq.testing import run_now
+from jobq.transitions import now_ms
+
+from . import conf
+from .connections import get_client
+
+__all__ = [
+    "DjangoQueue",
+    "enqueue",
+    "get_connection",
+    "get_queue",
+    "get_queues",
+]
+
+
+class DjangoQueue(Queue):
+    """A ``Queue`` whose enqueues wait for the surrounding transaction to commit."""
+
+    def __init__(
+        self,
+        name: str = "default",
+        connection: redis.Redis | None = None,
+        *,
+        autocommit: bool | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(name, connection, **kwargs)
+        if autocommit is None:
+            self.commit_mode = conf.options().commit_mode
+        else:
+            self.commit_mode = "immediate" if autocommit else "on_commit"
+
+    def _deferred(self) -> bool:
+        """Whether a send now should wait for a commit (never for inline runs: they
+        are for tests, which often run inside a transaction that never commits)."""
+        if self.commit_mode != "on_commit" or not self.is_async:
+            return False
+        return bool(transaction.get_connection(conf.options().database).in_atomic_block)
+
+    def _send(self, prepared: _Prepared, pipeline: Any = None) -> Job:
+        self._record([prepared])
+        if pipeline is None and self._deferred():
+            send = functools.partial(Queue._send, self, prepared)
+            transaction.on_commit(send, using=conf.options().database)
+            return self._job(prepared)
+        return super()._send(prepared, pipeline)
+
+    def enqueue_many(self, job_datas: Iterable[EnqueueData], pipeline: Any = None) -> list[Job]:
+        datas = [d if d.job_id else d._replace(job_id=new_job_id()) for d in job_datas]
+        prepared = [self._prepare(d) for d in datas]  # validate all before anything
+        self._record(prepared)
+        if pipeline is None and self._deferred():
+            send = functools.partial(Queue.enqueue_many, self, datas)
+            transaction.on_commit(send, using=conf.options().database)
+            return [self._job(p) for p in prepared]
+        return super().enqueue_many(datas, pipeline)
+
+    def run_sync(self, job: Job) -> Job:
+        from .hooks import inline_hooks  # models load only once the apps are ready
+
+        return run_now(self, job, hooks=inline_hooks())
+
+    def _record(self, prepared: Sequence[_Prepared]) -> None:
+        from .records import row_at_enqueue, upsert, wanted
+
+        if not wanted(None):
+            return
+        now = now_ms()
+        rows = [
+            row_at_enqueue(p.job_id, self.name, p.fields, self.serializer, _placement(p, now))
+            for p in prepared
+        ]
+        upsert(rows)
+
+
+def _placement(prepared: _Prepared, now: int) -> JobStatus:
+    if prepared.depends_on:
+        return JobStatus.DEFERRED
+    if prepared.due > now:
+        return JobStatus.SCHEDULED
+    return JobStatus.QUEUED
+
+
+def get_connection(name: str = "default", use_strict_redis: bool = False) -> redis.Redis:
+    """The Redis client of queue ``name`` (shared by queues with the same connection)."""
+    return get_client(conf.queue(name).connection)
+
+
+def get_queue(
+    name: str = "default",
+    default_timeout: float | None = None,
+    is_async: bool | None = None,
+    autocommit: bool | None = None,
+    connection: redis.Redis | None = None,
+    queue_class: type[DjangoQueue] | str | None = None,
+    job_class: object = None,
+    serializer: Serializer | str | None = None,
+    **kwargs: Any,
+) -> DjangoQueue:
+    """Queue ``name`` as ``RQ_QUEUES`` configures it (django-rq's signature)."""
+    config = conf.queue(name)
+    if job_class is not None:
+        raise ImproperlyConfigured(
+            f"get_queue({name!r}, job_class={job_class!r}): jobq has one Job class; "
+            "drop job_class (keep per-job data in job.meta)"
+        )
+    if "async" in kwargs:
+        is_async = kwargs.pop("async")
+    cls = _queue_class(queue_class)
+    return cls(
+        name,
+        connection if connection is not None else get_client(config.connection),
+        default_timeout=config.default_timeout if default_timeout is None else default_timeout,
+        default_result_ttl=kwargs.pop("default_result_ttl", config.default_result_ttl),
+        serializer=serializer,
+        is_async=config.is_async if is_async is None else is_async,
+        autocommit=autocommit,
+        **kwargs,
+    )
+
+
+def _queue_class(queue_class: type[DjangoQueue] | str | None) -> type[DjangoQueue]:
+    if queue_class is None:
+        return DjangoQueue
+    cls = import_string(queue_class) if isinstance(queue_class, str) else queue_class
+    if not (isinstance(cls, type) and issubclass(cls, DjangoQueue)):
+        raise ImproperlyConfigured(
+            f"queue_class {queue_class!r} must be a subclass of "
+            "jobq.django_integration.queues.DjangoQueue"
+        )
+    return cls
+
+
+def get_queues(*queue_names: str, **kwargs: Any) -> list[DjangoQueue]:
+    """Several queues that share one Redis connection (a worker serves one connection)."""
+    names = list(queue_names) or ["default"]
+    first = conf.queue(names[0]).connection
+    for name in names[1:]:
+        if conf.queue(name).connection != first:
+            raise ValueError(
+                f"queues {names[0]!r} and {name!r} use different Redis connections; "
+                "run one worker per connection"
+            )
+    return [get_queue(name, **kwargs) for name in names]
+
+
+def enqueue(func: Callable[..., Any] | str, *args: Any, **kwargs: Any) -> Job:
+    """Enqueue on the ``default`` queue (django-rq's shortcut)."""
+    return get_queue().enqueue(func, *args, **kwargs)

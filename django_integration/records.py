@@ -1,0 +1,229 @@
+"""``JobRecord`` rows: built from what jobq knows about a job, written in batches.
+
+Every write is an upsert on ``job_id`` carrying the job's whole known state,
+so rows never depend on the order in which the enqueuing request and the
+worker reach the database, and a job fired by a schedule (which no request
+enqueued) gets its row from the worker alone. A batch is one statement.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import time
+from collections import Counter
+from typing import Any
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from jobq.job import Job
+from jobq.serializers import Serializer
+from jobq.status import JobStatus
+from jobq.worker.executor import Outcome
+
+from . import conf
+from .models import JobRecord, Schedule, schedule_pk_from
+
+logger = logging.getLogger("jobq.worker")
+
+#: columns an upsert overwrites (everything but the key)
+UPDATE_FIELDS = [
+    "queue", "func", "args", "kwargs", "status", "result", "error", "traceback", "reason",
+    "enqueued_at", "started_at", "ended_at", "attempts", "worker", "progress_done",
+    "progress_total", "schedule",
+]  # fmt: skip
+#: a batch is written once it holds this many rows ...
+BATCH_SIZE = 100
+#: ... or once its oldest row waited this long (seconds)
+MAX_DELAY = 0.5
+#: rows kept while the database is unreachable; older ones are dropped beyond this
+MAX_PENDING = 10_000
+
+
+def wanted(schedule_id: str | None) -> bool:
+    """Whether ``JOBQ["RECORD"]`` asks for a row for this job."""
+    mode = conf.options().record
+    return mode == "all" or (mode == "scheduled" and bool(schedule_id))
+
+
+def json_safe(value: Any) -> Any:
+    """``value`` if JSON can hold it, else its ``repr`` (pickled results, objects)."""
+    try:
+        json.dumps(value)
+    except (TypeError, ValueError):
+        return repr(value)
+    return value
+
+
+def _payload(serializer: Serializer, data: bytes | str) -> tuple[list[Any], dict[str, Any]]:
+    try:
+        args, kwargs = serializer.loads(data if isinstance(data, bytes) else data.encode())
+    except Exception:
+        return [], {}
+    return json_safe(list(args)), json_safe(dict(kwargs))
+
+
+def _ms(value: Any) -> dt.datetime | None:
+    if value in (None, "", b"", 0):
+        return None
+    return dt.datetime.fromtimestamp(int(float(value)) / 1000, tz=dt.UTC)
+
+
+def upsert(rows: list[JobRecord]) -> None:
+    if rows:
+        JobRecord.objects.using(conf.options().database).bulk_create(
+            rows, update_conflicts=True, unique_fields=["job_id"], update_fields=UPDATE_FIELDS
+        )
+
+
+# -- rows --------------------------------------------------------------------------
+
+
+def row_at_enqueue(
+    job_id: str, queue: str, fields: dict[str, Any], serializer: Serializer, status: JobStatus
+) -> JobRecord:
+    """The row of a job about to be sent to Redis (``fields``: its job hash)."""
+    args, kwargs = _payload(serializer, fields["data"])
+    return JobRecord(
+        job_id=job_id,
+        queue=queue,
+        func=fields["func"],
+        args=args,
+        kwargs=kwargs,
+        status=status.value,
+        enqueued_at=_ms(fields.get("created")),
+        schedule_id=schedule_pk_from(fields.get("schedule_id")),
+    )
+
+
+def row_from_job(job: Job, status: JobStatus) -> JobRecord:
+    """The row of a job as a worker holds it (its hash as fetched at dequeue)."""
+    try:
+        args, kwargs = json_safe(job.args), json_safe(job.kwargs)
+    except Exception:  # an unreadable payload still gets a row
+        args, kwargs = [], {}
+    progress = job.progress
+    return JobRecord(
+        job_id=job.id,
+        queue=job.origin,
+        func=job.func_name,
+        args=args,
+        kwargs=kwargs,
+        status=status.value,
+        enqueued_at=job.enqueued_at or job.created_at,
+        started_at=job.started_at,
+        attempts=job.attempts,
+        worker=job.worker_name or "",
+        progress_done=progress[0] if progress else None,
+        progress_total=progress[1] if progress else None,
+        schedule_id=schedule_pk_from(job.schedule_id),
+        error=_last_line(job._text("error") or ""),
+        traceback=job._text("error") or "",
+        reason=job.reason or "",
+    )
+
+
+def row_after(job: Job, outcome: Outcome) -> JobRecord:
+    """The row of a job that just returned or raised."""
+    if outcome.ok:
+        row = row_from_job(job, JobStatus.FINISHED)
+        row.result = _result(job, outcome.result)
+        row.error = row.traceback = row.reason = ""
+    else:
+        row = row_from_job(job, _after_failure(job))
+        row.error = _last_line(outcome.error)
+        row.traceback = outcome.error
+        row.reason = outcome.reason[:200]
+    row.ended_at = timezone.now()
+    return row
+
+
+def _result(job: Job, raw: bytes) -> Any:
+    try:
+        return json_safe(job.serializer.loads(raw))
+    except Exception:
+        return None
+
+
+def _after_failure(job: Job) -> JobStatus:
+    """Failed for good, or waiting for a retry (immediately queued, or scheduled)."""
+    if job.attempts >= job.max_attempts:
+        return JobStatus.FAILED
+    try:
+        intervals = json.loads(job._text("retry_intervals") or "[]")
+        delay = intervals[min(job.attempts, len(intervals)) - 1] if intervals else 0
+    except (ValueError, TypeError, IndexError):
+        delay = 0
+    return JobStatus.SCHEDULED if delay and delay > 0 else JobStatus.QUEUED
+
+
+def _last_line(text: str) -> str:
+    lines = [line for line in text.strip().splitlines() if line.strip()]
+    return lines[-1][:1000] if lines else ""
+
+
+# -- batches -------------------------------------------------------------------------
+
+
+class RecordWriter:
+    """Collects rows (the newest state of each job wins) and writes them as one upsert."""
+
+    def __init__(self, batch_size: int = BATCH_SIZE, max_delay: float = MAX_DELAY) -> None:
+        self.batch_size = batch_size
+        self.max_delay = max_delay
+        self.pending: dict[str, JobRecord] = {}
+        #: schedule pk -> (first runs started, latest start) since the last flush
+        self.runs: Counter[int] = Counter()
+        self.last_run: dict[int, dt.datetime] = {}
+        self._since = 0.0
+
+    def add(self, row: JobRecord) -> None:
+        if not self.pending:
+            self._since = time.monotonic()
+        self.pending.pop(row.job_id, None)
+        self.pending[row.job_id] = row
+        if len(self.pending) > MAX_PENDING:
+            dropped = next(iter(self.pending))
+            del self.pending[dropped]
+            logger.warning("job record of %s dropped: the database is not keeping up", dropped)
+
+    def count_run(self, schedule_pk: int, started: dt.datetime) -> None:
+        self.runs[schedule_pk] += 1
+        self.last_run[schedule_pk] = max(started, self.last_run.get(schedule_pk, started))
+
+    def due(self) -> bool:
+        if not self.pending:
+            return bool(self.runs)
+        return (
+            len(self.pending) >= self.batch_size or time.monotonic() - self._since >= self.max_delay
+        )
+
+    def flush(self) -> None:
+        if not self.pending and not self.runs:
+            return
+        rows, runs, last = list(self.pending.values()), dict(self.runs), dict(self.last_run)
+        using = conf.options().database
+        with transaction.atomic(using=using):
+            _drop_missing_schedules(rows, using)
+            upsert(rows)
+            for pk, n in runs.items():
+                Schedule.objects.using(using).filter(pk=pk).update(
+                    runs=F("runs") + n, last_run_at=last[pk]
+                )
+        self.pending.clear()
+        self.runs.clear()
+        self.last_run.clear()
+
+
+def _drop_missing_schedules(rows: list[JobRecord], using: str) -> None:
+    """A schedule deleted while its run was under way leaves the run without one."""
+    pks = {r.schedule_id for r in rows if r.schedule_id is not None}
+    if not pks:
+        return
+    existing = set(Schedule.objects.using(using).filter(pk__in=pks).values_list("pk", flat=True))
+    for row in rows:
+        if row.schedule_id is not None and row.schedule_id not in existing:
+            row.schedule_id = None

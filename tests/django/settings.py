@@ -1,0 +1,77 @@
+"""Settings for the Django tests: SQLite or PostgreSQL, chosen by JOBQ_TEST_DB.
+
+The suite runs twice (``make pytest``): ``JOBQ_TEST_DB=sqlite`` and
+``JOBQ_TEST_DB=postgres``. The test database gets a name unique to the run, so
+two runs on one machine never meet; pytest-django creates and drops it. Worker
+processes started by the tests import this module too and are handed the live
+names through the environment (``JOBQ_TEST_DB_NAME``, ``JOBQ_TEST_REDIS_URL``).
+The default Redis URL points at a port nothing listens on: the tests must never
+reach the machine's own Redis.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import uuid
+
+BACKEND = os.environ.get("JOBQ_TEST_DB", "sqlite")
+RUN_ID = f"{os.getpid()}_{uuid.uuid4().hex[:8]}"
+#: set in worker processes: the test database the test process created
+LIVE_DB_NAME = os.environ.get("JOBQ_TEST_DB_NAME")
+
+if BACKEND == "postgres":
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.postgresql",
+            "NAME": LIVE_DB_NAME or "postgres",
+            "USER": os.environ.get("JOBQ_TEST_PG_USER", "postgres"),
+            "HOST": os.environ.get("JOBQ_TEST_PG_HOST", "127.0.0.1"),
+            "PORT": os.environ.get("JOBQ_TEST_PG_PORT", "5432"),
+            "TEST": {"NAME": f"test_jobq_{RUN_ID}"},
+        }
+    }
+elif BACKEND == "sqlite":
+    _file = os.path.join(tempfile.gettempdir(), f"test_jobq_{RUN_ID}.sqlite3")
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": LIVE_DB_NAME or _file,
+            "TEST": {"NAME": _file},  # a file, so worker processes see the same database
+            "OPTIONS": {"timeout": 30},
+        }
+    }
+else:
+    raise RuntimeError(f"JOBQ_TEST_DB must be 'sqlite' or 'postgres', not {BACKEND!r}")
+
+REDIS_URL = os.environ.get("JOBQ_TEST_REDIS_URL", "redis://127.0.0.1:1/0")
+
+SECRET_KEY = "jobq-tests-only"
+DEBUG = False
+USE_TZ = True
+TIME_ZONE = "Europe/Paris"
+ALLOWED_HOSTS = ["testserver", "localhost"]
+ROOT_URLCONF = "tests.django.urls"
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+INSTALLED_APPS = [
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "jobq.django_integration",
+    "tests.django.legacy_project.demo",
+]
+MIDDLEWARE: list[str] = []
+TEMPLATES: list[dict[str, object]] = []
+
+RQ_QUEUES = {
+    "default": {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 60},
+    "high": {"URL": REDIS_URL},
+    "low": {"URL": REDIS_URL, "DEFAULT_RESULT_TTL": 3600},
+}
+JOBQ = {"ALLOWED_MODULES": ["tests"]}
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "loggers": {"jobq": {"handlers": ["console"], "level": "INFO"}},
+}

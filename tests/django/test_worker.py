@@ -1,0 +1,97 @@
+"""A real worker process (``manage.py rqworker``) and the rows it leaves."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+from django.test import Client
+
+from jobq.django_integration import get_queue
+from jobq.django_integration.models import JobRecord
+from jobq.status import JobStatus
+from tests.conftest import wait_until
+
+from .conftest import Manage
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def _status(job_id: str) -> str:
+    return JobRecord.objects.values_list("status", flat=True).get(job_id=job_id)
+
+
+def test_view_delay_row_goes_queued_started_finished(client: Client, manage: Manage) -> None:
+    job_id = client.get("/enqueue/add/", {"a": 2, "b": 3}).json()["job_id"]
+    record = JobRecord.objects.get(job_id=job_id)
+    assert record.status == JobStatus.QUEUED
+    assert (record.func, record.args, record.queue) == (
+        "tests.django.tasks.slow_add",
+        [2, 3],
+        "default",
+    )
+    assert record.enqueued_at is not None
+
+    worker = manage.start("rqworker", "--burst", "default")
+    seen = []
+
+    def observe() -> bool:
+        status = _status(job_id)
+        if not seen or seen[-1] != status:
+            seen.append(status)
+        return status == JobStatus.FINISHED
+
+    wait_until(observe, timeout=30, interval=0.02)
+    assert seen[:1] == ["queued"] and "started" in seen and seen[-1] == "finished", seen
+    assert worker.wait(30) == 0, manage.log(worker)
+    record.refresh_from_db()
+    assert record.result == 5
+    assert record.attempts == 1
+    assert record.worker
+    assert record.started_at and record.ended_at and record.duration and record.duration >= 0.9
+    assert get_queue().fetch_job(job_id).result == 5  # type: ignore[union-attr]
+
+
+def test_failing_job_leaves_its_traceback(client: Client, manage: Manage) -> None:
+    job_id = client.get("/enqueue/fail/", {"message": "kaboom 42"}).json()["job_id"]
+    manage.run("rqworker", "--burst", "high")
+    record = JobRecord.objects.get(job_id=job_id)
+    assert record.status == JobStatus.FAILED
+    assert record.error == "ValueError: kaboom 42"
+    assert "Traceback (most recent call last)" in record.traceback
+    assert "raise ValueError(message)" in record.traceback
+    assert record.queue == "high"
+
+
+def test_rollback_runs_nothing(client: Client, manage: Manage, tmp_path: Path) -> None:
+    marker = tmp_path / "ran"
+    job_id = client.get("/enqueue/in-rollback/", {"path": str(marker)}).json()["job_id"]
+    assert job_id  # .delay() returned the job with its id inside the transaction
+    manage.run("rqworker", "--burst", "default")
+    assert not marker.exists()
+    assert not JobRecord.objects.filter(job_id=job_id).exists()
+    assert get_queue().fetch_job(job_id) is None
+
+
+def test_jobs_use_the_database_in_the_worker(manage: Manage) -> None:
+    from django.contrib.auth.models import User
+
+    User.objects.create(username="ann")
+    User.objects.create(username="bob")
+    jobs = [get_queue().enqueue("tests.django.tasks.count_users") for _ in range(3)]
+    manage.run("rqworker", "--burst", "--concurrency", "2")
+    for job in jobs:
+        assert JobRecord.objects.get(job_id=job.id).result == 2
+
+
+def test_many_fast_jobs_are_all_recorded(manage: Manage) -> None:
+    queue = get_queue("low")
+    jobs = queue.enqueue_many(
+        [queue.prepare_data("tests.django.tasks.echo", [i]) for i in range(150)]
+    )
+    started = time.monotonic()
+    manage.run("rqworker", "--burst", "low")
+    assert time.monotonic() - started < 60
+    rows = dict(JobRecord.objects.values_list("job_id", "status"))
+    assert all(rows[j.id] == "finished" for j in jobs)
