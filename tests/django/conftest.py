@@ -39,8 +39,8 @@ def jobq_settings(settings: Any, redis_url: str) -> Any:
     settings.RQ_QUEUES = queues_for(redis_url)
     settings.CACHES = {
         "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
-        "redis-cache": {"BACKEND": "django_redis.cache.RedisCache", "LOCATION": redis_url},
-        "django-redis": {
+        "django-redis": {"BACKEND": "django_redis.cache.RedisCache", "LOCATION": redis_url},
+        "builtin-redis": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": redis_url,
         },
