@@ -143,7 +143,9 @@ def sentinel(redis_url: str, tmp_path: Path) -> Iterator[int]:
 
         def ready() -> bool:
             try:
-                return bool(probe.execute_command("SENTINEL", "GET-MASTER-ADDR-BY-NAME", "jobqmaster"))
+                return bool(
+                    probe.execute_command("SENTINEL", "GET-MASTER-ADDR-BY-NAME", "jobqmaster")
+                )
             except redis.ConnectionError:
                 return False
 
