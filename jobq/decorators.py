@@ -44,6 +44,8 @@ class JobFunction(Generic[P, R]):
     def delay(self, *args: P.args, **kwargs: P.kwargs) -> Job:
         """Enqueue a call; rq's option names in kwargs override the decorator's."""
         options = {**self._options, **{k: kwargs.pop(k) for k in list(kwargs) if k in _OPTIONS}}
+        if "job_timeout" in options:  # rq's name for it
+            options["timeout"] = options.pop("job_timeout")
         return self.get_queue().enqueue_call(
             self.__jobq_func__, args=args, kwargs=kwargs, **options
         )
