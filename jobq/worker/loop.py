@@ -379,6 +379,7 @@ class Worker(BaseWorker):
             self.concurrency,
         )
         maintenance.publish("starting", [], 0, 0)
+        self._check_suspended(maintenance, burst)  # rq: a suspended burst worker exits at once
         last_tick = 0.0
         try:
             while True:

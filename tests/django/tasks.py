@@ -53,3 +53,7 @@ def echo(*args: Any, **kwargs: Any) -> list[Any]:
 
 
 not_a_function = 42
+
+
+def _private() -> None:
+    return None

@@ -21,9 +21,10 @@ class Command(BaseCommand):
         parser.add_argument("--timeout", "-t", type=int, help="Job timeout in seconds")
 
     def handle(self, *args: Any, **options: Any) -> None:
+        """``args``: the job's positional arguments (Django passes the ``args`` positionals here)."""
         try:
             job = get_queue(options["queue"], autocommit=True).enqueue_call(
-                options["function"], args=options["args"], timeout=options["timeout"]
+                options["function"], args=list(args), timeout=options["timeout"]
             )
         except (ValueError, TypeError, KeyError, JobqError) as e:
             raise CommandError(str(e)) from e

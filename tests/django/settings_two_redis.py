@@ -1,0 +1,9 @@
+"""The test settings with a second queue on another Redis connection."""
+
+from tests.django.settings import *  # noqa: F403
+from tests.django.settings import REDIS_URL
+
+RQ_QUEUES = {
+    "default": {"URL": REDIS_URL},
+    "other": {"URL": REDIS_URL.rsplit("/", 1)[0] + "/7"},
+}
