@@ -228,6 +228,7 @@ class Queue:
         job = self._job(prepared)
         if pipeline is not None:
             pipeline.sadd(keys.QUEUES, self.name)
+            transitions.load_scripts(pipeline, "enqueue")
             self._enqueue_into(pipeline, prepared)
             return job
         if not self.is_async:
@@ -320,6 +321,8 @@ class Queue:
         jobs = [self._job(p) for p in prepared]
         pipe = pipeline if pipeline is not None else self.connection.pipeline(transaction=False)
         pipe.sadd(keys.QUEUES, self.name)
+        if pipeline is not None:
+            transitions.load_scripts(pipe, "enqueue")
         for p in prepared:
             self._enqueue_into(pipe, p)
         if pipeline is None:

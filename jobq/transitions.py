@@ -69,6 +69,16 @@ def enqueue(
     return code
 
 
+def load_scripts(pipe: Pipeline, *names: str) -> None:
+    """Queue a SCRIPT LOAD of each script ahead of calls added to a pipeline that the
+    caller runs with a plain ``execute()``, which cannot reload on NOSCRIPT (fresh or
+    restarted server). Once per pipeline batch."""
+    for name in names:
+        source = scripts.get(name).source
+        if not any(a[:1] == ("SCRIPT LOAD",) and a[1] is source for a, _ in pipe.command_stack):
+            pipe.script_load(source)
+
+
 def dequeue(
     client: redis.Redis, q: QueueKeys, worker: str, count: int, lease_ms: int
 ) -> list[tuple[str, dict[bytes, bytes]]]:
