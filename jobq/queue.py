@@ -202,7 +202,7 @@ class Queue:
         if data.ttl is not None and data.ttl <= 0:
             raise ValueError(f"ttl must be positive seconds or None, got {data.ttl!r}")
         return _Prepared(
-            job_id=_valid_job_id(data.job_id) if data.job_id else new_job_id(),
+            job_id=new_job_id() if data.job_id is None else _valid_job_id(data.job_id),
             fields=fields,
             due=due,
             at_front=data.at_front,
