@@ -70,10 +70,13 @@ class Manage:
         )
         return env
 
-    def start(self, *args: str, env: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
+    def start(
+        self, *args: str, env: dict[str, str] | None = None, manage_py: Path | None = None
+    ) -> subprocess.Popen[bytes]:
         log = open(self.log_dir / f"manage-{len(self.procs)}.log", "wb")  # noqa: SIM115
+        program = [str(manage_py)] if manage_py else ["-m", "django"]
         proc = subprocess.Popen(
-            [sys.executable, "-m", "django", *args],
+            [sys.executable, *program, *args],
             env=env or self.env(),
             cwd=ROOT,
             stdout=log,
@@ -84,9 +87,15 @@ class Manage:
         self.procs.append(proc)
         return proc
 
-    def run(self, *args: str, timeout: float = 60, env: dict[str, str] | None = None) -> str:
+    def run(
+        self,
+        *args: str,
+        timeout: float = 60,
+        env: dict[str, str] | None = None,
+        manage_py: Path | None = None,
+    ) -> str:
         """Run a command to its end; returns its output, fails the test on a non-zero exit."""
-        proc = self.start(*args, env=env)
+        proc = self.start(*args, env=env, manage_py=manage_py)
         try:
             code = proc.wait(timeout)
         except subprocess.TimeoutExpired:
