@@ -85,6 +85,18 @@ def check_version(connection: redis.Redis) -> tuple[int, ...]:
     return version
 
 
+#: redis-py 8 reads with this socket timeout unless the client says otherwise
+_REDIS_PY_SOCKET_TIMEOUT = 5.0
+
+
+def max_block_seconds(connection: redis.Redis) -> float:
+    """How long one blocking command (BLPOP) may block on ``connection``: well under
+    its socket timeout, past which redis-py abandons the read with a TimeoutError."""
+    kwargs = getattr(getattr(connection, "connection_pool", None), "connection_kwargs", {})
+    socket_timeout = kwargs.get("socket_timeout") or _REDIS_PY_SOCKET_TIMEOUT
+    return max(0.01, float(socket_timeout) / 2)
+
+
 def text(value: object) -> str:
     """A reply (bytes from our clients, str from a user's decode_responses client) as text."""
     return value.decode() if isinstance(value, bytes) else str(value)

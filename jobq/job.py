@@ -357,21 +357,23 @@ class Job:
         the terminal transition), so it wakes as soon as the result is stored.
         """
         deadline = None if timeout is None else time.monotonic() + timeout
-        while True:
-            status = transitions.watch(self.connection, self._keys, self.id)
-            if status is None:
-                left = 0.0 if deadline is None else deadline - time.monotonic()
-                if deadline is not None and left <= 0:
-                    raise TimeoutError(f"job {self.id!r} did not end within {timeout} s")
-                block = 0 if deadline is None else max(left, 0.001)
-                self.connection.blpop([self._keys.notify(self.id)], timeout=block)
-                continue
-            if status == "":
-                raise NoSuchJobError(f"job {self.id!r} no longer exists in queue {self.origin!r}")
-            self.refresh()
-            if status == JobStatus.FINISHED.value:
-                return self.return_value()
-            raise JobFailedError(self.id, self.exc_info or self.reason)
+        # One BLPOP must end before the client's socket timeout (redis-py 8: 5 s) or
+        # redis-py gives up on the read; block in slices, registering only once.
+        longest = conn_mod.max_block_seconds(self.connection)
+        status = transitions.watch(self.connection, self._keys, self.id)
+        while status is None:
+            left = longest if deadline is None else deadline - time.monotonic()
+            if left <= 0:
+                raise TimeoutError(f"job {self.id!r} did not end within {timeout} s")
+            block = max(min(left, longest), 0.001)
+            if self.connection.blpop([self._keys.notify(self.id)], timeout=block) is not None:
+                status = transitions.watch(self.connection, self._keys, self.id)
+        if status == "":
+            raise NoSuchJobError(f"job {self.id!r} no longer exists in queue {self.origin!r}")
+        self.refresh()
+        if status == JobStatus.FINISHED.value:
+            return self.return_value()
+        raise JobFailedError(self.id, self.exc_info or self.reason)
 
 
 def _queue_names(connection: redis.Redis) -> list[str]:
