@@ -1,5 +1,6 @@
 --[[ delete: remove a job from every registry and delete its data; jobs that
-waited on it are canceled (unless they allow failed dependencies).
+waited on it are canceled (unless they allow failed dependencies), and callers
+blocked in Job.wait() on it are woken (they then find no job).
 KEYS[1] queued  KEYS[2] scheduled  KEYS[3] deferred  KEYS[4] started  KEYS[5] finished
 KEYS[6] failed  KEYS[7] canceled  KEYS[8] wake
 ARGV[1] key prefix  ARGV[2] job id  ARGV[3] now (ms)
@@ -23,6 +24,8 @@ if deps then
     redis.call('SREM', prefix .. 'dependents:' .. dep, id)
   end
 end
-redis.call('DEL', jk, prefix .. 'notify:' .. id)
+redis.call('DEL', prefix .. 'notify:' .. id)
+notify_waiters(prefix, id, jk)
+redis.call('DEL', jk)
 settle_dependents(prefix, id, st == 'finished', now, q)
 return 1

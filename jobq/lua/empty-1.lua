@@ -1,11 +1,16 @@
---[[ empty: delete up to N queued jobs (ids and data) from the head of the queue.
+--[[ empty: delete up to N queued jobs (ids and data) from the head of the queue;
+callers blocked in Job.wait() on them are woken (they then find no job).
 KEYS[1] queued
 ARGV[1] key prefix  ARGV[2] N
 Returns the number of ids removed; call again until it returns 0
 ]]
+--- @include terminal
+
 local ids = redis.call('LPOP', KEYS[1], ARGV[2])
 if not ids then return 0 end
 for _, id in ipairs(ids) do
-  redis.call('DEL', ARGV[1] .. 'job:' .. id)
+  local jk = ARGV[1] .. 'job:' .. id
+  notify_waiters(ARGV[1], id, jk)
+  redis.call('DEL', jk)
 end
 return #ids
