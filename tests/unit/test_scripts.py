@@ -122,3 +122,11 @@ def test_unknown_code_is_a_script_error_with_transition_and_job() -> None:
 def test_invalid_operation_message_names_the_transition() -> None:
     with pytest.raises(InvalidJobOperation, match=r"not in a state that allows requeue"):
         scripts.raise_for_code("requeue", -4, "j2")
+
+
+def test_blocking_calls_stay_under_the_socket_timeout() -> None:
+    from jobq.connection import from_url, max_block_seconds
+
+    assert max_block_seconds(from_url("redis://127.0.0.1:1/0")) < 5  # redis-py 8 default
+    assert max_block_seconds(from_url("redis://127.0.0.1:1/0", socket_timeout=0.4)) < 0.4
+    assert max_block_seconds(from_url("redis://127.0.0.1:1/0", socket_timeout=None)) > 0
