@@ -100,7 +100,8 @@ def job(
     """``@job`` (queue "default") or ``@job("high", timeout=60, retry=Retry(3))``."""
     if callable(func_or_queue) and not isinstance(func_or_queue, Queue):
         return JobFunction(func_or_queue, defaults.QUEUE_NAME, None, {})
-    queue = func_or_queue or defaults.QUEUE_NAME
+    # not 'func_or_queue or ...': an empty Queue is falsy (it has __len__)
+    queue = defaults.QUEUE_NAME if func_or_queue is None else func_or_queue
     if "job_timeout" in options:
         timeout = options.pop("job_timeout")
     unknown = set(options) - set(_OPTIONS)
