@@ -79,7 +79,9 @@ class Job:
         """Load a job by id. Without ``queue``, every known queue is looked in."""
         connection = conn_mod.resolve(connection)
         names = (
-            [queue if isinstance(queue, str) else queue.name] if queue else _queue_names(connection)
+            [queue if isinstance(queue, str) else queue.name]
+            if queue is not None  # not 'if queue': an empty Queue is falsy
+            else _queue_names(connection)
         )
         pipe = connection.pipeline(transaction=False)
         for name in names:
@@ -88,7 +90,7 @@ class Job:
             if fields:
                 return cls(id, connection, origin=name, fields=fields, serializer=serializer)
         raise NoSuchJobError(
-            f"no job with id {id!r}" + (f" in queue {names[0]!r}" if queue else "")
+            f"no job with id {id!r}" + (f" in queue {names[0]!r}" if queue is not None else "")
         )
 
     @classmethod
