@@ -38,5 +38,14 @@ NOTIFY_TTL_SECONDS = 60
 WORKER_TTL_SECONDS = 60
 #: Scheduler tick in seconds (rq-scheduler polls every 60).
 SCHEDULER_INTERVAL = 1.0
+#: Seconds the scheduler lock lives unrenewed: a standby takes over this long after
+#: the active scheduler dies (safety never depends on it: each firing is compare-and-set).
+SCHEDULER_LOCK_SECONDS = 3.0
+#: A scheduler at most this far behind a schedule (a pause, a failover) fires every
+#: due slot; further behind, it was down: the missed slots collapse into one run
+#: unless the schedule asks to catch up.
+SCHEDULER_GRACE_SECONDS = 5.0
+#: Runs one schedule fires in one pass at most when it is behind.
+SCHEDULER_MAX_CATCH_UP = 100
 #: Redis URL used when none is given (env JOBQ_REDIS_URL, RQ_REDIS_URL, REDIS_URL first).
 REDIS_URL = "redis://localhost:6379/0"

@@ -3,7 +3,8 @@
 All keys of one queue share the hash tag ``{queue}`` so that each Lua step
 touches one Redis Cluster slot. Scripts that must reach a per-job key derive it
 from :attr:`QueueKeys.prefix` passed as an argument, with the same suffixes as
-the methods below (``job:``, ``dependents:``, ``notify:``).
+the methods below (``job:``, ``dependents:``, ``notify:``, ``schedule-job:``,
+``schedule-runs:``, ``schedule-ended:``).
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ SUSPENDED = f"{NAMESPACE}:suspended"
 SCHEDULE_QUEUES = f"{NAMESPACE}:schedule-queues"
 #: the scheduler's lock (value: owner token)
 SCHEDULER_LOCK = f"{NAMESPACE}:scheduler:lock"
+#: list holding at most one token; a new schedule wakes the sleeping scheduler with it
+SCHEDULER_WAKE = f"{NAMESPACE}:scheduler:wake"
 
 
 def worker(name: str) -> str:
@@ -90,3 +93,15 @@ class QueueKeys:
 
     def notify(self, job_id: str) -> str:
         return f"{self.prefix}notify:{job_id}"
+
+    def schedule_job(self, schedule_id: str) -> str:
+        """Hash: the job fields every run of a schedule starts from."""
+        return f"{self.prefix}schedule-job:{schedule_id}"
+
+    def schedule_runs(self, schedule_id: str) -> str:
+        """Zset of a schedule's runs that may still be waiting, scored by slot (ms)."""
+        return f"{self.prefix}schedule-runs:{schedule_id}"
+
+    def schedule_ended(self, schedule_id: str) -> str:
+        """String: the final definition of a schedule that fired its last run (kept a day)."""
+        return f"{self.prefix}schedule-ended:{schedule_id}"

@@ -205,3 +205,78 @@ def update(client: redis.Redis, q: QueueKeys, job_id: str, fields: Fields) -> No
         args.extend((k, v))
     code = int(scripts.get("update")(client, [q.job(job_id)], args))
     scripts.raise_for_code("update", code, job_id)
+
+
+# -- schedules and the scheduler lock (jobq.scheduler) ---------------------------
+
+
+def store_schedule(
+    client: redis.Redis,
+    q: QueueKeys,
+    schedule_id: str,
+    definition: str,
+    first_slot: int,
+    template: Fields,
+) -> bool:
+    """Store a schedule and its run template; True when it replaced one with this id."""
+    args: list[Any] = [q.prefix, schedule_id, definition, first_slot]
+    for k, v in template.items():
+        args.extend((k, v))
+    code = int(scripts.get("schedule")(client, [q.schedules, q.schedule_due], args))
+    return code == 2
+
+
+def fire_schedule(
+    client: redis.Redis | Pipeline,
+    q: QueueKeys,
+    schedule_id: str,
+    *,
+    rev: str,
+    expected: int,
+    slot: int,
+    next_slot: int | None,
+    now: int,
+    skipped: int = 0,
+    meta: bytes = b"",
+) -> tuple[int, str] | None:
+    """Fire one slot if the schedule is still at ``expected`` (see fire-7.lua for codes).
+    Returns (code, run id); when ``client`` is a pipeline the call is only queued."""
+    keys = [q.schedules, q.schedule_due, q.queued, q.wake, q.finished, q.failed, q.canceled]
+    args: list[Any] = [
+        q.prefix, schedule_id, rev, expected, slot,
+        -1 if next_slot is None else next_slot, now, skipped, meta,
+    ]  # fmt: skip
+    script = scripts.get("fire")
+    if isinstance(client, Pipeline):
+        script.queue_in(client, keys, args)
+        return None
+    return decode_fire(script(client, keys, args))
+
+
+def decode_fire(reply: Any) -> tuple[int, str]:
+    code, run = reply
+    return int(code), run.decode() if isinstance(run, bytes) else str(run)
+
+
+def remove_schedule(client: redis.Redis, q: QueueKeys, schedule_id: str) -> int | None:
+    """Delete a schedule and cancel its runs not yet started: how many were canceled,
+    None when the schedule is unknown."""
+    keys = [q.schedules, q.schedule_due, q.queued, q.scheduled, q.deferred, q.canceled, q.wake]
+    code = int(scripts.get("unschedule")(client, keys, [q.prefix, schedule_id, now_ms()]))
+    return None if code < 0 else code
+
+
+def move_schedule(client: redis.Redis, q: QueueKeys, schedule_id: str, next_slot: int) -> bool:
+    """Set a schedule's next slot; False when the schedule is unknown."""
+    keys = [q.schedules, q.schedule_due]
+    return int(scripts.get("reschedule")(client, keys, [schedule_id, next_slot])) == 1
+
+
+def hold_lock(client: redis.Redis, key: str, token: str, ttl_ms: int) -> int:
+    """Take or renew a lock: 2 taken, 1 renewed, 0 held by another owner."""
+    return int(scripts.get("lock")(client, [key], [token, ttl_ms]))
+
+
+def release_lock(client: redis.Redis, key: str, token: str) -> bool:
+    """Release a lock only if ``token`` still owns it."""
+    return int(scripts.get("unlock")(client, [key], [token])) == 1

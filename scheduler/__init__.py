@@ -1,1 +1,14 @@
-"""Scheduler: one-off and recurring schedules (rq-scheduler's API)."""
+"""Scheduler: one-off, interval and cron schedules with rq-scheduler's API.
+
+``Scheduler`` stores schedules and jobs due later; ``jobq scheduler`` (or
+``jobq worker --with-scheduler``) fires them. See docs/scheduler.md.
+"""
+
+from __future__ import annotations
+
+from .cron import CronSpec
+from .handle import Schedule
+from .scheduler import Scheduler
+from .tick import Clock, SystemClock, Ticker, scheduler_hook
+
+__all__ = ["Clock", "CronSpec", "Schedule", "Scheduler", "SystemClock", "Ticker", "scheduler_hook"]

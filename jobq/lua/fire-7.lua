@@ -1,0 +1,95 @@
+--[[ fire: run one slot of a schedule. Creates the run's job from the schedule's
+template, queues it and advances the schedule, all in this one step; and only if the
+schedule is still the revision and at the slot the caller read (compare-and-set), so
+two schedulers that both saw the slot due cannot both fire it.
+KEYS[1] schedules (hash)  KEYS[2] schedule-due (zset)  KEYS[3] queued  KEYS[4] wake
+KEYS[5] finished  KEYS[6] failed  KEYS[7] canceled
+ARGV[1] key prefix of the queue. Derived keys: the template prefix..'schedule-job:'..id,
+        the pending runs prefix..'schedule-runs:'..id, the run prefix..'job:'..run id,
+        the final definition of an ended schedule prefix..'schedule-ended:'..id (kept a day)
+ARGV[2] schedule id  ARGV[3] expected revision  ARGV[4] expected next slot (ms)
+ARGV[5] slot to fire (ms, >= ARGV[4]; the run id is id..'@'..ARGV[5])
+ARGV[6] next slot after it (ms; -1 = the schedule ends after this run)
+ARGV[7] now (ms)  ARGV[8] older slots passed over (counted in the definition)
+ARGV[9] the run's meta, serialized ('' keeps the template's)
+Returns { code, run id }: 1 fired, 2 fired and the schedule ended,
+  3 the slot's run id is held by a live job (no job made; the schedule advanced),
+  0 nothing done (the schedule is gone or moved on since it was read)
+]]
+--- @include push_ready
+
+local prefix, id, rev = ARGV[1], ARGV[2], ARGV[3]
+local expected, slot, nxt = tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6])
+local now, skipped, meta = tonumber(ARGV[7]), tonumber(ARGV[8]), ARGV[9]
+local raw = redis.call('HGET', KEYS[1], id)
+if not raw then
+  return { 0, '' }
+end
+local s = cjson.decode(raw)
+if s.rev ~= rev or s.next_run ~= expected or slot < expected then
+  return { 0, '' }
+end
+local tk = prefix .. 'schedule-job:' .. id
+local template = redis.call('HGETALL', tk)
+if #template == 0 then
+  return { 0, '' }
+end
+
+local run = id .. '@' .. ARGV[5]
+local jk = prefix .. 'job:' .. run
+local rk = prefix .. 'schedule-runs:' .. id
+local code = 1
+local old = redis.call('HGET', jk, 'status')
+if old == 'queued' or old == 'started' or old == 'scheduled' or old == 'deferred' then
+  code = 3
+else
+  if old then
+    redis.call('DEL', jk)
+    redis.call('ZREM', KEYS[5], run)
+    redis.call('ZREM', KEYS[6], run)
+    redis.call('ZREM', KEYS[7], run)
+  end
+  redis.call('HSET', jk, unpack(template))
+  redis.call('HSET', jk, 'status', 'queued', 'created', now, 'enqueued', now,
+    'schedule_id', id, 'slot', ARGV[5])
+  if meta ~= '' then
+    redis.call('HSET', jk, 'meta', meta)
+  end
+  local ttl = tonumber(s.ttl_ms) or 0
+  if ttl > 0 then
+    redis.call('PEXPIRE', jk, ttl)
+  end
+  -- forget runs that are no longer waiting (oldest first), then remember this one
+  for _ = 1, 20 do
+    local oldest = redis.call('ZRANGE', rk, 0, 0)[1]
+    if not oldest then break end
+    local st = redis.call('HGET', prefix .. 'job:' .. oldest, 'status')
+    if st == 'queued' or st == 'scheduled' then break end
+    redis.call('ZREM', rk, oldest)
+  end
+  redis.call('ZADD', rk, slot, run)
+  push_ready(KEYS[3], KEYS[4], run, false)
+end
+
+s.runs = (tonumber(s.runs) or 0) + 1
+s.skipped = (tonumber(s.skipped) or 0) + skipped
+s.last_run = slot
+s.last_job = run
+local left = tonumber(s.left) or -1
+if left > 0 then
+  left = left - 1
+  s.left = left
+end
+if left == 0 or nxt < 0 then
+  redis.call('HDEL', KEYS[1], id)
+  redis.call('ZREM', KEYS[2], id)
+  redis.call('DEL', tk)
+  redis.call('PEXPIRE', rk, 86400000)
+  redis.call('SET', prefix .. 'schedule-ended:' .. id, cjson.encode(s), 'PX', 86400000)
+  if code == 1 then code = 2 end
+  return { code, run }
+end
+s.next_run = nxt
+redis.call('HSET', KEYS[1], id, cjson.encode(s))
+redis.call('ZADD', KEYS[2], nxt, id)
+return { code, run }
