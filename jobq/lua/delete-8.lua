@@ -7,6 +7,7 @@ ARGV[1] key prefix  ARGV[2] job id  ARGV[3] now (ms)
 Returns 1 deleted, -3 no such job
 ]]
 --- @include dependents
+--- @include fields
 
 local prefix, id, now = ARGV[1], ARGV[2], tonumber(ARGV[3])
 local q = { queued = KEYS[1], scheduled = KEYS[2], deferred = KEYS[3], started = KEYS[4],
@@ -18,9 +19,8 @@ if st == 'queued' then redis.call('LREM', q.queued, 0, id) end
 for _, key in ipairs({ q.scheduled, q.deferred, q.started, q.finished, q.failed, q.canceled }) do
   redis.call('ZREM', key, id)
 end
-local deps = redis.call('HGET', jk, 'deps')
-if deps then
-  for _, dep in ipairs(cjson.decode(deps)) do
+for _, dep in ipairs(decode_array(redis.call('HGET', jk, 'deps'))) do
+  if type(dep) == 'string' then
     redis.call('SREM', prefix .. 'dependents:' .. dep, id)
   end
 end

@@ -6,6 +6,8 @@ Returns an array with one entry per job taken: { id, field, value, field, value,
 (the stored hash, then the fields this step changed). Ids whose hash is gone
 (expired ttl, deleted) are dropped.
 ]]
+--- @include fields
+
 local prefix, now, deadline, worker = ARGV[1], ARGV[2], ARGV[3], ARGV[5]
 local ids = redis.call('LPOP', KEYS[1], ARGV[4])
 if not ids then
@@ -16,7 +18,7 @@ for _, id in ipairs(ids) do
   local jk = prefix .. 'job:' .. id
   local h = redis.call('HGETALL', jk)
   if #h > 0 then
-    local attempts = redis.call('HINCRBY', jk, 'attempts', 1)
+    local attempts = hincr(jk, 'attempts', 1)
     redis.call('HSET', jk, 'status', 'started', 'started', now, 'worker', worker)
     redis.call('PERSIST', jk)
     redis.call('ZADD', KEYS[2], deadline, id)

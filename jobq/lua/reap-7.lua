@@ -7,6 +7,7 @@ ARGV[1] key prefix  ARGV[2] now (ms)  ARGV[3] batch limit  ARGV[4] max_lost
 Returns { requeued, failed }
 ]]
 --- @include dependents
+--- @include fields
 
 local prefix, now, max_lost = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[4])
 local q = { started = KEYS[1], failed = KEYS[2], queued = KEYS[3], scheduled = KEYS[4],
@@ -17,7 +18,7 @@ for _, id in ipairs(ids) do
   local jk = prefix .. 'job:' .. id
   redis.call('ZREM', q.started, id)
   if redis.call('EXISTS', jk) == 1 then
-    local lost = redis.call('HINCRBY', jk, 'lost', 1)
+    local lost = hincr(jk, 'lost', 1)
     local worker = redis.call('HGET', jk, 'worker') or '?'
     if lost >= max_lost then
       make_terminal(prefix, id, 'failed', q.failed, now, { 'reason', 'worker died',

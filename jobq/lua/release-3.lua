@@ -5,6 +5,7 @@ ARGV[1] key prefix  ARGV[2] worker name  ARGV[3 ..] job ids
 Returns the number of jobs handed back (jobs the worker no longer holds are skipped)
 ]]
 --- @include push_ready
+--- @include fields
 
 local prefix, worker = ARGV[1], ARGV[2]
 local n = 0
@@ -13,7 +14,7 @@ for i = #ARGV, 3, -1 do
   local jk = prefix .. 'job:' .. id
   if redis.call('ZSCORE', KEYS[1], id) and redis.call('HGET', jk, 'worker') == worker then
     redis.call('ZREM', KEYS[1], id)
-    redis.call('HINCRBY', jk, 'attempts', -1)
+    hincr(jk, 'attempts', -1)
     redis.call('HSET', jk, 'status', 'queued')
     push_ready(KEYS[2], KEYS[3], id, true)
     n = n + 1

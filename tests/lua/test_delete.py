@@ -84,3 +84,11 @@ def test_delete_wakes_waiters(connection: redis.Redis) -> None:
     transitions.delete(connection, Q, "a")
     assert state(connection) == {Q.notify("a"): ["1", "1"]}
     assert 0 < connection.pttl(Q.notify("a")) <= 60_000
+
+
+@pytest.mark.parametrize("raw", ["{not json", "[null, 5]", '{"a": "b"}'])
+def test_garbage_dependency_list_does_not_half_delete(connection: redis.Redis, raw: str) -> None:
+    put_job(connection, "a", "queued", deps=raw)
+    connection.rpush(Q.queued, "a")
+    transitions.delete(connection, Q, "a")
+    assert state(connection) == {}

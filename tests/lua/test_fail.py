@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 import redis
 
 from jobq import transitions
@@ -100,3 +101,12 @@ def test_retried_job_keeps_its_dependents_waiting(connection: redis.Redis) -> No
     after = state(connection)
     assert after[Q.job("child")]["status"] == "deferred"
     assert after[Q.dependents("a")] == {"child"}
+
+
+@pytest.mark.parametrize("raw", ["[oops", '["x"]', "[null]", '{"a": 1}', "7"])
+def test_garbage_retry_intervals_mean_no_delay(connection: redis.Redis, raw: str) -> None:
+    _held(connection, "a", max_attempts=3, retry_intervals=raw)
+    assert transitions.fail(connection, Q, "w1", [("a", "tb", "E")]) == [2]
+    after = state(connection)
+    assert after[Q.queued] == ["a"]
+    assert Q.scheduled not in after

@@ -79,3 +79,12 @@ def test_deferred_dependents_are_queued_when_their_last_dependency_finishes(
     assert after[Q.job("d1")]["pending_deps"] == "0"
     assert after[Q.job("d2")]["pending_deps"] == "1"
     assert Q.dependents("a") not in after
+
+
+def test_garbage_pending_count_of_a_dependent_releases_it(connection: redis.Redis) -> None:
+    _held(connection, "a")
+    put_job(connection, "d", "deferred", pending_deps="?")
+    connection.zadd(Q.deferred, {"d": 1})
+    connection.sadd(Q.dependents("a"), "d")
+    assert transitions.finish(connection, Q, "w1", [("a", b"1")]) == [1]
+    assert state(connection)[Q.queued] == ["d"]

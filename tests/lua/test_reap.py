@@ -55,3 +55,10 @@ def test_nothing_expired(connection: redis.Redis) -> None:
     before = state(connection)
     assert transitions.reap(connection, Q, now=NOW) == (0, 0)
     assert state(connection) == before
+
+
+def test_garbage_lost_counter_is_reset(connection: redis.Redis) -> None:
+    put_job(connection, "a", "started", worker="w1", lost="many")
+    connection.zadd(Q.started, {"a": NOW - 1})
+    assert transitions.reap(connection, Q, now=NOW) == (1, 0)
+    assert state(connection)[Q.job("a")]["lost"] == "1"

@@ -39,3 +39,12 @@ def test_jobs_held_by_another_worker_or_gone_are_skipped(connection: redis.Redis
 def test_nothing_to_release(connection: redis.Redis) -> None:
     assert transitions.release(connection, Q, "w1", []) == 0
     assert state(connection) == {}
+
+
+def test_garbage_attempts_do_not_break_the_release(connection: redis.Redis) -> None:
+    put_job(connection, "a", "started", worker="w1", attempts="x")
+    connection.zadd(Q.started, {"a": NOW})
+    assert transitions.release(connection, Q, "w1", ["a"]) == 1
+    after = state(connection)
+    assert after[Q.queued] == ["a"]
+    assert after[Q.job("a")]["status"] == "queued"

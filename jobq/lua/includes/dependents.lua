@@ -3,6 +3,7 @@
 -- allows failed dependencies, and its own dependents are settled in turn.
 --- @include push_ready
 --- @include terminal
+--- @include fields
 
 local function settle_dependents(prefix, id, ok, now, q)
   local stack = { { id, ok } }
@@ -16,7 +17,7 @@ local function settle_dependents(prefix, id, ok, now, q)
       local jk = prefix .. 'job:' .. d
       if redis.call('HGET', jk, 'status') == 'deferred' then
         if parent_ok or redis.call('HGET', jk, 'allow_dep_fail') == '1' then
-          if redis.call('HINCRBY', jk, 'pending_deps', -1) <= 0 then
+          if hincr(jk, 'pending_deps', -1) <= 0 then
             redis.call('ZREM', q.deferred, d)
             redis.call('HSET', jk, 'status', 'queued', 'enqueued', now)
             push_ready(q.queued, q.wake, d, false)

@@ -3,6 +3,7 @@
 --- @include push_ready
 --- @include terminal
 --- @include dependents
+--- @include fields
 
 local function retry_or_fail(prefix, id, now, err, reason, q)
   local jk = prefix .. 'job:' .. id
@@ -10,12 +11,9 @@ local function retry_or_fail(prefix, id, now, err, reason, q)
   local max_attempts = tonumber(redis.call('HGET', jk, 'max_attempts') or '1') or 1
   if attempts < max_attempts then
     local delay = 0
-    local raw = redis.call('HGET', jk, 'retry_intervals')
-    if raw then
-      local intervals = cjson.decode(raw)
-      if #intervals > 0 then
-        delay = intervals[math.min(attempts, #intervals)]
-      end
+    local intervals = decode_array(redis.call('HGET', jk, 'retry_intervals'))
+    if #intervals > 0 then
+      delay = tonumber(intervals[math.min(attempts, #intervals)]) or 0
     end
     redis.call('HSET', jk, 'error', err, 'reason', reason)
     if delay > 0 then
