@@ -67,3 +67,25 @@ def test_a_job_with_a_ttl_no_longer_expires_once_taken(connection: redis.Redis) 
     connection.rpush(Q.queued, "a")
     transitions.dequeue(connection, Q, "w1", 1, 1000)
     assert connection.pttl(Q.job("a")) == -1
+
+
+def test_dropped_ids_are_replaced_by_the_next_ones(connection: redis.Redis) -> None:
+    """A batch whose head is garbage still takes real jobs (a burst worker must not
+    mistake it for an empty queue)."""
+    for i in ("a", "b", "c"):
+        put_job(connection, i, "queued")
+    connection.rpush(Q.queued, "ghost1", "ghost2", "a", "ghost3", "b", "c")
+    taken = transitions.dequeue(connection, Q, "w1", 2, 1000)
+    assert [i for i, _ in taken] == ["a", "b"]
+    assert state(connection)[Q.queued] == ["c"]
+
+
+def test_garbage_attempts_are_reset_not_a_lua_error(connection: redis.Redis) -> None:
+    put_job(connection, "a", "queued", attempts="lots")
+    put_job(connection, "b", "queued")
+    connection.rpush(Q.queued, "a", "b")
+    taken = transitions.dequeue(connection, Q, "w1", 2, 1000)
+    assert [(i, f[b"attempts"]) for i, f in taken] == [("a", b"1"), ("b", b"1")]
+    after = state(connection)
+    assert after[Q.started] == {"a": NOW + 1000, "b": NOW + 1000}
+    assert after[Q.job("a")]["attempts"] == "1"
