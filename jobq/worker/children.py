@@ -23,6 +23,8 @@ from .holdings import Holdings
 logger = logging.getLogger("jobq.worker")
 
 _PR_SET_PDEATHSIG = 1
+#: exit code of a child that ran its --max-jobs-per-child jobs (0: its queues were empty)
+EXIT_RECYCLED = 75
 
 
 def die_with_parent() -> None:

@@ -32,7 +32,15 @@ from ..hooks import Hook, Hooks
 from ..keys import QueueKeys
 from ..queue import Queue
 from ..serializers import Serializer, resolve_serializer
-from .children import Budgets, Child, PipeReporter, SharedBudget, describe_status, spawn
+from .children import (
+    EXIT_RECYCLED,
+    Budgets,
+    Child,
+    PipeReporter,
+    SharedBudget,
+    describe_status,
+    spawn,
+)
 from .consumer import Budget, Consumer, LocalBudget, Stop
 from .executor import Executor, ShutdownRequested
 from .holdings import Holdings
@@ -198,6 +206,8 @@ class Worker(BaseWorker):
             consumer = self._consumer(connection, reporter, Budgets(budget, per_child))
             run_consumer(consumer, burst)
             consumer.executor.close()
+            if per_child is not None and per_child.left <= 0 and not self.stop.warm:
+                return EXIT_RECYCLED  # not "queues empty": the supervisor starts a fresh child
             return 0
 
         return main
@@ -245,8 +255,9 @@ class Worker(BaseWorker):
             self.selector.unregister(child.fd)
             os.close(child.fd)
             del self.children[pid]
-            clean = os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0
-            if clean and burst:
+            code = os.WEXITSTATUS(status) if os.WIFEXITED(status) else None
+            clean = code in (0, EXIT_RECYCLED)
+            if code == 0 and burst:
                 self._no_more_children = True
             if not clean:
                 self._respawn_delay = time.monotonic() + 0.5
