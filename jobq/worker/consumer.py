@@ -68,10 +68,13 @@ class LocalBudget:
 
 @dataclass
 class Stop:
-    """Flags set from signal handlers; read between jobs."""
+    """Flags set from signal handlers (and, for ``paused``, the worker's upkeep); read
+    between jobs."""
 
     warm: bool = False
     cold: bool = False
+    #: workers are suspended (``jobq suspend``): take no new jobs until resumed
+    paused: bool = False
 
 
 @dataclass
@@ -236,9 +239,14 @@ class Consumer:
 
     # -- the loop -----------------------------------------------------------------
 
-    def run(self, *, burst: bool = False, suspended: object = None) -> None:
-        """Fetch and run until stopped, out of budget, or (burst) out of work."""
+    def run(self, *, burst: bool = False) -> None:
+        """Fetch and run until stopped, out of budget, or (burst) out of work or paused."""
         while not self.stop.warm:
+            if self.stop.paused:
+                if burst:
+                    return
+                time.sleep(_PAUSED_POLL_SECONDS)
+                continue
             batch = self.fetch()
             if batch is None:
                 if burst or self.budget.claim(1) == 0:
@@ -248,6 +256,10 @@ class Consumer:
                 self.wait_for_work()
                 continue
             self.run_batch(*batch)
+
+
+#: how often a paused loop looks at its flag again (the flag itself is set by upkeep)
+_PAUSED_POLL_SECONDS = 0.2
 
 
 def _timeout_of(job: Job) -> float | None:

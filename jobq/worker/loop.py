@@ -485,10 +485,17 @@ class SimpleWorker(BaseWorker):
                         running = [holdings.running.job_id] if holdings.running else []
                         ok, failed = holdings.ok, holdings.failed
                     maintenance.heartbeat(held, "busy" if running else "idle", running, ok, failed)
+                    self._check_suspended(maintenance)
             except _REDIS_DOWN as e:
                 logger.warning("Redis unavailable (%s); will retry", e)
             except Exception:
                 logger.exception("worker upkeep failed; will retry")
+
+    def _check_suspended(self, maintenance: Maintenance) -> None:
+        suspended = maintenance.is_suspended()
+        if suspended != self.stop.paused:
+            logger.info("workers %s", "suspended: no new jobs" if suspended else "resumed")
+        self.stop.paused = suspended
 
     def work(
         self,
@@ -523,6 +530,7 @@ class SimpleWorker(BaseWorker):
         upkeep.start()
         try:
             maintenance.promote_due()
+            self._check_suspended(maintenance)  # rq: a suspended burst worker exits at once
             run_consumer(consumer, burst)
         except ShutdownRequested:
             logger.warning("cold shutdown: the running job went back to its queue")
