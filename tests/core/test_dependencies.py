@@ -1,0 +1,85 @@
+"""depends_on with rq's semantics: deferred until every dependency finished; a failed
+dependency cancels its dependents, recursively, unless they allow failure."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import redis
+
+from jobq import Dependency, Queue
+from jobq.status import JobStatus
+from tests.fixtures import jobs
+from tests.helpers import burst
+
+
+def test_dependent_waits_for_every_dependency(
+    queue: Queue, connection: redis.Redis, tmp_path: Path
+) -> None:
+    log = str(tmp_path / "order")
+    a = queue.enqueue(jobs.mark, log)
+    b = queue.enqueue(jobs.mark, log, depends_on=a)
+    c = queue.enqueue(jobs.mark, log, depends_on=[a, b.id])
+    assert b.get_status() == JobStatus.DEFERRED
+    assert c.get_status() == JobStatus.DEFERRED
+    assert set(queue.deferred_job_registry.get_job_ids()) == {b.id, c.id}
+    assert queue.job_ids == [a.id]
+    burst(queue, connection)
+    assert Path(log).read_text().split() == [a.id, b.id, c.id]
+    assert queue.deferred_job_registry.count == 0
+    assert all(j.get_status() == JobStatus.FINISHED for j in (a, b, c))
+
+
+def test_dependency_that_already_finished(queue: Queue, connection: redis.Redis) -> None:
+    a = queue.enqueue(jobs.noop)
+    burst(queue, connection)
+    b = queue.enqueue(jobs.add, 1, 1, depends_on=a)
+    assert b.get_status() == JobStatus.QUEUED
+
+
+def test_failed_dependency_cancels_dependents_recursively(
+    queue: Queue, connection: redis.Redis
+) -> None:
+    a = queue.enqueue(jobs.fail)
+    b = queue.enqueue(jobs.noop, depends_on=a)
+    c = queue.enqueue(jobs.noop, depends_on=b)
+    tolerant = queue.enqueue(jobs.add, 1, 2, depends_on=Dependency(jobs=[a], allow_failure=True))
+    burst(queue, connection)
+    assert a.get_status() == JobStatus.FAILED
+    assert b.get_status() == JobStatus.CANCELED
+    assert c.get_status() == JobStatus.CANCELED
+    assert b.reason == f"dependency {a.id} did not finish"
+    assert c.reason == f"dependency {b.id} did not finish"
+    assert set(queue.canceled_job_registry.get_job_ids()) == {b.id, c.id}
+    assert tolerant.get_status() == JobStatus.FINISHED
+    assert tolerant.result == 3
+
+
+def test_dependency_that_already_failed_cancels_at_enqueue(
+    queue: Queue, connection: redis.Redis
+) -> None:
+    a = queue.enqueue(jobs.fail)
+    burst(queue, connection)
+    b = queue.enqueue(jobs.noop, depends_on=a)
+    assert b.get_status(refresh=False) == JobStatus.CANCELED
+    assert b.get_status() == JobStatus.CANCELED
+    ok = queue.enqueue(jobs.noop, depends_on=Dependency(jobs=a, allow_failure=True))
+    assert ok.get_status() == JobStatus.QUEUED
+
+
+def test_canceling_a_dependency_cancels_dependents(queue: Queue) -> None:
+    a = queue.enqueue(jobs.noop)
+    b = queue.enqueue(jobs.noop, depends_on=a)
+    a.cancel()
+    assert b.get_status() == JobStatus.CANCELED
+
+
+def test_requeued_dependents_are_not_released_twice(queue: Queue, connection: redis.Redis) -> None:
+    a = queue.enqueue(jobs.noop)
+    b = queue.enqueue(jobs.add, 1, 1, depends_on=a)
+    burst(queue, connection)
+    assert b.result == 2
+    a.requeue()
+    burst(queue, connection)
+    assert b.get_status() == JobStatus.FINISHED
+    assert b.attempts == 1
