@@ -1,0 +1,150 @@
+"""The jobq command line: info, enqueue, requeue, empty, suspend/resume."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+import redis
+from click.testing import CliRunner, Result
+
+from jobq import Job, Queue, keys
+from jobq.cli import main
+from jobq.status import JobStatus
+from tests.conftest import ROOT
+from tests.fixtures import jobs
+from tests.helpers import burst
+
+
+@pytest.fixture
+def jobq_cli(redis_url: str) -> object:
+    runner = CliRunner()
+
+    def run(*args: str) -> Result:
+        return runner.invoke(main, ["--url", redis_url, *args], catch_exceptions=False)
+
+    return run
+
+
+def test_info_json(jobq_cli, queue: Queue, connection: redis.Redis) -> None:  # type: ignore[no-untyped-def]
+    queue.enqueue(jobs.fail)
+    burst(queue, connection)
+    queue.enqueue(jobs.noop)
+    queue.enqueue(jobs.noop)
+    Queue("other", connection).enqueue(jobs.noop)
+    result = jobq_cli("info", "--json")
+    assert result.exit_code == 0, result.output
+    stats = json.loads(result.output)
+    assert stats["queues"]["default"]["queued"] == 2
+    assert stats["queues"]["default"]["failed"] == 1
+    assert stats["queues"]["other"]["queued"] == 1
+    assert stats["suspended"] is False
+    assert stats["workers"] == []
+    only = json.loads(jobq_cli("info", "--json", "other").output)
+    assert list(only["queues"]) == ["other"]
+
+
+def test_info_table(jobq_cli, queue: Queue) -> None:  # type: ignore[no-untyped-def]
+    queue.enqueue(jobs.noop)
+    result = jobq_cli("info")
+    assert result.exit_code == 0
+    header, row = result.output.splitlines()[:2]
+    assert header.split()[:3] == ["queue", "queued", "scheduled"]
+    assert row.split()[:2] == ["default", "1"]
+    assert "0 worker(s)" in result.output
+
+
+def test_enqueue_with_json_arguments(jobq_cli, connection: redis.Redis) -> None:  # type: ignore[no-untyped-def]
+    result = jobq_cli(
+        "enqueue", "tests.fixtures.jobs.add", "--args", "[1]", "--kwargs", '{"b": 2}',
+        "--queue", "cli", "--timeout", "5",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    job = Job.fetch(result.output.strip(), connection)
+    assert (job.origin, job.args, job.kwargs, job.timeout) == ("cli", [1], {"b": 2}, 5)
+    burst(Queue("cli", connection), connection)
+    assert job.result == 3
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--args", "[1, 2"], "not valid JSON"),
+        (["--args", '{"a": 1}'], "must be a JSON array"),
+        (["--kwargs", "[1]"], "must be a JSON object"),
+        (["--kwargs", "{'a': 1}"], "not valid JSON"),
+    ],
+)
+def test_enqueue_with_malformed_json_is_a_clear_error(
+    jobq_cli,
+    connection: redis.Redis,
+    args: list[str],
+    message: str,  # type: ignore[no-untyped-def]
+) -> None:
+    result = jobq_cli("enqueue", "tests.fixtures.jobs.add", *args)
+    assert result.exit_code == 2
+    assert message in result.output
+    assert args[0] in result.output  # names the option
+    assert connection.dbsize() == 0
+
+
+def test_enqueue_bad_function_path(jobq_cli, connection: redis.Redis) -> None:  # type: ignore[no-untyped-def]
+    result = jobq_cli("enqueue", "nodots")
+    assert result.exit_code == 1
+    assert "dotted path" in result.output
+    assert connection.dbsize() == 0
+
+
+def test_requeue_all_and_by_id(jobq_cli, connection: redis.Redis) -> None:  # type: ignore[no-untyped-def]
+    q1, q2 = Queue("one", connection), Queue("two", connection)
+    a, b, c = q1.enqueue(jobs.fail), q1.enqueue(jobs.fail), q2.enqueue(jobs.fail)
+    burst([q1, q2], connection)
+    result = jobq_cli("requeue", a.id)
+    assert result.output.strip() == "requeued 1 job(s)"
+    assert a.get_status() == JobStatus.QUEUED
+    result = jobq_cli("requeue", "--all")
+    assert result.output.strip() == "requeued 2 job(s)"
+    assert b.get_status() == c.get_status() == JobStatus.QUEUED
+    assert q1.failed_job_registry.count == q2.failed_job_registry.count == 0
+    assert jobq_cli("requeue").exit_code == 2  # neither ids nor --all
+
+
+def test_empty(jobq_cli, queue: Queue) -> None:  # type: ignore[no-untyped-def]
+    for _ in range(3):
+        queue.enqueue(jobs.noop)
+    result = jobq_cli("empty", "default")
+    assert result.output.strip() == "default: 3 job(s) removed"
+    assert queue.count == 0
+
+
+def test_suspend_and_resume(jobq_cli, connection: redis.Redis) -> None:  # type: ignore[no-untyped-def]
+    assert jobq_cli("suspend").output.strip() == "workers suspended"
+    assert connection.exists(keys.SUSPENDED)
+    assert connection.ttl(keys.SUSPENDED) == -1
+    assert json.loads(jobq_cli("info", "--json").output)["suspended"] is True
+    assert jobq_cli("resume").output.strip() == "workers resumed"
+    assert not connection.exists(keys.SUSPENDED)
+    jobq_cli("suspend", "--duration", "30")
+    assert 0 < connection.ttl(keys.SUSPENDED) <= 30
+    assert jobq_cli("suspend", "--duration", "0").exit_code == 2
+
+
+def test_url_from_the_environment(redis_url: str, connection: redis.Redis) -> None:
+    result = CliRunner().invoke(main, ["suspend"], env={"JOBQ_REDIS_URL": redis_url})
+    assert result.exit_code == 0
+    assert connection.exists(keys.SUSPENDED)
+
+
+def test_python_dash_m_jobq(redis_url: str, queue: Queue) -> None:
+    queue.enqueue(jobs.noop)
+    done = subprocess.run(
+        [sys.executable, "-m", "jobq", "--url", redis_url, "info", "--json"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["queues"]["default"]["queued"] == 1

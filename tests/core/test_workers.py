@@ -1,0 +1,171 @@
+"""SimpleWorker and Worker in burst mode: concurrency, job budgets, queue priority,
+async jobs, suspension, and the worker registry."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import redis
+
+from jobq import Queue, SimpleWorker, Worker, keys
+from jobq.status import JobStatus
+from tests.fixtures import jobs
+from tests.helpers import assert_all_ended, burst
+
+
+def test_simple_worker_runs_every_job_in_this_process(
+    queue: Queue, connection: redis.Redis
+) -> None:
+    import os
+
+    ids = [queue.enqueue(jobs.getpid_after, 0).id for _ in range(5)]
+    worker = SimpleWorker([queue], connection, name="simple-1")
+    assert worker.work(burst=True) is True
+    assert_all_ended(connection, "default", ids)
+    assert {queue.fetch_job(i).result for i in ids} == {os.getpid()}  # type: ignore[union-attr]
+    assert connection.zscore(keys.WORKERS, "simple-1") is None  # unregistered on exit
+
+
+def test_worker_with_two_executors(queue: Queue, connection: redis.Redis) -> None:
+    import os
+
+    ids = [queue.enqueue(jobs.getpid_after, 0.15).id for _ in range(8)]
+    Worker([queue], connection, concurrency=2).work(burst=True)
+    assert_all_ended(connection, "default", ids)
+    pids = {queue.fetch_job(i).result for i in ids}  # type: ignore[union-attr]
+    assert len(pids) == 2
+    assert os.getpid() not in pids
+
+
+def test_worker_max_jobs(queue: Queue, connection: redis.Redis) -> None:
+    ids = [queue.enqueue(jobs.noop).id for _ in range(10)]
+    Worker([queue], connection, concurrency=2).work(burst=True, max_jobs=3)
+    assert queue.finished_job_registry.count == 3
+    assert queue.count == 7
+    assert queue.started_job_registry.count == 0
+    assert sorted(queue.job_ids + queue.finished_job_registry.get_job_ids()) == sorted(ids)
+
+
+def test_simple_worker_max_jobs(queue: Queue, connection: redis.Redis) -> None:
+    for _ in range(5):
+        queue.enqueue(jobs.noop)
+    SimpleWorker([queue], connection).work(burst=True, max_jobs=2)
+    assert queue.finished_job_registry.count == 2
+    assert queue.count == 3
+
+
+def test_max_jobs_per_child_gives_each_job_a_fresh_process(
+    queue: Queue, connection: redis.Redis
+) -> None:
+    ids = [queue.enqueue(jobs.getpid_after, 0).id for _ in range(4)]
+    Worker([queue], connection, max_jobs_per_child=1).work(burst=True)
+    assert_all_ended(connection, "default", ids)
+    pids = [queue.fetch_job(i).result for i in ids]  # type: ignore[union-attr]
+    assert len(set(pids)) == 4
+
+
+def test_max_jobs_per_child_with_two_executors(queue: Queue, connection: redis.Redis) -> None:
+    ids = [queue.enqueue(jobs.getpid_after, 0).id for _ in range(6)]
+    Worker([queue], connection, concurrency=2, max_jobs_per_child=2).work(burst=True)
+    assert_all_ended(connection, "default", ids)
+    pids = [queue.fetch_job(i).result for i in ids]  # type: ignore[union-attr]
+    assert len(set(pids)) >= 3
+
+
+def test_strict_priority_across_queues(connection: redis.Redis, tmp_path: Path) -> None:
+    log = str(tmp_path / "order")
+    high, low = Queue("high", connection), Queue("low", connection)
+    lows = [low.enqueue(jobs.mark, log).id for _ in range(3)]
+    highs = [high.enqueue(jobs.mark, log).id for _ in range(3)]
+    burst([high, low], connection)
+    assert Path(log).read_text().split() == highs + lows
+
+
+def test_worker_strict_priority_across_queues(connection: redis.Redis, tmp_path: Path) -> None:
+    log = str(tmp_path / "order")
+    high, low = Queue("high", connection), Queue("low", connection)
+    lows = [low.enqueue(jobs.mark, log).id for _ in range(3)]
+    highs = [high.enqueue(jobs.mark, log).id for _ in range(3)]
+    Worker(["high", "low"], connection).work(burst=True)
+    assert Path(log).read_text().split() == highs + lows
+
+
+def test_async_jobs(queue: Queue, connection: redis.Redis) -> None:
+    a = queue.enqueue(jobs.async_add, 1, 2)
+    b = queue.enqueue(jobs.async_add, 3, 4)
+    burst(queue, connection)
+    assert (a.result, b.result) == (3, 7)
+    c = queue.enqueue(jobs.async_add, 5, 6)
+    Worker([queue], connection).work(burst=True)
+    assert c.result == 11
+
+
+def test_simple_worker_job_timeout(queue: Queue, connection: redis.Redis) -> None:
+    slow = queue.enqueue(jobs.sleep, 5, job_timeout=0.3)
+    busy = queue.enqueue(jobs.busy_loop, 5, job_timeout=0.3)
+    after = queue.enqueue(jobs.add, 1, 1)
+    burst(queue, connection)
+    for job in (slow, busy):
+        assert job.get_status() == JobStatus.FAILED
+        assert job.reason == "timeout"
+        assert "JobTimeoutException" in (job.exc_info or "")
+    assert after.result == 2
+
+
+def test_suspended_burst_workers_take_nothing(queue: Queue, connection: redis.Redis) -> None:
+    job = queue.enqueue(jobs.noop)
+    connection.set(keys.SUSPENDED, "1")
+    SimpleWorker([queue], connection).work(burst=True)
+    Worker([queue], connection).work(burst=True)
+    assert job.get_status() == JobStatus.QUEUED
+    connection.delete(keys.SUSPENDED)
+    SimpleWorker([queue], connection).work(burst=True)
+    assert job.get_status() == JobStatus.FINISHED
+
+
+def test_worker_all_lists_live_workers(queue: Queue, connection: redis.Redis) -> None:
+    seen: list[list[dict[str, str]]] = []
+
+    def record() -> None:
+        seen.append(Worker.all(connection))
+
+    from jobq.hooks import BaseHook
+
+    class Spy(BaseHook):
+        def before_job(self, job: object) -> None:
+            record()
+
+    queue.enqueue(jobs.noop)
+    SimpleWorker([queue], connection, name="w-listed", hooks=[Spy()]).work(burst=True)
+    assert [w["name"] for w in seen[0]] == ["w-listed"]
+    assert seen[0][0]["queues"] == "default"
+    assert Worker.all(connection) == []
+
+
+def test_simple_worker_pauses_while_suspended_and_resumes(
+    queue: Queue, connection: redis.Redis
+) -> None:
+    import threading
+    import time
+
+    from tests.conftest import wait_until
+
+    connection.set(keys.SUSPENDED, "1")
+    worker = SimpleWorker([queue], connection, lease_seconds=0.6)
+    thread = threading.Thread(target=worker.work, daemon=True)
+    thread.start()
+    try:
+        job = queue.enqueue(jobs.noop)
+        time.sleep(0.8)
+        assert job.get_status() == JobStatus.QUEUED
+        connection.delete(keys.SUSPENDED)
+        wait_until(lambda: job.get_status() == JobStatus.FINISHED, timeout=10)
+        connection.set(keys.SUSPENDED, "1")
+        time.sleep(0.5)  # a heartbeat sees the flag again
+        later_job = queue.enqueue(jobs.noop)
+        time.sleep(0.5)
+        assert later_job.get_status() == JobStatus.QUEUED
+    finally:
+        worker.request_stop()
+        thread.join(10)
+    assert not thread.is_alive()
