@@ -15,12 +15,14 @@ while it runs. Everything pending is written when the worker goes idle or stops.
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 
 from django.db import close_old_connections, connections
 
 from jobq.hooks import BaseHook, Hook
 from jobq.job import Job
+from jobq.scheduler.handle import Schedule as RedisSchedule
 from jobq.status import JobStatus
 from jobq.worker.executor import Outcome
 
@@ -63,7 +65,7 @@ class RecordJobs(BaseHook):
             self.writer.add(row_from_job(job, JobStatus.STARTED))
             pk = schedule_pk_from(job.schedule_id)
             if pk is not None and job.attempts == 1 and job.started_at is not None:
-                self.writer.count_run(pk, job.started_at)
+                self.writer.count_run(pk, job.started_at, _next_run(job))
         if self.average >= FAST_JOB_SECONDS or self.writer.due():
             self.writer.flush()
 
@@ -79,6 +81,15 @@ class RecordJobs(BaseHook):
 
     def close(self) -> None:
         self.writer.flush()
+
+
+def _next_run(job: Job) -> dt.datetime | None:
+    """The next slot of the schedule that fired ``job`` (None once it has ended)."""
+    assert job.schedule_id is not None
+    handle = RedisSchedule.fetch(job.schedule_id, job.origin, job.connection)
+    if handle is None or handle.repeats_left == 0:
+        return None
+    return handle.next_run
 
 
 def worker_hooks() -> list[Hook]:

@@ -175,9 +175,10 @@ class RecordWriter:
         self.batch_size = batch_size
         self.max_delay = max_delay
         self.pending: dict[str, JobRecord] = {}
-        #: schedule pk -> (first runs started, latest start) since the last flush
+        #: schedule pk -> runs started, latest start and next slot, since the last flush
         self.runs: Counter[int] = Counter()
         self.last_run: dict[int, dt.datetime] = {}
+        self.next_run: dict[int, dt.datetime | None] = {}
         self._since = 0.0
 
     def add(self, row: JobRecord) -> None:
@@ -190,9 +191,12 @@ class RecordWriter:
             del self.pending[dropped]
             logger.warning("job record of %s dropped: the database is not keeping up", dropped)
 
-    def count_run(self, schedule_pk: int, started: dt.datetime) -> None:
+    def count_run(
+        self, schedule_pk: int, started: dt.datetime, next_run: dt.datetime | None = None
+    ) -> None:
         self.runs[schedule_pk] += 1
         self.last_run[schedule_pk] = max(started, self.last_run.get(schedule_pk, started))
+        self.next_run[schedule_pk] = next_run
 
     def due(self) -> bool:
         if not self.pending:
@@ -205,17 +209,19 @@ class RecordWriter:
         if not self.pending and not self.runs:
             return
         rows, runs, last = list(self.pending.values()), dict(self.runs), dict(self.last_run)
+        following = dict(self.next_run)
         using = conf.options().database
         with transaction.atomic(using=using):
             _drop_missing_schedules(rows, using)
             upsert(rows)
             for pk, n in runs.items():
                 Schedule.objects.using(using).filter(pk=pk).update(
-                    runs=F("runs") + n, last_run_at=last[pk]
+                    runs=F("runs") + n, last_run_at=last[pk], next_run_at=following.get(pk)
                 )
         self.pending.clear()
         self.runs.clear()
         self.last_run.clear()
+        self.next_run.clear()
 
 
 def _drop_missing_schedules(rows: list[JobRecord], using: str) -> None:

@@ -11,7 +11,7 @@ import pytest
 from django.db import connection
 from django.test import Client
 
-from tests.conftest import ROOT
+from tests.conftest import ROOT, wait_until
 from tests.django.legacy_project import settings as legacy
 
 from .conftest import Manage
@@ -66,3 +66,28 @@ def test_enqueue_view_worker_and_fetch_view(
 def test_manage_py_check_passes_on_the_legacy_settings(manage: Manage) -> None:
     out = manage.run("check", env=legacy_env(manage), manage_py=MANAGE_PY)
     assert "System check identified no issues" in out
+
+
+def test_schedule_view_with_rq_scheduler_call(
+    legacy_settings: Any, client: Client, manage: Manage
+) -> None:
+    """``get_scheduler('default').schedule(scheduled_time=datetime.now(), func=...,
+    args=[url], interval=1, repeat=2)``: two runs, each its own job, found by the
+    schedule's id through ``job.schedule_id`` (rq-scheduler reused one job id)."""
+    from jobq import Job
+    from jobq.django_integration import get_connection, get_queue
+
+    schedule_id = client.get("/schedule/", {"url": "http://example.com/a/b", "repeat": 2}).json()[
+        "job_id"
+    ]
+    env = legacy_env(manage)
+    manage.start("rqscheduler", "--interval", "0.2", env=env, manage_py=MANAGE_PY)
+    manage.start("rqworker", env=env, manage_py=MANAGE_PY)
+    registry = get_queue("default").finished_job_registry
+    wait_until(lambda: registry.count == 2, timeout=30, interval=0.1)
+    runs = [Job.fetch(i, connection=get_connection("default")) for i in registry.get_job_ids()]
+    assert {r.schedule_id for r in runs} == {schedule_id}
+    for run in runs:
+        assert run.result == {"job": run.id, "words": 4}
+        status = client.get(f"/job/{run.id}/").json()
+        assert status["status"] == "finished"

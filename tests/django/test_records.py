@@ -148,3 +148,16 @@ def test_outcome_of_unreadable_result_is_kept_as_text() -> None:
     row = records.row_after(job, Outcome(job, True, result=b"\xff not json"))
     assert row.status == JobStatus.FINISHED and row.result is None
     assert records.json_safe({1, 2}) == "{1, 2}"
+
+
+def test_database_hygiene_closes_obsolete_connections_around_jobs() -> None:
+    JobRecord.objects.count()
+    connection.close_at = 0  # as if past CONN_MAX_AGE
+    hooks = Hooks([DatabaseHygiene()])
+    job = get_queue("high").enqueue("tests.django.tasks.echo", 1)
+    hooks.before_job(job)
+    assert connection.connection is None
+    JobRecord.objects.count()
+    connection.close_at = 0
+    hooks.after_job(job, Outcome(job, True))
+    assert connection.connection is None

@@ -1,0 +1,50 @@
+"""``manage.py rqscheduler``: django-rq's command, running jobq's scheduler.
+
+At start the ``Schedule`` rows are written into Redis (the database is the
+truth), then the loop fires due schedules and queues due jobs. Runs are never
+more than ``--interval`` late (the loop sleeps until the next due time).
+"""
+
+from __future__ import annotations
+
+from argparse import ArgumentParser
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError
+from django.db import connections
+
+from jobq import defaults
+from jobq.django_integration.scheduling import get_scheduler, reconcile
+
+from ._common import configure_logging, write_pid
+
+
+class Command(BaseCommand):
+    help = "Run the scheduler: recurring schedules (from the database too) and due jobs."
+
+    def add_arguments(self, parser: ArgumentParser) -> None:
+        parser.add_argument(
+            "--interval",
+            "-i",
+            type=float,
+            default=defaults.SCHEDULER_INTERVAL,
+            help="Longest sleep between passes, in seconds (default %(default)s)",
+        )
+        parser.add_argument(
+            "--queue", default="default", help="A queue whose Redis the scheduler serves"
+        )
+        parser.add_argument("--burst", action="store_true", help="One pass, then exit")
+        parser.add_argument("--pid", help="Write the scheduler's pid into this file")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if options["interval"] <= 0:
+            raise CommandError("--interval must be a positive number of seconds")
+        write_pid(options["pid"])
+        configure_logging(options["verbosity"])
+        try:
+            scheduler = get_scheduler(options["queue"], interval=options["interval"])
+        except KeyError as e:
+            raise CommandError(str(e)) from e
+        reconcile()
+        connections.close_all()  # the loop itself never touches the database
+        scheduler.run(burst=options["burst"])
