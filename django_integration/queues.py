@@ -73,6 +73,8 @@ class DjangoQueue(Queue):
 
     def enqueue_many(self, job_datas: Iterable[EnqueueData], pipeline: Any = None) -> list[Job]:
         datas = [d if d.job_id else d._replace(job_id=new_job_id()) for d in job_datas]
+        if not self.is_async and pipeline is None:
+            return super().enqueue_many(datas)  # each goes through _send: recorded, run inline
         prepared = [self._prepare(d) for d in datas]  # validate all before anything
         self._record(prepared)
         if pipeline is None and self._deferred():

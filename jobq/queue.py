@@ -318,6 +318,8 @@ class Queue:
         """Enqueue many jobs in one pipelined round trip; all are validated first, so a
         bad one raises before any is sent. With ``pipeline`` the caller executes it."""
         prepared = [self._prepare(d) for d in job_datas]
+        if not self.is_async and pipeline is None:
+            return [self._send(p) for p in prepared]  # inline: each runs as it is enqueued
         jobs = [self._job(p) for p in prepared]
         pipe = pipeline if pipeline is not None else self.connection.pipeline(transaction=False)
         pipe.sadd(keys.QUEUES, self.name)

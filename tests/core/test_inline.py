@@ -90,3 +90,8 @@ def test_run_now_refuses_a_job_that_is_not_first(connection: redis.Redis) -> Non
     with pytest.raises(InvalidJobOperation, match="ahead of"):
         run_now(queue, second)
     assert queue.get_job_ids() == [first.id, second.id]
+
+
+def test_enqueue_many_runs_each_job(inline: Queue) -> None:
+    jobs_ = inline.enqueue_many([inline.prepare_data(jobs.add, [i, i]) for i in range(3)])
+    assert [j.result for j in jobs_] == [0, 2, 4]

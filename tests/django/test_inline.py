@@ -63,3 +63,10 @@ def test_is_async_argument_wins_over_the_setting(
         assert job.get_status() is None  # waits for the test's transaction to commit
     assert len(sent) == 1
     assert job.get_status() == JobStatus.QUEUED
+
+
+def test_enqueue_many_runs_and_records_each_job() -> None:
+    queue = get_queue("high")
+    jobs = queue.enqueue_many([queue.prepare_data(tasks.echo, [i]) for i in range(2)])
+    assert [j.result for j in jobs] == [[[0], {}], [[1], {}]]
+    assert set(JobRecord.objects.values_list("status", flat=True)) == {"finished"}
