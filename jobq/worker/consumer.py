@@ -2,13 +2,15 @@
 
 Jobs are taken in batches by one Lua step per queue (strict priority: the first
 queue with work wins), run one after another, and acknowledged in pipelined
-batches flushed within a few milliseconds. The batch size adapts to how long
-jobs take, so a long job is never held back behind another worker's prefetch.
+batches flushed within a few milliseconds (by a timer when the next job runs
+long). The batch size adapts to how long jobs take, so a long job is never held
+back behind another worker's prefetch.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -115,6 +117,9 @@ class Consumer:
         #: the batch being run and the index of its first job not yet started
         self._batch: tuple[QueueKeys, list[Job]] | None = None
         self._next = 0
+        #: acks and reports are shared by the loop and the flush timer
+        self._lock = threading.RLock()
+        self._timer: threading.Timer | None = None
 
     # -- fetching ---------------------------------------------------------------
 
@@ -142,7 +147,8 @@ class Consumer:
                     )
                     for i, f in taken
                 ]
-                self.reporter.took(q.name, [j.id for j in jobs])
+                with self._lock:
+                    self.reporter.took(q.name, [j.id for j in jobs])
                 return q, jobs
         self.budget.give_back(count)
         return None
@@ -161,7 +167,8 @@ class Consumer:
                 self.release(q, jobs[index:])
                 break
             self._next = index + 1
-            self.reporter.started(q.name, job.id, _timeout_of(job))
+            with self._lock:
+                self.reporter.started(q.name, job.id, _timeout_of(job))
             began = time.monotonic()
             try:
                 outcome = self.executor.perform(job)
@@ -194,15 +201,35 @@ class Consumer:
             logger.warning("job %s (%s) failed: %s", job.id, job.func_name, outcome.reason)
 
     def _add_ack(self, q: QueueKeys, outcome: Outcome) -> None:
-        acks = self._acks[q.name]
-        if not acks.done:
-            acks.since = time.monotonic()
-        acks.done.append(outcome)
-        if time.monotonic() - acks.since >= defaults.ACK_FLUSH_SECONDS:
+        with self._lock:
+            acks = self._acks[q.name]
+            if not acks.done:
+                acks.since = time.monotonic()
+            acks.done.append(outcome)
+            if time.monotonic() - acks.since >= defaults.ACK_FLUSH_SECONDS:
+                self.flush()
+            elif self._timer is None:
+                # the next job may run long: do not hold this result back until it ends
+                self._timer = threading.Timer(defaults.ACK_FLUSH_SECONDS, self._flush_due)
+                self._timer.daemon = True
+                self._timer.start()
+
+    def _flush_due(self) -> None:
+        """In the timer thread: send what waits; on failure the loop sends it later."""
+        try:
             self.flush()
+        except Exception as e:
+            logger.warning("acknowledgements not sent yet (%s); the worker sends them later", e)
 
     def flush(self) -> None:
         """Send every pending acknowledgement: one round trip for all queues."""
+        with self._lock:
+            if self._timer is not None:
+                self._timer.cancel()
+                self._timer = None
+            self._flush()
+
+    def _flush(self) -> None:
         pending = [(self._by_name[n], a.done) for n, a in self._acks.items() if a.done]
         if not pending:
             return
@@ -234,8 +261,9 @@ class Consumer:
     def release(self, q: QueueKeys, jobs: Sequence[Job]) -> None:
         if jobs:
             ids = [j.id for j in jobs]
-            transitions.release(self.connection, q, self.worker_name, ids)
-            self.reporter.acked(q.name, ids, 0, 0)
+            with self._lock:
+                transitions.release(self.connection, q, self.worker_name, ids)
+                self.reporter.acked(q.name, ids, 0, 0)
 
     # -- the loop -----------------------------------------------------------------
 
