@@ -10,7 +10,8 @@ socket corrupt the session of both).
 written together with the previous job's end. While jobs are fast (a stream of
 short jobs) rows wait up to ``MAX_DELAY`` to be written many at a time; after
 a slow job the next start is written at once, so a long job shows as started
-while it runs. Everything pending is written when the worker goes idle or stops.
+while it runs (so does the first job after a pause). Everything pending is
+written when the worker goes idle or stops.
 """
 
 from __future__ import annotations
@@ -78,6 +79,7 @@ class RecordJobs(BaseHook):
 
     def idle(self) -> None:
         self.writer.flush()
+        self.average = 1.0  # the next job may be a long one again: show its start at once
 
     def close(self) -> None:
         self.writer.flush()

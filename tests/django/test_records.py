@@ -161,3 +161,19 @@ def test_database_hygiene_closes_obsolete_connections_around_jobs() -> None:
     connection.close_at = 0
     hooks.after_job(job, Outcome(job, True))
     assert connection.connection is None
+
+
+def test_fast_jobs_are_written_in_one_batch_when_idle() -> None:
+    hook = RecordJobs(records.RecordWriter(batch_size=100, max_delay=60))
+    queue = get_queue("high")
+    jobs = [queue.enqueue("tests.django.tasks.echo", i) for i in range(3)]
+    hook.average = 0.0  # a stream of short jobs
+    for job in jobs:
+        hook.before_job(job)
+        hook.after_job(job, Outcome(job, True, result=b"1"))
+    assert set(JobRecord.objects.values_list("status", flat=True)) == {"queued"}  # pending
+    with CaptureQueriesContext(connection) as queries:
+        hook.idle()
+    assert len([q for q in queries.captured_queries if "INSERT" in q["sql"]]) == 1
+    assert set(JobRecord.objects.values_list("status", flat=True)) == {"finished"}
+    assert hook.average == 1.0  # after a pause the next start is written at once
