@@ -165,8 +165,10 @@ def test_rqscheduler_burst_reconciles_and_fires(manage: Manage) -> None:
 
 
 def test_worker_with_scheduler_runs_schedules(manage: Manage) -> None:
+    """The supervisor reconciles (it uses the database), then forks a fresh child
+    per job: no child may inherit its connection."""
     schedule = save_form(interval="1", repeat="2")
-    manage.start("rqworker", "--with-scheduler")
+    manage.start("rqworker", "--with-scheduler", "--max-jobs-per-child", "1")
     wait_until(
         lambda: JobRecord.objects.filter(schedule=schedule, status="finished").count() == 2,
         timeout=30,
