@@ -169,3 +169,30 @@ def test_simple_worker_pauses_while_suspended_and_resumes(
         worker.request_stop()
         thread.join(10)
     assert not thread.is_alive()
+
+
+def test_worker_process_suspend_and_resume(processes, queue: Queue, redis_url: str) -> None:  # type: ignore[no-untyped-def]
+    import signal
+    import time
+
+    from click.testing import CliRunner
+
+    from jobq.cli import main
+    from tests.conftest import wait_until
+
+    def cli(*args: str) -> None:
+        assert CliRunner().invoke(main, ["--url", redis_url, *args]).exit_code == 0
+
+    worker = processes.worker("--lease", "1")
+    first = queue.enqueue(jobs.noop)
+    wait_until(lambda: first.get_status() == JobStatus.FINISHED, timeout=20)
+    cli("suspend")
+    time.sleep(0.8)  # a heartbeat (lease / 3) sees the flag
+    held = queue.enqueue(jobs.noop)
+    time.sleep(1.0)
+    assert held.get_status() == JobStatus.QUEUED
+    assert worker.poll() is None
+    cli("resume")
+    wait_until(lambda: held.get_status() == JobStatus.FINISHED, timeout=20)
+    worker.send_signal(signal.SIGTERM)
+    assert worker.wait(20) == 0
