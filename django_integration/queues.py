@@ -64,12 +64,18 @@ class DjangoQueue(Queue):
         return bool(transaction.get_connection(conf.options().database).in_atomic_block)
 
     def _send(self, prepared: _Prepared, pipeline: Any = None) -> Job:
-        self._record([prepared])
+        database = conf.options().database
         if pipeline is None and self._deferred():
-            send = functools.partial(Queue._send, self, prepared)
-            transaction.on_commit(send, using=conf.options().database)
+            self._record([prepared])
+            transaction.on_commit(functools.partial(Queue._send, self, prepared), using=database)
             return self._job(prepared)
-        return super()._send(prepared, pipeline)
+        if not _recording():
+            return super()._send(prepared, pipeline)
+        # the row goes first (a worker may take the job at once), in a transaction with
+        # the send, so that a refused enqueue (a live job has this id) leaves no trace
+        with transaction.atomic(using=database):
+            self._record([prepared])
+            return super()._send(prepared, pipeline)
 
     def enqueue_many(self, job_datas: Iterable[EnqueueData], pipeline: Any = None) -> list[Job]:
         datas = [d if d.job_id else d._replace(job_id=new_job_id()) for d in job_datas]
@@ -89,9 +95,9 @@ class DjangoQueue(Queue):
         return run_now(self, job, hooks=inline_hooks())
 
     def _record(self, prepared: Sequence[_Prepared]) -> None:
-        from .records import row_at_enqueue, upsert, wanted
+        from .records import row_at_enqueue, upsert
 
-        if not wanted(None):
+        if not _recording():
             return
         now = now_ms()
         rows = [
@@ -99,6 +105,12 @@ class DjangoQueue(Queue):
             for p in prepared
         ]
         upsert(rows)
+
+
+def _recording() -> bool:
+    """Whether enqueues write rows: only ``JOBQ["RECORD"] = "all"`` records jobs
+    that no schedule fired."""
+    return conf.options().record == "all"
 
 
 def _placement(prepared: _Prepared, now: int) -> JobStatus:

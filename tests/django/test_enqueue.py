@@ -150,3 +150,13 @@ def test_reenqueue_with_the_same_id_resets_the_row() -> None:
     get_queue("high").enqueue(tasks.echo, 2, job_id="fixed-id")
     row = JobRecord.objects.get(job_id="fixed-id")
     assert row.args == [2] and row.status == JobStatus.QUEUED
+
+
+def test_a_refused_enqueue_leaves_the_live_jobs_row_alone() -> None:
+    from jobq.exceptions import DuplicateJobError
+
+    queue = get_queue("high")
+    queue.enqueue(tasks.echo, "first", job_id="taken")
+    with pytest.raises(DuplicateJobError):
+        queue.enqueue(tasks.echo, "second", job_id="taken")
+    assert JobRecord.objects.get(job_id="taken").args == ["first"]
