@@ -308,3 +308,16 @@ def test_scheduler_built_from_a_queue(connection: redis.Redis, clock: FakeClock)
     assert s.queue_name == "low"
     with pytest.raises(ValueError, match="interval"):
         Scheduler(queue=q, interval=0)
+
+
+def test_the_scheduler_returns_expired_leases_to_their_queue(
+    connection: redis.Redis, ticker: Ticker, clock: FakeClock
+) -> None:
+    q = Queue("default", connection=connection)
+    job = q.enqueue(NOOP)
+    connection.lpop(Q.queued)
+    connection.hset(Q.job(job.id), mapping={"status": "started", "worker": "gone"})
+    connection.zadd(Q.started, {job.id: clock.ms - 1})  # its worker died: the lease expired
+    ticker.run_once()
+    assert queued_ids(connection) == [job.id]
+    assert job.get_status() == JobStatus.QUEUED and job.reason == "worker died"

@@ -181,3 +181,17 @@ def test_burst_fires_what_is_due_and_exits(processes: Processes, connection: red
     assert proc.wait(timeout=20) == 0
     assert len(runs_of(connection, s)) == 1
     assert job.get_status() == JobStatus.QUEUED
+
+
+def test_a_new_schedule_wakes_a_sleeping_scheduler(
+    processes: Processes, connection: redis.Redis
+) -> None:
+    start_worker(processes, connection)
+    processes.start("scheduler", "--interval", "5")  # sleeps ~1 s at a time (lock renewal)
+    wait_until(lambda: connection.exists("jobq:scheduler:lock"))
+    time.sleep(0.3)
+    s = Scheduler(connection=connection).schedule(soon(0.05), NOOP)  # due before it would wake
+    wait_until(lambda: [j.get_status() for j in runs_of(connection, s)] == [JobStatus.FINISHED])
+    [run] = runs_of(connection, s)
+    assert run.started_at is not None and run.slot is not None
+    assert (run.started_at - run.slot).total_seconds() < 0.3
