@@ -77,6 +77,15 @@ class RecordJobs(BaseHook):
         if self.writer.due():
             self.writer.flush()
 
+    def lost_job(self, job: Job) -> None:
+        """The supervisor's word on a job whose executor died: failed (or waiting for
+        a retry) as Redis now says, with its reason."""
+        if wanted(job.schedule_id) and job.status is not None:
+            row = row_from_job(job, job.status)
+            row.ended_at = job.ended_at if job.status.is_terminal else None
+            self.writer.add(row)
+            self.writer.flush()
+
     def idle(self) -> None:
         self.writer.flush()
         self.average = 1.0  # the next job may be a long one again: show its start at once

@@ -31,6 +31,11 @@ class Hook(Protocol):
     def after_job(self, job: Job, outcome: Outcome) -> None:
         """In the executor, once the job returned or raised (before it is acknowledged)."""
 
+    def lost_job(self, job: Job) -> None:
+        """In the supervisor, after the executor running ``job`` died (killed at the job's
+        timeout, or crashed) and the job was failed or retried; ``job`` is as Redis holds
+        it now. ``after_job`` never ran for it."""
+
     def idle(self) -> None:
         """The executor found no work and is about to wait for some."""
 
@@ -48,6 +53,9 @@ class BaseHook:
         return None
 
     def after_job(self, job: Job, outcome: Outcome) -> None:
+        return None
+
+    def lost_job(self, job: Job) -> None:
         return None
 
     def idle(self) -> None:
@@ -79,6 +87,10 @@ class Hooks:
     def after_job(self, job: Job, outcome: Outcome) -> None:
         for hook in reversed(self.hooks):
             _call(hook, "after_job", hook.after_job, job, outcome)
+
+    def lost_job(self, job: Job) -> None:
+        for hook in reversed(self.hooks):
+            _call(hook, "lost_job", hook.lost_job, job)
 
     def idle(self) -> None:
         for hook in self.hooks:

@@ -27,8 +27,10 @@ import redis
 
 from .. import connection as conn_mod
 from .. import defaults, keys, transitions
+from ..exceptions import NoSuchJobError
 from ..functions import FunctionResolver
 from ..hooks import Hook, Hooks
+from ..job import Job
 from ..keys import QueueKeys
 from ..queue import Queue
 from ..serializers import Serializer, resolve_serializer
@@ -282,6 +284,7 @@ class Worker(BaseWorker):
             self._pending.append(
                 lambda: transitions.fail(self.connection, queue, self.name, failures)
             )
+            self._pending.append(functools.partial(self._report_lost, r.queue, r.job_id))
         for name, ids in h.snapshot().items():
             self._pending.append(
                 functools.partial(
@@ -290,6 +293,15 @@ class Worker(BaseWorker):
             )
         h.clear()
         self._run_pending()
+
+    def _report_lost(self, queue: str, job_id: str) -> None:
+        """Tell the hooks about a job whose executor died (after_job never ran for it)."""
+        if self.hooks:
+            try:
+                job = Job.fetch(job_id, self.connection, queue=queue)
+            except NoSuchJobError:
+                return
+            self.hooks.lost_job(job)
 
     def _run_pending(self) -> None:
         while self._pending:

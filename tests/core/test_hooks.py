@@ -88,3 +88,19 @@ def test_before_fork_runs_in_the_supervisor(
     queue.enqueue(jobs.noop)
     Worker([queue], connection, concurrency=2, hooks=[ForkSpy()]).work(burst=True)
     assert marker.read_text().count("fork") >= 2
+
+
+def test_lost_job_is_reported_by_the_supervisor(
+    queue: Queue, connection: redis.Redis, tmp_path: Path
+) -> None:
+    from jobq import Worker
+
+    marker = tmp_path / "lost"
+
+    class LostSpy(BaseHook):
+        def lost_job(self, job: Job) -> None:
+            marker.write_text(f"{job.id} {job.get_status(refresh=False)} {job.reason}")
+
+    job = queue.enqueue(jobs.kill_self)
+    Worker([queue], connection, hooks=[LostSpy()]).work(burst=True)
+    assert marker.read_text() == f"{job.id} failed worker child died"

@@ -57,3 +57,12 @@ not_a_function = 42
 
 def _private() -> None:
     return None
+
+
+@job("high", timeout=1)
+def hang(seconds: float) -> None:
+    """Deaf to the in-job timeout alarm, so only the supervisor's kill stops it."""
+    import signal
+
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGALRM})
+    time.sleep(seconds)

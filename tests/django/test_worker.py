@@ -95,3 +95,14 @@ def test_many_fast_jobs_are_all_recorded(manage: Manage) -> None:
     assert time.monotonic() - started < 60
     rows = dict(JobRecord.objects.values_list("job_id", "status"))
     assert all(rows[j.id] == "finished" for j in jobs)
+
+
+def test_job_killed_at_its_timeout_is_recorded_as_failed(manage: Manage) -> None:
+    from tests.django import tasks
+
+    job = tasks.hang.delay(30)
+    manage.run("rqworker", "--burst", "high", timeout=60)
+    row = JobRecord.objects.get(job_id=job.id)
+    assert row.status == JobStatus.FAILED
+    assert row.reason == "timeout" and "its executor was killed" in row.error
+    assert row.ended_at is not None
