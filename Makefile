@@ -15,6 +15,7 @@ $(STAMP): pyproject.toml
 
 demo: $(STAMP)
 	$(BIN)/python examples/plain/basic.py
+	$(BIN)/python examples/plain/scheduled.py
 
 test: lint typecheck pytest
 

@@ -31,17 +31,25 @@ def redis_url() -> Iterator[str]:
 
 
 @contextlib.contextmanager
-def worker(url: str, *args: str) -> Iterator[subprocess.Popen[bytes]]:
+def process(url: str, command: str, *args: str) -> Iterator[subprocess.Popen[bytes]]:
+    """Run ``jobq COMMAND`` against ``url``; stopped (SIGTERM, by pid) on exit."""
     env = {
         **os.environ,
         "PYTHONPATH": os.pathsep.join([str(HERE), os.environ.get("PYTHONPATH", "")]),
     }
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "jobq", "worker", "--url", url, "--quiet", *args], env=env
-    )
+    argv = [sys.executable, "-m", "jobq", command, "--url", url, "--quiet", *args]
+    proc = subprocess.Popen(argv, env=env)
     try:
         yield proc
     finally:
         if proc.poll() is None:
             proc.send_signal(signal.SIGTERM)
-            proc.wait(30)
+            try:
+                proc.wait(30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+
+
+def worker(url: str, *args: str) -> contextlib.AbstractContextManager[subprocess.Popen[bytes]]:
+    return process(url, "worker", *args)
