@@ -174,6 +174,13 @@ def requeue(client: redis.Redis, q: QueueKeys, job_id: str, *, at_front: bool = 
     scripts.raise_for_code("requeue", code, job_id)
 
 
+def enqueue_now(client: redis.Redis, q: QueueKeys, job_id: str) -> None:
+    """Queue a scheduled or deferred job at once (the admin's "enqueue now")."""
+    keys = [q.scheduled, q.deferred, q.queued, q.wake]
+    code = int(scripts.get("enqueue_now")(client, keys, [q.prefix, job_id, now_ms()]))
+    scripts.raise_for_code("enqueue_now", code, job_id)
+
+
 def delete(client: redis.Redis, q: QueueKeys, job_id: str) -> None:
     keys = [q.queued, q.scheduled, q.deferred, q.started, q.finished, q.failed, q.canceled, q.wake]
     code = int(scripts.get("delete")(client, keys, [q.prefix, job_id, now_ms()]))
