@@ -192,7 +192,7 @@ class Queue:
             callback = Callback.coerce(cb)
             if callback is not None:
                 fields[name] = callback.path
-        deps = _dependency_ids(data.depends_on)
+        deps = _dependency_ids(data.depends_on, self.name)
         if deps:
             fields["deps"] = json.dumps(deps)
             if isinstance(data.depends_on, Dependency) and data.depends_on.allow_failure:
@@ -442,17 +442,24 @@ def _valid_job_id(job_id: str) -> str:
     return job_id
 
 
-def _dependency_ids(depends_on: Any) -> list[str]:
+def _dependency_ids(depends_on: Any, queue: str) -> list[str]:
+    """Ids of the jobs ``depends_on`` names; each must belong to ``queue``, whose keys
+    share one cluster slot with the dependent (the enqueue step looks them up there)."""
     if depends_on is None:
         return []
     if isinstance(depends_on, Dependency):
-        return depends_on.ids
+        return _dependency_ids(depends_on.jobs, queue)
     if isinstance(depends_on, list | tuple):
         out: list[str] = []
         for d in depends_on:
-            out.extend(_dependency_ids(d))
+            out.extend(_dependency_ids(d, queue))
         return out
     if isinstance(depends_on, Job):
+        if depends_on.origin != queue:
+            raise ValueError(
+                f"depends_on: job {depends_on.id!r} is in queue {depends_on.origin!r}; a job "
+                f"can only depend on jobs of its own queue ({queue!r})"
+            )
         return [depends_on.id]
     if isinstance(depends_on, str):
         return [depends_on]

@@ -83,3 +83,19 @@ def test_requeued_dependents_are_not_released_twice(queue: Queue, connection: re
     burst(queue, connection)
     assert b.get_status() == JobStatus.FINISHED
     assert b.attempts == 1
+
+
+def test_dependency_in_another_queue_is_refused_not_ignored(connection: redis.Redis) -> None:
+    """Each queue's keys live in one cluster slot, so a dependency must be in the same
+    queue; silently running the dependent at once would break rq's semantics."""
+    import pytest
+
+    a = Queue("a", connection).enqueue(jobs.sleep, 60)
+    other = Queue("b", connection)
+    for depends_on in (a, [a], Dependency(jobs=[a]), Dependency(jobs=a, allow_failure=True)):
+        with pytest.raises(ValueError, match="queue 'a'"):
+            other.enqueue(jobs.noop, depends_on=depends_on)
+    with pytest.raises(ValueError, match="queue 'a'"):
+        other.enqueue_many([Queue.prepare_data(jobs.noop, depends_on=a)])
+    assert other.count == 0 and other.deferred_job_registry.count == 0
+    assert connection.keys("jobq:{b}:*") == []
