@@ -49,7 +49,9 @@ SOURCE_KEYS = {
 
 COMMIT_MODES = ("on_commit", "immediate")
 RECORD_MODES = ("all", "scheduled", "none")
-JOBQ_KEYS = ("COMMIT_MODE", "RECORD", "DATABASE", "ALLOWED_MODULES")
+JOBQ_KEYS = (
+    "COMMIT_MODE", "RECORD", "DATABASE", "ALLOWED_MODULES", "API_TOKEN", "SHOW_ADMIN_LINK",
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -102,6 +104,10 @@ class JobqOptions:
     database: str = "default"
     #: modules whose functions workers run and schedules may name (None: any)
     allowed_modules: tuple[str, ...] | None = None
+    #: bearer token that may read the stats views without a login (None: staff only)
+    api_token: str | None = None
+    #: whether the admin index shows the "Queues" section (django-rq's RQ_SHOW_ADMIN_LINK)
+    show_admin_link: bool = True
 
 
 @dataclass
@@ -381,7 +387,17 @@ def parse_options(raw: object) -> JobqOptions:
         record=record,
         database=database,
         allowed_modules=_modules(raw.get("ALLOWED_MODULES")),
+        api_token=_api_token(raw.get("API_TOKEN")),
+        show_admin_link=bool(raw.get("SHOW_ADMIN_LINK", True)),
     )
+
+
+def _api_token(value: object) -> str | None:
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str):
+        raise ImproperlyConfigured(f"settings.JOBQ['API_TOKEN'] must be a string, got {value!r}")
+    return value
 
 
 def _modules(value: object) -> tuple[str, ...] | None:

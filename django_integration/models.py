@@ -10,12 +10,15 @@ each save or delete, and fully when a scheduler starts).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from jobq.status import JobStatus
+
+if TYPE_CHECKING:
+    from django.utils.functional import _StrOrPromise as StrOrPromise
 
 STATUS_CHOICES = [(s.value, s.value.capitalize()) for s in JobStatus]
 
@@ -134,3 +137,27 @@ class JobRecord(models.Model):
         if self.progress_done is None or not self.progress_total:
             return None
         return self.progress_done, self.progress_total
+
+
+#: the admin's permissions: reading the queues, and one per mutating action
+QUEUE_PERMISSIONS: list[tuple[str, StrOrPromise]] = [
+    ("view_queue", _("Can view queues, jobs and workers")),
+    ("requeue_job", _("Can requeue jobs")),
+    ("cancel_job", _("Can cancel jobs")),
+    ("delete_job", _("Can delete jobs")),
+    ("enqueue_job_now", _("Can enqueue scheduled or deferred jobs now")),
+    ("stop_job", _("Can stop running jobs")),
+    ("empty_queue", _("Can empty queues")),
+]
+
+
+class Queue(models.Model):
+    """No table: it carries the admin's per-action permissions (django-rq's trick)
+    and gives the admin index its "Queues" entry, which leads to the dashboard."""
+
+    class Meta:
+        managed = False
+        default_permissions = ()
+        permissions = QUEUE_PERMISSIONS
+        verbose_name = _("queue")
+        verbose_name_plural = _("queues")

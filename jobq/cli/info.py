@@ -24,7 +24,32 @@ def collect(connection: redis.Redis, only: list[str] | None = None) -> dict[str,
         "queues": all_counts(connection, names),
         "workers": list_workers(connection),
         "suspended": bool(connection.exists(keys.SUSPENDED)),
+        "scheduler": scheduler_state(connection, names),
     }
+
+
+def scheduler_state(connection: redis.Redis, names: list[str]) -> dict[str, Any]:
+    """Who holds the scheduler lock (the active scheduler) and, per queue, what is
+    due first: a recurring schedule or a scheduled job (two ZRANGE 0 0, never a scan)."""
+    pipe = connection.pipeline(transaction=False)
+    pipe.get(keys.SCHEDULER_LOCK)
+    for name in names:
+        k = keys.QueueKeys(name)
+        pipe.zrange(k.schedule_due, 0, 0, withscores=True)
+        pipe.zrange(k.scheduled, 0, 0, withscores=True)
+    replies = pipe.execute()
+    holder = replies[0]
+    next_due: dict[str, dict[str, Any]] = {}
+    for i, name in enumerate(names):
+        firsts = [
+            (int(score), kind, text(member))
+            for kind, rows in (("schedule", replies[1 + 2 * i]), ("job", replies[2 + 2 * i]))
+            for member, score in rows
+        ]
+        if firsts:
+            at, kind, ident = min(firsts)
+            next_due[name] = {"kind": kind, "id": ident, "at": at}
+    return {"lock_holder": None if holder is None else text(holder), "next_due": next_due}
 
 
 def render(stats: dict[str, Any]) -> str:

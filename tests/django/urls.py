@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from django.contrib import admin
 from django.urls import include, path
 
 from . import views
 
 urlpatterns = [
+    path("admin/jobq/", include("jobq.django_integration.urls")),
+    path("admin/", admin.site.urls),
     path("enqueue/add/", views.enqueue_add),
     path("enqueue/fail/", views.enqueue_fail),
     path("enqueue/in-rollback/", views.enqueue_in_rollback),

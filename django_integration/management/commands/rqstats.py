@@ -9,22 +9,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from jobq.cli.info import collect, render
-from jobq.django_integration import conf, get_connection
-
-
-def statistics() -> dict[str, Any]:
-    """Counts for every configured queue, one pipelined round trip per Redis."""
-    by_connection: dict[str, list[str]] = {}
-    for name, config in conf.queues().items():
-        by_connection.setdefault(config.connection.cache_key, []).append(name)
-    merged: dict[str, Any] = {"queues": {}, "workers": [], "suspended": False}
-    for names in by_connection.values():
-        stats = collect(get_connection(names[0]), names)
-        merged["queues"].update(stats["queues"])
-        merged["workers"].extend(stats["workers"])
-        merged["suspended"] = merged["suspended"] or stats["suspended"]
-    return merged
+from jobq.cli.info import render
+from jobq.django_integration.stats import statistics
 
 
 class Command(BaseCommand):

@@ -1,0 +1,114 @@
+"""The admin: a "Queues" entry leading to the dashboard, and the job records and
+schedules kept in the database.
+
+The ``Queue`` model has no table; its admin entry only links to the dashboard
+and carries the per-action permissions. ``JOBQ["SHOW_ADMIN_LINK"] = False``
+hides the entry (django-rq's ``RQ_SHOW_ADMIN_LINK``); the pages stay reachable.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from . import conf
+from .models import JobRecord, Queue, Schedule
+
+# the admin classes are generic only for the type checker (no django_stubs_ext at run time)
+if TYPE_CHECKING:
+    QueueModelAdmin = admin.ModelAdmin[Queue]
+    JobRecordModelAdmin = admin.ModelAdmin[JobRecord]
+    ScheduleModelAdmin = admin.ModelAdmin[Schedule]
+    RunInlineBase = admin.TabularInline[JobRecord, Schedule]
+else:
+    QueueModelAdmin = JobRecordModelAdmin = ScheduleModelAdmin = admin.ModelAdmin
+    RunInlineBase = admin.TabularInline
+
+
+@admin.register(Queue)
+class QueueAdmin(QueueModelAdmin):
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return conf.options().show_admin_link and request.user.has_perm("jobq.view_queue")
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return request.user.has_perm("jobq.view_queue")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def changelist_view(
+        self, request: HttpRequest, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        return HttpResponseRedirect(reverse("jobq:dashboard"))
+
+
+@admin.register(JobRecord)
+class JobRecordAdmin(JobRecordModelAdmin):
+    list_display = ("job_id", "func", "queue", "status", "enqueued_at", "ended_at", "schedule")
+    list_filter = ("status", "queue", "func", "schedule")
+    search_fields = ("job_id", "func", "error")
+    date_hierarchy = "enqueued_at"
+    list_select_related = ("schedule",)
+    readonly_fields = [f.name for f in JobRecord._meta.fields]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+
+class RunInline(RunInlineBase):
+    """A schedule's runs with their results, newest first."""
+
+    model = JobRecord
+    fields = ("job_id", "status", "enqueued_at", "ended_at", "result", "error")
+    readonly_fields = fields
+    ordering = ("-enqueued_at",)
+    extra = 0
+    max_num = 0
+    can_delete = False
+    show_change_link = True
+
+
+@admin.register(Schedule)
+class ScheduleAdmin(ScheduleModelAdmin):
+    list_display = ("name", "func", "queue", "interval", "cron", "enabled", "next_run_at", "runs")
+    list_filter = ("enabled", "queue", "func")
+    search_fields = ("name", "func")
+    date_hierarchy = "created_at"
+    readonly_fields = ("last_run_at", "next_run_at", "runs")
+    inlines = [RunInline]
+    actions = ["run_now", "pause", "resume"]
+
+    @admin.action(description=_("Run now"), permissions=["change"])
+    def run_now(self, request: HttpRequest, queryset: QuerySet[Schedule]) -> None:
+        from .queues import get_queue
+
+        for schedule in queryset:
+            job = get_queue(schedule.queue).enqueue_call(
+                schedule.func, args=schedule.args, kwargs=schedule.kwargs
+            )
+            # the run is listed with the schedule's others (its row exists from enqueue on)
+            JobRecord.objects.filter(job_id=job.id).update(schedule=schedule)
+        messages.success(request, _("Queued a run of each selected schedule."))
+
+    @admin.action(description=_("Pause"), permissions=["change"])
+    def pause(self, request: HttpRequest, queryset: QuerySet[Schedule]) -> None:
+        for schedule in queryset:  # save() so the Redis scheduler follows (signals)
+            schedule.enabled = False
+            schedule.save(update_fields=["enabled", "updated_at"])
+
+    @admin.action(description=_("Resume"), permissions=["change"])
+    def resume(self, request: HttpRequest, queryset: QuerySet[Schedule]) -> None:
+        for schedule in queryset:
+            schedule.enabled = True
+            schedule.save(update_fields=["enabled", "updated_at"])

@@ -1,0 +1,1 @@
+"""The admin's queue pages: dashboard, registry lists, a job's page, actions, stats."""

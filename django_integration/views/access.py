@@ -1,0 +1,42 @@
+"""Who may do what in the queue pages, and which queue a URL names.
+
+Every page is wrapped by the admin site (staff login, CSRF, never cached);
+reading needs ``jobq.view_queue`` and each mutating action its own permission.
+A request without the permission gets 403 even when the button was hidden,
+so a forged POST changes nothing.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest
+
+from .. import conf
+from ..queues import DjangoQueue, get_queue
+
+VIEW_PERMISSION = "view_queue"
+
+
+def has_perm(request: HttpRequest, codename: str) -> bool:
+    user = request.user
+    return bool(user.is_active and user.is_staff and user.has_perm(f"jobq.{codename}"))
+
+
+def require(request: HttpRequest, codename: str) -> None:
+    if not has_perm(request, codename):
+        raise PermissionDenied(f"jobq.{codename} is needed")
+
+
+def queue_or_404(name: str) -> DjangoQueue:
+    """The configured queue ``name``; queues are addressed by name, never by index."""
+    if name not in conf.queues():
+        raise Http404(f"no queue named {name!r} in settings.RQ_QUEUES")
+    return get_queue(name)
+
+
+def page_context(request: HttpRequest, title: str, **extra: Any) -> dict[str, Any]:
+    """What admin/base_site.html needs (site header, user links) plus the page's own."""
+    return {**admin.site.each_context(request), "title": title, **extra}

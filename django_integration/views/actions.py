@@ -1,0 +1,86 @@
+"""The actions on jobs, one description each: which permission, whether it asks
+for confirmation, and which transition it calls. The registry lists, the job
+page and the action view all read this table; nothing repeats it per registry.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from django.utils.translation import gettext_lazy as _
+
+from jobq import transitions
+from jobq.exceptions import JobqError
+from jobq.queue import Queue
+from jobq.status import JobStatus
+
+if TYPE_CHECKING:
+    from django.utils.functional import _StrOrPromise as StrOrPromise
+
+
+def _requeue(queue: Queue, job_id: str) -> None:
+    transitions.requeue(queue.connection, queue.keys, job_id)
+
+
+def _cancel(queue: Queue, job_id: str) -> None:
+    # a started job canceled: the worker's late ack finds no lease and is dropped
+    transitions.cancel(queue.connection, queue.keys, job_id)
+
+
+def _delete(queue: Queue, job_id: str) -> None:
+    transitions.delete(queue.connection, queue.keys, job_id)
+
+
+def _enqueue_now(queue: Queue, job_id: str) -> None:
+    transitions.enqueue_now(queue.connection, queue.keys, job_id)
+
+
+@dataclass(frozen=True)
+class Action:
+    name: str
+    label: StrOrPromise
+    #: codename of the permission in app ``jobq``
+    permission: str
+    #: destructive: a confirmation page comes first
+    confirm: bool
+    run: Callable[[Queue, str], None]
+
+
+ACTIONS: dict[str, Action] = {
+    a.name: a
+    for a in (
+        Action("requeue", _("Requeue"), "requeue_job", False, _requeue),
+        Action("enqueue_now", _("Enqueue now"), "enqueue_job_now", False, _enqueue_now),
+        Action("cancel", _("Cancel"), "cancel_job", True, _cancel),
+        Action("stop", _("Stop"), "stop_job", True, _cancel),
+        Action("delete", _("Delete"), "delete_job", True, _delete),
+    )
+}
+
+#: which actions a job in each status allows
+BY_STATUS: dict[JobStatus, tuple[str, ...]] = {
+    JobStatus.QUEUED: ("cancel", "delete"),
+    JobStatus.SCHEDULED: ("enqueue_now", "cancel", "delete"),
+    JobStatus.DEFERRED: ("enqueue_now", "cancel", "delete"),
+    JobStatus.STARTED: ("stop",),
+    JobStatus.FINISHED: ("requeue", "delete"),
+    JobStatus.FAILED: ("requeue", "delete"),
+    JobStatus.CANCELED: ("requeue", "delete"),
+    JobStatus.STOPPED: ("requeue", "delete"),
+}
+
+
+def run_many(action: Action, queue: Queue, job_ids: list[str]) -> tuple[int, list[str]]:
+    """Run ``action`` on each job: (how many succeeded, error messages of the others).
+    One job that moved on meanwhile (e.g. finished) does not stop the rest."""
+    done, errors = 0, []
+    for job_id in job_ids:
+        try:
+            action.run(queue, job_id)
+        except JobqError as e:
+            errors.append(str(e))
+        else:
+            done += 1
+    return done, errors

@@ -1,0 +1,71 @@
+"""The dashboard, and the statistics as JSON and Prometheus text.
+
+The stats views are for machines too: staff with ``jobq.view_queue`` (session),
+or a request with ``Authorization: Bearer <JOBQ["API_TOKEN"]>`` compared in
+constant time. Both read :func:`jobq.django_integration.stats.statistics`, the
+dict ``manage.py rqstats --json`` prints.
+"""
+
+from __future__ import annotations
+
+import hmac
+
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from .. import conf
+from ..stats import prometheus_text, statistics
+from .access import VIEW_PERMISSION, has_perm, page_context, require
+from .registry import ORDER
+
+
+@require_GET
+def dashboard(request: HttpRequest) -> HttpResponse:
+    require(request, VIEW_PERMISSION)
+    stats = statistics()
+    rows = [
+        (name, [(registry, counts[registry]) for registry in ORDER])
+        for name, counts in stats["queues"].items()
+    ]
+    context = page_context(
+        request,
+        _("Queues"),
+        rows=rows,
+        columns=ORDER,
+        workers=stats["workers"],
+        suspended=stats["suspended"],
+        scheduler=stats["scheduler"],
+        can_empty=has_perm(request, "empty_queue"),
+    )
+    return render(request, "jobq/dashboard.html", context)
+
+
+def _token_ok(request: HttpRequest) -> bool:
+    expected = conf.options().api_token
+    header = request.headers.get("Authorization", "")
+    if not expected or not header.startswith("Bearer "):
+        return False
+    return hmac.compare_digest(header[len("Bearer ") :].encode(), expected.encode())
+
+
+def _allow(request: HttpRequest) -> None:
+    if not (_token_ok(request) or has_perm(request, VIEW_PERMISSION)):
+        raise PermissionDenied("staff with jobq.view_queue, or the JOBQ['API_TOKEN'] bearer token")
+
+
+@never_cache
+@require_GET
+def stats_json(request: HttpRequest) -> HttpResponse:
+    _allow(request)
+    return JsonResponse(statistics())
+
+
+@never_cache
+@require_GET
+def stats_prometheus(request: HttpRequest) -> HttpResponse:
+    _allow(request)
+    return HttpResponse(prometheus_text(statistics()), content_type="text/plain; version=0.0.4")

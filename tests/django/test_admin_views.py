@@ -1,0 +1,208 @@
+"""The admin's queue pages through Django's test client: what each permission
+shows and allows, the actions, paging and search, and the stats endpoints."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import pytest
+from django.core.management import call_command
+from django.test import Client
+from django.urls import reverse
+
+from jobq.django_integration import get_queue
+from jobq.status import JobStatus
+from tests.django.admin_helpers import failed_job, staff, started_job, superuser
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def viewer(client: Client) -> Client:
+    client.force_login(staff("viewer", "view_queue"))
+    return client
+
+
+@pytest.fixture
+def root(client: Client) -> Client:
+    client.force_login(superuser())
+    return client
+
+
+def test_admin_index_links_to_the_dashboard(viewer: Client, settings: object) -> None:
+    page = viewer.get(reverse("admin:index")).content.decode()
+    assert reverse("admin:jobq_queue_changelist") in page
+    response = viewer.get(reverse("admin:jobq_queue_changelist"))
+    assert response.status_code == 302 and response["Location"] == reverse("jobq:dashboard")
+
+
+def test_admin_link_can_be_turned_off(viewer: Client, settings: object) -> None:
+    settings.JOBQ = {"ALLOWED_MODULES": ["tests"], "SHOW_ADMIN_LINK": False}  # type: ignore[attr-defined]
+    page = viewer.get(reverse("admin:index")).content.decode()
+    assert reverse("admin:jobq_queue_changelist") not in page
+    assert viewer.get(reverse("jobq:dashboard")).status_code == 200
+
+
+def test_dashboard_counts_every_registry(viewer: Client) -> None:
+    q = get_queue(autocommit=True)
+    q.enqueue("tests.fixtures.jobs.noop")
+    q.enqueue_in(dt.timedelta(hours=1), "tests.fixtures.jobs.noop")
+    failed_job()
+    page = viewer.get(reverse("jobq:dashboard")).content.decode()
+    for name in ("default", "high", "low"):
+        assert f'data-queue="{name}"' in page
+    assert reverse("jobq:registry", args=["default", "failed"]) in page
+    assert "Next due in default" in page
+
+
+def test_staff_without_view_queue_gets_403(client: Client) -> None:
+    client.force_login(staff("nobody"))
+    assert client.get(reverse("jobq:dashboard")).status_code == 403
+    assert client.get(reverse("jobq:registry", args=["default", "failed"])).status_code == 403
+
+
+def test_anonymous_is_sent_to_login(client: Client) -> None:
+    response = client.get(reverse("jobq:dashboard"))
+    assert response.status_code == 302 and "/admin/login/" in response["Location"]
+
+
+def test_viewer_sees_the_traceback_but_no_buttons_and_forged_posts_get_403(
+    viewer: Client,
+) -> None:
+    job = failed_job()
+    page = viewer.get(reverse("jobq:job", args=["default", job.id])).content.decode()
+    assert "ZeroDivisionError: boom" in page and "Traceback" in page
+    assert 'id="action-requeue"' not in page and 'id="action-delete"' not in page
+    listing = viewer.get(reverse("jobq:registry", args=["default", "failed"])).content.decode()
+    assert job.id in listing and "requeue-all" not in listing and 'name="action"' not in listing
+    url = reverse("jobq:job_action", args=["default"])
+    for action in ("requeue", "delete", "cancel"):
+        assert viewer.post(url, {"action": action, "job_ids": [job.id]}).status_code == 403
+    assert viewer.post(reverse("jobq:empty_queue", args=["default"])).status_code == 403
+    assert viewer.post(reverse("jobq:requeue_failed", args=["default"])).status_code == 403
+    assert job.get_status() == JobStatus.FAILED
+
+
+def test_one_permission_shows_one_button(client: Client) -> None:
+    client.force_login(staff("requeuer", "view_queue", "requeue_job"))
+    job = failed_job()
+    page = client.get(reverse("jobq:job", args=["default", job.id])).content.decode()
+    assert 'id="action-requeue"' in page and 'id="action-delete"' not in page
+    url = reverse("jobq:job_action", args=["default"])
+    assert client.post(url, {"action": "delete", "job_ids": [job.id]}).status_code == 403
+    assert client.post(url, {"action": "requeue", "job_ids": [job.id]}).status_code == 302
+    assert job.get_status() == JobStatus.QUEUED
+
+
+def test_actions_need_post_and_csrf(root: Client) -> None:
+    job = failed_job()
+    url = reverse("jobq:job_action", args=["default"])
+    assert root.get(url).status_code == 405
+    strict = Client(enforce_csrf_checks=True)
+    strict.force_login(superuser("root2"))
+    assert strict.post(url, {"action": "requeue", "job_ids": [job.id]}).status_code == 403
+    assert job.get_status() == JobStatus.FAILED
+
+
+def test_delete_asks_for_confirmation_first(root: Client) -> None:
+    job = failed_job()
+    url = reverse("jobq:job_action", args=["default"])
+    first = root.post(url, {"action": "delete", "job_ids": [job.id]})
+    assert first.status_code == 200 and b'name="confirmed"' in first.content
+    assert job.get_status() == JobStatus.FAILED
+    second = root.post(url, {"action": "delete", "job_ids": [job.id], "confirmed": "1"})
+    assert second.status_code == 302
+    assert get_queue().fetch_job(job.id) is None
+
+
+def test_bulk_requeue_and_requeue_all_failed(root: Client) -> None:
+    jobs = [failed_job() for _ in range(3)]
+    url = reverse("jobq:job_action", args=["default"])
+    root.post(url, {"action": "requeue", "job_ids": [jobs[0].id, jobs[1].id]})
+    assert [j.get_status() for j in jobs] == ["queued", "queued", "failed"]
+    root.post(reverse("jobq:requeue_failed", args=["default"]))
+    assert jobs[2].get_status() == JobStatus.QUEUED
+
+
+def test_enqueue_now_stop_and_cancel(root: Client) -> None:
+    q = get_queue(autocommit=True)
+    later = q.enqueue_in(dt.timedelta(hours=1), "tests.fixtures.jobs.noop")
+    running = started_job()
+    waiting = q.enqueue("tests.fixtures.jobs.noop")
+    url = reverse("jobq:job_action", args=["default"])
+    root.post(url, {"action": "enqueue_now", "job_ids": [later.id]})
+    assert later.get_status() == JobStatus.QUEUED
+    root.post(url, {"action": "stop", "job_ids": [running.id], "confirmed": "1"})
+    assert running.get_status() == JobStatus.CANCELED
+    assert running.id not in q.started_job_registry
+    root.post(url, {"action": "cancel", "job_ids": [waiting.id], "confirmed": "1"})
+    assert waiting.get_status() == JobStatus.CANCELED
+
+
+def test_an_action_on_a_job_that_moved_on_reports_an_error(root: Client) -> None:
+    job = get_queue(autocommit=True).enqueue("tests.fixtures.jobs.noop")
+    url = reverse("jobq:job_action", args=["default"])
+    response = root.post(url, {"action": "requeue", "job_ids": [job.id]}, follow=True)
+    assert "not in a state that allows requeue" in response.content.decode()
+
+
+def test_empty_queue_after_confirmation(root: Client) -> None:
+    q = get_queue(autocommit=True)
+    for _ in range(3):
+        q.enqueue("tests.fixtures.jobs.noop")
+    url = reverse("jobq:empty_queue", args=["default"])
+    assert b"3 queued jobs" in root.post(url).content
+    assert q.count == 3
+    root.post(url, {"confirmed": "1"})
+    assert q.count == 0
+
+
+def test_paging_and_search(viewer: Client) -> None:
+    q = get_queue(autocommit=True)
+    ids = [q.enqueue("tests.fixtures.jobs.noop").id for _ in range(30)]
+    url = reverse("jobq:registry", args=["default", "queued"])
+    first = viewer.get(url).content.decode()
+    assert ids[0] in first and ids[24] in first and ids[25] not in first
+    assert "page 1 of 2" in first
+    last = viewer.get(url, {"page": 2}).content.decode()
+    assert ids[25] in last and ids[0] not in last
+    found = viewer.get(url, {"q": ids[29]}).content.decode()
+    assert ids[29] in found and ids[0] not in found
+    none = viewer.get(reverse("jobq:registry", args=["default", "failed"]), {"q": ids[0]})
+    assert reverse("jobq:job", args=["default", ids[0]]) not in none.content.decode()
+
+
+def test_unknown_queue_registry_or_job_is_404(viewer: Client) -> None:
+    assert viewer.get(reverse("jobq:registry", args=["nope", "queued"])).status_code == 404
+    assert viewer.get(reverse("jobq:registry", args=["default", "nope"])).status_code == 404
+    assert viewer.get(reverse("jobq:job", args=["default", "ghost"])).status_code == 404
+
+
+def test_job_page_shows_progress_and_dependencies(viewer: Client) -> None:
+    q = get_queue(autocommit=True)
+    parent = q.enqueue("tests.fixtures.jobs.noop")
+    child = q.enqueue("tests.fixtures.jobs.add", 1, 2, depends_on=parent)
+    child.set_progress(3, 10)
+    page = viewer.get(reverse("jobq:job", args=["default", child.id])).content.decode()
+    assert '<progress id="progress" value="3" max="10">' in page
+    assert reverse("jobq:job", args=["default", parent.id]) in page
+    assert "tests.fixtures.jobs.add" in page and "deferred" in page
+
+
+def test_stats_json_and_prometheus_for_staff_or_token(
+    client: Client, settings: object, capsys: pytest.CaptureFixture[str]
+) -> None:
+    settings.JOBQ = {"ALLOWED_MODULES": ["tests"], "API_TOKEN": "s3cret"}  # type: ignore[attr-defined]
+    failed_job()
+    url, metrics = reverse("jobq:stats_json"), reverse("jobq:stats_prometheus")
+    assert client.get(url).status_code == 403
+    assert client.get(url, HTTP_AUTHORIZATION="Bearer wrong").status_code == 403
+    ok = client.get(url, HTTP_AUTHORIZATION="Bearer s3cret")
+    assert ok.status_code == 200 and ok.json()["queues"]["default"]["failed"] == 1
+    text = client.get(metrics, HTTP_AUTHORIZATION="Bearer s3cret").content.decode()
+    assert 'jobq_jobs{queue="default",registry="failed"} 1' in text
+    client.force_login(staff("viewer", "view_queue"))
+    assert client.get(metrics).status_code == 200
+    call_command("rqstats", "--json")
+    assert json.loads(capsys.readouterr().out) == client.get(url).json()
