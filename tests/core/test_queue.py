@@ -177,11 +177,11 @@ def test_enqueue_at_reads_naive_datetimes_as_local_time(queue: Queue) -> None:
 
 
 def test_enqueue_in_runs_only_once_due(queue: Queue, connection: redis.Redis) -> None:
-    job = queue.enqueue_in(dt.timedelta(milliseconds=400), jobs.add, 2, 2)
+    job = queue.enqueue_in(dt.timedelta(seconds=1), jobs.add, 2, 2)
     assert job.get_status() == JobStatus.SCHEDULED
     burst(queue, connection)
     assert job.get_status() == JobStatus.SCHEDULED
-    time.sleep(0.45)
+    time.sleep(1.05)
     burst(queue, connection)
     assert job.get_status() == JobStatus.FINISHED
     assert job.result == 4

@@ -161,7 +161,7 @@ def test_simple_worker_pauses_while_suspended_and_resumes(
         connection.delete(keys.SUSPENDED)
         wait_until(lambda: job.get_status() == JobStatus.FINISHED, timeout=10)
         connection.set(keys.SUSPENDED, "1")
-        time.sleep(0.5)  # a heartbeat sees the flag again
+        time.sleep(1.5)  # upkeep runs every 0.5 s; give it a few ticks to see the flag
         later_job = queue.enqueue(jobs.noop)
         time.sleep(0.5)
         assert later_job.get_status() == JobStatus.QUEUED
@@ -187,7 +187,7 @@ def test_worker_process_suspend_and_resume(processes, queue: Queue, redis_url: s
     first = queue.enqueue(jobs.noop)
     wait_until(lambda: first.get_status() == JobStatus.FINISHED, timeout=20)
     cli("suspend")
-    time.sleep(0.8)  # a heartbeat (lease / 3) sees the flag
+    time.sleep(1.5)  # upkeep ticks every 0.5 s and heartbeats every lease / 3
     held = queue.enqueue(jobs.noop)
     time.sleep(1.0)
     assert held.get_status() == JobStatus.QUEUED
