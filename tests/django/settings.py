@@ -36,7 +36,9 @@ elif BACKEND == "sqlite":
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
-            "NAME": LIVE_DB_NAME or _file,
+            # outside a test run nothing may create the file: pytest-django creates and
+            # drops TEST NAME; worker processes get the live name
+            "NAME": LIVE_DB_NAME or ":memory:",
             "TEST": {"NAME": _file},  # a file, so worker processes see the same database
             "OPTIONS": {"timeout": 30},
         }
