@@ -54,6 +54,7 @@ USE_TZ = True
 TIME_ZONE = "Europe/Paris"
 ALLOWED_HOSTS = ["testserver", "localhost"]
 ROOT_URLCONF = "tests.django.urls"
+STATIC_URL = "/static/"  # the live server of the browser tests serves under it
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -61,6 +62,7 @@ INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
+    "django.contrib.staticfiles",
     "jobq.django_integration",
     "tests.django.legacy_project.demo",
 ]
