@@ -8,7 +8,9 @@ dict ``manage.py rqstats --json`` prints.
 
 from __future__ import annotations
 
+import datetime as dt
 import hmac
+from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -21,6 +23,14 @@ from .. import conf
 from ..stats import prometheus_text, statistics
 from .access import VIEW_PERMISSION, has_perm, page_context, require
 from .registry import ORDER
+
+
+def _when(ms: Any) -> dt.datetime | None:
+    """A millisecond timestamp of the stats as an aware datetime, for people."""
+    try:
+        return dt.datetime.fromtimestamp(int(ms) / 1000, tz=dt.UTC)
+    except (TypeError, ValueError):
+        return None
 
 
 @require_GET
@@ -36,10 +46,13 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         _("Queues"),
         rows=rows,
         columns=ORDER,
-        workers=stats["workers"],
+        workers=[{**w, "heartbeat_at": _when(w.get("heartbeat"))} for w in stats["workers"]],
         suspended=stats["suspended"],
-        scheduler=stats["scheduler"],
-        can_empty=has_perm(request, "empty_queue"),
+        lock_holder=stats["scheduler"]["lock_holder"],
+        next_due=[
+            (queue, due["kind"], due["id"], _when(due["at"]))
+            for queue, due in stats["scheduler"]["next_due"].items()
+        ],
     )
     return render(request, "jobq/dashboard.html", context)
 

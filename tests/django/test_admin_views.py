@@ -206,3 +206,39 @@ def test_stats_json_and_prometheus_for_staff_or_token(
     assert client.get(metrics).status_code == 200
     call_command("rqstats", "--json")
     assert json.loads(capsys.readouterr().out) == client.get(url).json()
+
+
+def test_schedule_admin_actions_and_record_filters(root: Client) -> None:
+    from jobq.django_integration.models import JobRecord, Schedule
+
+    schedule = Schedule.objects.create(
+        name="report", func="tests.fixtures.jobs.add", args=[1, 2], interval=3600
+    )
+    url = reverse("admin:jobq_schedule_changelist")
+    root.post(url, {"action": "pause", "_selected_action": [schedule.pk]})
+    schedule.refresh_from_db()
+    assert not schedule.enabled
+    root.post(url, {"action": "resume", "_selected_action": [schedule.pk]})
+    schedule.refresh_from_db()
+    assert schedule.enabled
+    root.post(url, {"action": "run_now", "_selected_action": [schedule.pk]})
+    run = JobRecord.objects.get(schedule=schedule)
+    assert run.func == "tests.fixtures.jobs.add" and run.args == [1, 2]
+    change = root.get(reverse("admin:jobq_schedule_change", args=[schedule.pk]))
+    assert run.job_id in change.content.decode()
+    records = root.get(reverse("admin:jobq_jobrecord_changelist"), {"status__exact": "queued"})
+    assert records.status_code == 200 and run.job_id in records.content.decode()
+
+
+def test_dashboard_shows_workers_and_the_scheduler_lock(viewer: Client) -> None:
+    from jobq.scheduler.lock import SchedulerLock
+    from jobq.worker.maintenance import Maintenance, WorkerRecord
+
+    connection = get_queue().connection
+    record = WorkerRecord("w-admin", ["default"], 1)
+    Maintenance(connection, [], record, lease_seconds=30).publish("busy", ["j1"], 4, 2)
+    lock = SchedulerLock(connection, token="host:1:abc")
+    assert lock.hold()
+    page = viewer.get(reverse("jobq:dashboard")).content.decode()
+    assert "w-admin" in page and "busy" in page and "host:1:abc" in page
+    lock.release()
