@@ -7,6 +7,7 @@ Redis, and a worker imports it, optionally only from allowed modules.
 from __future__ import annotations
 
 import importlib
+import inspect
 import sys
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -23,6 +24,11 @@ def function_path(func: Callable[..., Any] | str) -> str:
     wrapped = getattr(func, "__jobq_func__", None)
     if wrapped is not None:
         func = wrapped
+    if inspect.ismethod(func) and not isinstance(func.__self__, type):
+        raise ValueError(
+            f"{func!r} is a method bound to an instance: the instance cannot travel through "
+            "Redis. Enqueue a module-level function (or a classmethod) and pass plain data"
+        )
     module = getattr(func, "__module__", None)
     qualname = getattr(func, "__qualname__", None)
     if not module or not qualname or "<" in qualname:

@@ -108,3 +108,23 @@ def test_allowlist_entry_may_name_a_single_function() -> None:
     assert r.resolve("tests.fixtures.jobs.add") is jobs.add
     with pytest.raises(FunctionNotAllowed):
         r.resolve("tests.fixtures.jobs.echo")
+
+
+class _Holder:
+    def method(self) -> None:
+        return None
+
+    @classmethod
+    def make(cls) -> str:
+        return "made"
+
+
+def test_bound_instance_method_is_refused() -> None:
+    with pytest.raises(ValueError, match="bound to an instance"):
+        function_path(_Holder().method)
+
+
+def test_classmethod_path_resolves_back_to_a_callable() -> None:
+    path = function_path(_Holder.make)
+    assert path.endswith("_Holder.make")
+    assert FunctionResolver().resolve(path)() == "made"
