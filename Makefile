@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck pytest bench clean
+.PHONY: demo demo-plain test lint typecheck pytest bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -13,7 +13,13 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install -q -e '.[dev]'
 	touch $(STAMP)
 
+# The Django demo: migrations, a demo superuser (its password is printed), then
+# supervisord in the foreground (redis, web, 2 workers, scheduler); Ctrl+C stops all.
 demo: $(STAMP)
+	$(BIN)/python examples/django_demo/run_demo.py
+
+# The plain-Python examples: an embedded Redis (or $$REDIS_URL) and a worker, then exit.
+demo-plain: $(STAMP)
 	$(BIN)/python examples/plain/basic.py
 	$(BIN)/python examples/plain/scheduled.py
 
