@@ -10,7 +10,7 @@ import redis
 
 from . import defaults
 from .job import Job
-from .queue import Queue
+from .queue import OPTION_NAMES, Queue
 from .retry import Retry
 
 P = ParamSpec("P")
@@ -53,21 +53,8 @@ class JobFunction(Generic[P, R]):
     enqueue = delay
 
 
-_OPTIONS = (
-    "timeout",
-    "job_timeout",
-    "result_ttl",
-    "ttl",
-    "failure_ttl",
-    "description",
-    "depends_on",
-    "job_id",
-    "at_front",
-    "meta",
-    "retry",
-    "on_success",
-    "on_failure",
-)
+#: the option kwargs of Queue.enqueue, less ``pipeline``
+_OPTIONS = tuple(n for n in OPTION_NAMES if n != "pipeline")
 
 
 @overload

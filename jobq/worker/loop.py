@@ -102,7 +102,13 @@ class BaseWorker:
     def all(cls, connection: redis.Redis | None = None) -> list[dict[str, str]]:
         return list_workers(conn_mod.resolve(connection))
 
-    def _register_queues(self) -> None:
+    def _start(self, logging_level: str | None) -> None:
+        """What both kinds of worker do first: logging, a supported server, known queues."""
+        if logging_level:
+            logging.basicConfig(
+                level=logging_level, format="%(asctime)s %(name)s %(levelname)s %(message)s"
+            )
+        conn_mod.check_version(self.connection)
         self.connection.sadd(keys.QUEUES, *self.queue_names)
 
     def _maintenance(self, concurrency: int) -> Maintenance:
@@ -383,14 +389,9 @@ class Worker(BaseWorker):
         logging_level: str | None = None,
     ) -> bool:
         """Run until stopped (or, with ``burst``, until the queues are empty)."""
-        if logging_level:
-            logging.basicConfig(
-                level=logging_level, format="%(asctime)s %(name)s %(levelname)s %(message)s"
-            )
         self._done_ok = self._done_failed = 0
         self._suspended = False
-        conn_mod.check_version(self.connection)
-        self._register_queues()
+        self._start(logging_level)
         maintenance = self._maintenance(self.concurrency)
         budget = SharedBudget(max_jobs) if max_jobs else None
         self.selector = selectors.DefaultSelector()
@@ -516,12 +517,7 @@ class SimpleWorker(BaseWorker):
         with_scheduler: bool = False,
         logging_level: str | None = None,
     ) -> bool:
-        if logging_level:
-            logging.basicConfig(
-                level=logging_level, format="%(asctime)s %(name)s %(levelname)s %(message)s"
-            )
-        conn_mod.check_version(self.connection)
-        self._register_queues()
+        self._start(logging_level)
         maintenance = self._maintenance(1)
         holdings, lock, done = Holdings(), threading.Lock(), threading.Event()
         consumer = self._consumer(
