@@ -32,9 +32,13 @@ def default_url() -> str:
     return defaults.REDIS_URL
 
 
-def client_options() -> dict[str, Any]:
+#: options a unix-socket connection does not take
+_TCP_ONLY = ("socket_keepalive", "socket_keepalive_options")
+
+
+def client_options(*, unix: bool = False) -> dict[str, Any]:
     """Options every jobq client shares; bytes in, bytes out."""
-    return {
+    options: dict[str, Any] = {
         "decode_responses": False,
         "socket_keepalive": True,
         "socket_connect_timeout": 5,
@@ -42,12 +46,17 @@ def client_options() -> dict[str, Any]:
         "retry": Retry(ExponentialBackoff(cap=2.0, base=0.05), retries=5),
         "retry_on_error": [redis.ConnectionError, redis.TimeoutError],
     }
+    if unix:
+        for name in _TCP_ONLY:
+            options.pop(name, None)
+    return options
 
 
 def from_url(url: str, **overrides: Any) -> redis.Redis:
     """A new client for ``url`` (redis://, rediss://, unix://)."""
     try:
-        return redis.Redis.from_url(url, **{**client_options(), **overrides})
+        options = client_options(unix=url.startswith("unix:"))
+        return redis.Redis.from_url(url, **{**options, **overrides})
     except ValueError as e:
         raise ConfigurationError(f"invalid Redis URL {url!r}: {e}") from e
 
