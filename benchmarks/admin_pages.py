@@ -80,9 +80,7 @@ def fill(redis_url: str, n: int) -> float:
     done = 0
     while done < n:
         size = min(CHUNK, n - done)
-        queue.enqueue_many(
-            [Queue.prepare_data("benchmarks.jobs.noop") for _ in range(size)]
-        )
+        queue.enqueue_many([Queue.prepare_data("benchmarks.jobs.noop") for _ in range(size)])
         done += size
     assert queue.count == n, queue.count
     return time.perf_counter() - started
