@@ -202,7 +202,7 @@ class Queue:
         if data.ttl is not None and data.ttl <= 0:
             raise ValueError(f"ttl must be positive seconds or None, got {data.ttl!r}")
         return _Prepared(
-            job_id=new_job_id() if data.job_id is None else _valid_job_id(data.job_id),
+            job_id=new_job_id() if data.job_id is None else keys.check_id(data.job_id, "job_id"),
             fields=fields,
             due=due,
             at_front=data.at_front,
@@ -427,19 +427,6 @@ _PLACEMENT = {1: "queued", 2: "scheduled", 3: "deferred", 4: "canceled"}
 
 def _num(value: float) -> str:
     return str(int(value)) if float(value).is_integer() else repr(float(value))
-
-
-def _valid_job_id(job_id: str) -> str:
-    if (
-        not isinstance(job_id, str)
-        or not job_id
-        or len(job_id) > 256
-        or any(c.isspace() or c in "{}" for c in job_id)
-    ):
-        raise ValueError(
-            f"job_id {job_id!r} must be a non-empty string of at most 256 characters without spaces or braces"
-        )
-    return job_id
 
 
 def _dependency_ids(depends_on: Any, queue: str) -> list[str]:

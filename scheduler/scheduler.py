@@ -504,17 +504,7 @@ def _zone_name(timezone: Any) -> str:
 def _schedule_id(schedule_id: str | None) -> str:
     if schedule_id is None:
         return uuid.uuid4().hex
-    if (
-        not isinstance(schedule_id, str)
-        or not schedule_id
-        or len(schedule_id) > 200
-        or any(c.isspace() or c in "{}" for c in schedule_id)
-    ):
-        raise ValueError(
-            f"schedule id {schedule_id!r} must be a non-empty string of at most 200 characters "
-            "without spaces or braces"
-        )
-    return schedule_id
+    return keys.check_id(schedule_id, "schedule id", 200)
 
 
 def _importable(func: Callable[..., Any] | str) -> str:
