@@ -64,39 +64,56 @@ def _env() -> dict[str, str]:
     return env
 
 
-class Processes:
-    """Starts jobq commands as real processes; every one is stopped by pid at teardown."""
+class ProcessGroup:
+    """Processes started with their output in ``log_dir``, each in its own session so
+    that teardown can kill it and its children by pid."""
 
-    def __init__(self, url: str, log_dir: Path) -> None:
-        self.url = url
+    log_prefix = "proc"
+
+    def __init__(self, log_dir: Path) -> None:
         self.log_dir = log_dir
         self.procs: list[subprocess.Popen[bytes]] = []
 
-    def start(self, *args: str) -> subprocess.Popen[bytes]:
-        log = open(self.log_dir / f"proc-{len(self.procs)}.log", "wb")  # noqa: SIM115
+    def spawn(
+        self, argv: list[str], env: dict[str, str], cwd: Path | None = None
+    ) -> subprocess.Popen[bytes]:
+        log = open(self.log_dir / f"{self.log_prefix}-{len(self.procs)}.log", "wb")  # noqa: SIM115
         proc = subprocess.Popen(
-            [sys.executable, "-m", "jobq", *args[:1], "--url", self.url, *args[1:]],
-            env=_env(),
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
+            argv, env=env, cwd=cwd, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
         )
         log.close()
         self.procs.append(proc)
         return proc
 
-    def worker(self, *args: str) -> subprocess.Popen[bytes]:
-        return self.start("worker", *args)
-
     def log(self, proc: subprocess.Popen[bytes]) -> str:
-        return (self.log_dir / f"proc-{self.procs.index(proc)}.log").read_text(errors="replace")
+        path = self.log_dir / f"{self.log_prefix}-{self.procs.index(proc)}.log"
+        return path.read_text(errors="replace")
+
+    def stop(self, proc: subprocess.Popen[bytes]) -> None:
+        if proc.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
 
     def stop_all(self) -> None:
         for proc in self.procs:
-            if proc.poll() is None:
-                with contextlib.suppress(ProcessLookupError):
-                    os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait()
+            self.stop(proc)
+
+
+class Processes(ProcessGroup):
+    """Starts jobq commands as real processes; every one is stopped by pid at teardown."""
+
+    def __init__(self, url: str, log_dir: Path) -> None:
+        super().__init__(log_dir)
+        self.url = url
+
+    def start(self, *args: str) -> subprocess.Popen[bytes]:
+        return self.spawn(
+            [sys.executable, "-m", "jobq", *args[:1], "--url", self.url, *args[1:]], _env()
+        )
+
+    def worker(self, *args: str) -> subprocess.Popen[bytes]:
+        return self.start("worker", *args)
 
 
 @pytest.fixture

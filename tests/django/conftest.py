@@ -8,9 +8,7 @@ PostgreSQL); a plain ``pytest`` without it leaves this folder out.
 
 from __future__ import annotations
 
-import contextlib
 import os
-import signal
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -19,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import ROOT
+from tests.conftest import ROOT, ProcessGroup
 
 if not os.environ.get("DJANGO_SETTINGS_MODULE"):
     collect_ignore_glob = ["*"]
@@ -48,13 +46,14 @@ def jobq_settings(settings: Any, redis_url: str) -> Any:
     return settings
 
 
-class Manage:
+class Manage(ProcessGroup):
     """Runs ``manage.py`` commands as processes; each is stopped by pid at teardown."""
 
+    log_prefix = "manage"
+
     def __init__(self, redis_url: str, log_dir: Path) -> None:
+        super().__init__(log_dir)
         self.redis_url = redis_url
-        self.log_dir = log_dir
-        self.procs: list[subprocess.Popen[bytes]] = []
 
     def env(self, settings_module: str = "tests.django.settings") -> dict[str, str]:
         from django.db import connection
@@ -73,19 +72,8 @@ class Manage:
     def start(
         self, *args: str, env: dict[str, str] | None = None, manage_py: Path | None = None
     ) -> subprocess.Popen[bytes]:
-        log = open(self.log_dir / f"manage-{len(self.procs)}.log", "wb")  # noqa: SIM115
         program = [str(manage_py)] if manage_py else ["-m", "django"]
-        proc = subprocess.Popen(
-            [sys.executable, *program, *args],
-            env=env or self.env(),
-            cwd=ROOT,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-        log.close()
-        self.procs.append(proc)
-        return proc
+        return self.spawn([sys.executable, *program, *args], env or self.env(), cwd=ROOT)
 
     def run(
         self,
@@ -104,19 +92,6 @@ class Manage:
         out = self.log(proc)
         assert code == 0, f"manage.py {' '.join(args)} exited {code}:\n{out}"
         return out
-
-    def log(self, proc: subprocess.Popen[bytes]) -> str:
-        return (self.log_dir / f"manage-{self.procs.index(proc)}.log").read_text(errors="replace")
-
-    def stop(self, proc: subprocess.Popen[bytes]) -> None:
-        if proc.poll() is None:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
-
-    def stop_all(self) -> None:
-        for proc in self.procs:
-            self.stop(proc)
 
 
 @pytest.fixture
