@@ -15,7 +15,8 @@ django-rq settings file must keep working) and reported by a system check.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,19 +24,28 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.core.signals import setting_changed
 
+from jobq import connection as core
+from jobq.exceptions import ConfigurationError
+
 #: per-queue keys that say where Redis is (django-rq's list, plus USERNAME/kwargs)
 CONNECTION_KEYS = (
     "URL", "HOST", "PORT", "DB", "PASSWORD", "USERNAME", "SSL", "SSL_CERT_REQS",
     "UNIX_SOCKET_PATH", "USE_REDIS_CACHE", "SENTINELS", "MASTER_NAME", "SOCKET_TIMEOUT",
-    "CONNECTION_KWARGS", "SENTINEL_KWARGS", "REDIS_CLIENT_KWARGS",
+    "CONNECTION_KWARGS", "SENTINEL_KWARGS", "REDIS_CLIENT_KWARGS", "CLUSTER",
 )  # fmt: skip
 #: per-queue keys that set queue defaults
 QUEUE_KEYS = ("DEFAULT_TIMEOUT", "DEFAULT_RESULT_TTL", "ASYNC")
+#: URL schemes jobq.connection builds a client for
+URL_SCHEMES = (
+    "redis://", "rediss://", "unix://", "valkey://", "valkeys://",
+    "redis+sentinel://", "rediss+sentinel://", "redis+cluster://", "rediss+cluster://",
+)  # fmt: skip
 #: connection sources in django-rq's order of precedence
 SOURCES = ("URL", "USE_REDIS_CACHE", "UNIX_SOCKET_PATH", "SENTINELS", "HOST")
-#: keys that only mean something for one source
+#: keys that only mean something for one source (with the source, what is checked and
+#: handed to jobq.connection.parse_settings; the rest of the entry is ignored)
 SOURCE_KEYS = {
-    "URL": ("DB", "SSL", "SSL_CERT_REQS"),
+    "URL": ("DB", "SSL", "SSL_CERT_REQS", "CLUSTER"),
     "USE_REDIS_CACHE": (),
     "UNIX_SOCKET_PATH": ("DB",),
     "SENTINELS": (
@@ -44,6 +54,7 @@ SOURCE_KEYS = {
     ),
     "HOST": (
         "PORT", "DB", "PASSWORD", "USERNAME", "SSL", "SSL_CERT_REQS", "REDIS_CLIENT_KWARGS",
+        "CLUSTER",
     ),
 }  # fmt: skip
 
@@ -51,6 +62,7 @@ COMMIT_MODES = ("on_commit", "immediate")
 RECORD_MODES = ("all", "scheduled", "none")
 JOBQ_KEYS = (
     "COMMIT_MODE", "RECORD", "DATABASE", "ALLOWED_MODULES", "API_TOKEN", "SHOW_ADMIN_LINK",
+    "MAX_PAYLOAD_BYTES",
 )  # fmt: skip
 
 
@@ -58,23 +70,15 @@ JOBQ_KEYS = (
 class ConnectionConfig:
     """Where one queue's Redis is; equal configs share one client per process."""
 
+    #: the key the queue connects with (one of :data:`SOURCES`), named in messages
     source: str
-    url: str | None = None
-    host: str = "localhost"
-    port: int = 6379
-    db: int | None = None
-    username: str | None = None
-    password: str | None = None
-    ssl: bool = False
-    ssl_cert_reqs: str | None = None
-    unix_socket_path: str | None = None
+    #: the entry as :func:`jobq.connection.parse_settings` reads it (None: USE_REDIS_CACHE)
+    settings: core.RedisSettings | None = None
+    #: ``USE_REDIS_CACHE``: the Django cache whose client the queue borrows
     cache_alias: str | None = None
-    sentinels: tuple[tuple[str, int], ...] = ()
-    master_name: str | None = None
-    socket_timeout: float | None = None
-    #: extra keyword arguments, as sorted (name, value) pairs so the value stays frozen
-    client_kwargs: tuple[tuple[str, Any], ...] = ()
-    sentinel_kwargs: tuple[tuple[str, Any], ...] = ()
+    #: ``DB`` and ``SSL_CERT_REQS`` next to a ``URL`` (django-rq lets them win over the
+    #: URL), as keyword arguments for :func:`jobq.connection.build`
+    overrides: tuple[tuple[str, Any], ...] = ()
 
     @property
     def cache_key(self) -> str:
@@ -108,6 +112,8 @@ class JobqOptions:
     api_token: str | None = None
     #: whether the admin index shows the "Queues" section (django-rq's RQ_SHOW_ADMIN_LINK)
     show_admin_link: bool = True
+    #: largest serialized job arguments an enqueue accepts (None: jobq's default, 0: no limit)
+    max_payload_bytes: int | None = None
 
 
 @dataclass
@@ -221,49 +227,53 @@ def parse_queue(name: str, entry: object) -> QueueConfig:
 
 
 def _connection(name: str, source: str, entry: Mapping[str, Any]) -> ConnectionConfig:
-    db = _int(name, entry, "DB")
-    if source == "URL":
-        url = _text(name, entry, "URL")
-        if not url.startswith(("redis://", "rediss://", "unix://", "valkey://", "valkeys://")):
-            raise _error(
-                name, "URL", f"must start with redis://, rediss:// or unix://, got {url!r}"
-            )
-        ssl = _bool(name, entry, "SSL", False) or url.startswith(("rediss://", "valkeys://"))
-        return ConnectionConfig(
-            source, url=url, db=db, ssl=ssl, ssl_cert_reqs=_cert_reqs(name, entry, ssl)
-        )
+    """Check the keys of ``source`` (messages naming queue and key), then let
+    :func:`jobq.connection.parse_settings` read them, once."""
     if source == "USE_REDIS_CACHE":
-        return ConnectionConfig(source, cache_alias=_text(name, entry, "USE_REDIS_CACHE"))
-    if source == "UNIX_SOCKET_PATH":
-        path = _text(name, entry, "UNIX_SOCKET_PATH")
-        return ConnectionConfig(source, unix_socket_path=path, db=db or 0)
-    common = {
-        "db": db,
-        "username": _optional_text(name, entry, "USERNAME"),
-        "password": _optional_text(name, entry, "PASSWORD"),
-    }
-    if source == "SENTINELS":
-        return ConnectionConfig(
-            source,
-            sentinels=_sentinels(name, entry),
-            master_name=_text(name, entry, "MASTER_NAME"),
-            socket_timeout=_number(name, entry, "SOCKET_TIMEOUT"),
-            client_kwargs=_kwargs(name, entry, "CONNECTION_KWARGS"),
-            sentinel_kwargs=_kwargs(name, entry, "SENTINEL_KWARGS"),
-            **common,  # type: ignore[arg-type]
-        )
-    if "PORT" not in entry:
+        return ConnectionConfig(source, cache_alias=_text(name, entry, source))
+    if source == "HOST" and "PORT" not in entry:
         raise _error(name, "PORT", "is missing: HOST needs a PORT, e.g. 'PORT': 6379")
-    ssl = _bool(name, entry, "SSL", False)
-    return ConnectionConfig(
-        source,
-        host=_text(name, entry, "HOST"),
-        port=_int(name, entry, "PORT") or 0,
-        ssl=ssl,
-        ssl_cert_reqs=_cert_reqs(name, entry, ssl),
-        client_kwargs=_kwargs(name, entry, "REDIS_CLIENT_KWARGS"),
-        **common,  # type: ignore[arg-type]
-    )
+    given = {key: _CHECKS[key](name, entry, key) for key in (source, *SOURCE_KEYS[source])}
+    if given.get("CLUSTER") and given.get("DB"):
+        raise _error(name, "DB", "must be 0 or absent with CLUSTER: a Redis Cluster has only db 0")
+    ssl = bool(given.get("SSL")) or (source == "URL" and given["URL"].startswith(_TLS_SCHEMES))
+    if ssl and "SSL_CERT_REQS" in given:
+        given["SSL_CERT_REQS"] = given["SSL_CERT_REQS"] or "required"
+    overrides: dict[str, Any] = {}
+    if source == "URL":
+        db, cert_reqs = given.pop("DB"), given.pop("SSL_CERT_REQS")
+        if db is not None and not given["CLUSTER"]:
+            overrides["db"] = db
+        if ssl:
+            overrides["ssl_cert_reqs"] = cert_reqs
+    with configuration_errors():
+        parsed = core.parse_settings(given)
+    return ConnectionConfig(source, parsed, overrides=tuple(sorted(overrides.items())))
+
+
+@contextmanager
+def configuration_errors() -> Iterator[None]:
+    """:mod:`jobq.connection`'s ``ConfigurationError`` as ``ImproperlyConfigured`` (same text)."""
+    try:
+        yield
+    except ConfigurationError as e:
+        raise ImproperlyConfigured(str(e)) from e
+
+
+#: URL schemes that mean TLS (an ``SSL_CERT_REQS`` of "required" unless one is given)
+_TLS_SCHEMES = ("rediss://", "valkeys://", "rediss+")
+
+
+def _url(name: str, entry: Mapping[str, Any], key: str) -> str:
+    url = _text(name, entry, key)
+    if not url.startswith(URL_SCHEMES):
+        raise _error(
+            name,
+            key,
+            "must start with redis://, rediss://, unix://, redis+sentinel:// or "
+            f"redis+cluster://, got {url!r}",
+        )
+    return url
 
 
 def _text(name: str, entry: Mapping[str, Any], key: str) -> str:
@@ -306,19 +316,17 @@ def _bool(name: str, entry: Mapping[str, Any], key: str, default: bool) -> bool:
     return value
 
 
-def _cert_reqs(name: str, entry: Mapping[str, Any], ssl: bool) -> str | None:
-    value = entry.get("SSL_CERT_REQS")
+def _cert_reqs(name: str, entry: Mapping[str, Any], key: str) -> str | None:
+    value = entry.get(key)
     if value is None:
-        return "required" if ssl else None
+        return None
     if value not in ("required", "optional", "none"):
-        raise _error(
-            name, "SSL_CERT_REQS", f"must be 'required', 'optional' or 'none', got {value!r}"
-        )
+        raise _error(name, key, f"must be 'required', 'optional' or 'none', got {value!r}")
     return str(value)
 
 
-def _sentinels(name: str, entry: Mapping[str, Any]) -> tuple[tuple[str, int], ...]:
-    raw = entry.get("SENTINELS")
+def _sentinels(name: str, entry: Mapping[str, Any], key: str) -> tuple[tuple[str, int], ...]:
+    raw = entry.get(key)
     pairs: list[tuple[str, int]] = []
     if isinstance(raw, list | tuple) and raw:
         for item in raw:
@@ -335,7 +343,7 @@ def _sentinels(name: str, entry: Mapping[str, Any]) -> tuple[tuple[str, int], ..
     if not pairs:
         raise _error(
             name,
-            "SENTINELS",
+            key,
             f"must be a list of (host, port) pairs, e.g. [('localhost', 26379)], got {raw!r}",
         )
     return tuple(pairs)
@@ -348,6 +356,25 @@ def _kwargs(name: str, entry: Mapping[str, Any], key: str) -> tuple[tuple[str, A
     return tuple(sorted(value.items()))
 
 
+def _flag(name: str, entry: Mapping[str, Any], key: str) -> bool:
+    return _bool(name, entry, key, False)
+
+
+def _port(name: str, entry: Mapping[str, Any], key: str) -> int:
+    return _int(name, entry, key) or 0
+
+
+#: how each connection key is checked; what a check returns is what
+#: jobq.connection.parse_settings reads
+_CHECKS: dict[str, Callable[[str, Mapping[str, Any], str], Any]] = {
+    "URL": _url, "HOST": _text, "PORT": _port, "DB": _int, "PASSWORD": _optional_text,
+    "USERNAME": _optional_text, "SSL": _flag, "SSL_CERT_REQS": _cert_reqs,
+    "UNIX_SOCKET_PATH": _text, "SENTINELS": _sentinels, "MASTER_NAME": _text,
+    "SOCKET_TIMEOUT": _number, "CONNECTION_KWARGS": _kwargs, "SENTINEL_KWARGS": _kwargs,
+    "REDIS_CLIENT_KWARGS": _kwargs, "CLUSTER": _flag,
+}  # fmt: skip
+
+
 # -- JOBQ --------------------------------------------------------------------------
 
 
@@ -357,16 +384,20 @@ def options() -> JobqOptions:
     return _cache.options
 
 
+def options_dict(where: str, raw: object, known: Sequence[str], what: str) -> Mapping[str, Any]:
+    """An options setting (``where``): a dict whose keys are all ``known``."""
+    if not isinstance(raw, Mapping):
+        raise ImproperlyConfigured(f"{where} must be a dict, got {raw!r}")
+    for key in raw:
+        if key not in known:
+            raise ImproperlyConfigured(f"{where}[{key!r}] is {what}; known: {', '.join(known)}")
+    return raw
+
+
 def parse_options(raw: object) -> JobqOptions:
     if raw is None:
         return JobqOptions()
-    if not isinstance(raw, Mapping):
-        raise ImproperlyConfigured(f"settings.JOBQ must be a dict, got {raw!r}")
-    for key in raw:
-        if key not in JOBQ_KEYS:
-            raise ImproperlyConfigured(
-                f"settings.JOBQ[{key!r}] is not a known option; known: {', '.join(JOBQ_KEYS)}"
-            )
+    raw = options_dict("settings.JOBQ", raw, JOBQ_KEYS, "not a known option")
     commit_mode = raw.get("COMMIT_MODE", "on_commit")
     if commit_mode not in COMMIT_MODES:
         raise ImproperlyConfigured(
@@ -389,7 +420,19 @@ def parse_options(raw: object) -> JobqOptions:
         allowed_modules=_modules(raw.get("ALLOWED_MODULES")),
         api_token=_api_token(raw.get("API_TOKEN")),
         show_admin_link=bool(raw.get("SHOW_ADMIN_LINK", True)),
+        max_payload_bytes=_payload_limit(raw.get("MAX_PAYLOAD_BYTES")),
     )
+
+
+def _payload_limit(value: object) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ImproperlyConfigured(
+            "settings.JOBQ['MAX_PAYLOAD_BYTES'] must be a number of bytes >= 0 (0: no limit), "
+            f"got {value!r}"
+        )
+    return value
 
 
 def _api_token(value: object) -> str | None:

@@ -11,11 +11,9 @@ project keeps one Redis configuration.
 from __future__ import annotations
 
 import os
-from typing import Any
 
 import redis
 from django.core.exceptions import ImproperlyConfigured
-from redis.sentinel import Sentinel
 
 from jobq import connection as core
 
@@ -33,52 +31,13 @@ def get_client(config: conf.ConnectionConfig) -> redis.Redis:
 
 
 def build_client(config: conf.ConnectionConfig) -> redis.Redis:
-    """A new client, built the way django-rq builds it, with jobq's resilience options."""
-    if config.source == "URL":
-        assert config.url is not None
-        extra: dict[str, Any] = {} if config.db is None else {"db": config.db}
-        if config.ssl:
-            extra["ssl_cert_reqs"] = config.ssl_cert_reqs
-        return core.from_url(config.url, **extra)
-    if config.source == "USE_REDIS_CACHE":
+    """A new client, through :mod:`jobq.connection` (standalone, Sentinel or Cluster),
+    with jobq's resilience options."""
+    if config.settings is None:
         assert config.cache_alias is not None
         return cache_client(config.cache_alias)
-    options = core.client_options()
-    if config.source == "UNIX_SOCKET_PATH":
-        return redis.Redis(unix_socket_path=config.unix_socket_path, db=config.db or 0, **options)
-    if config.source == "SENTINELS":
-        return _sentinel_client(config, options)
-    kwargs: dict[str, Any] = {
-        "host": config.host,
-        "port": config.port,
-        "db": config.db or 0,
-        "username": config.username,
-        "password": config.password,
-        "ssl": config.ssl,
-        **({"ssl_cert_reqs": config.ssl_cert_reqs} if config.ssl else {}),
-        **options,
-        **dict(config.client_kwargs),
-    }
-    return redis.Redis(**kwargs)
-
-
-def _sentinel_client(config: conf.ConnectionConfig, options: dict[str, Any]) -> redis.Redis:
-    kwargs: dict[str, Any] = {
-        "db": config.db or 0,
-        "username": config.username,
-        "password": config.password,
-        "socket_timeout": config.socket_timeout,
-        **options,
-        **dict(config.client_kwargs),
-    }
-    sentinel = Sentinel(  # type: ignore[no-untyped-call]
-        list(config.sentinels), sentinel_kwargs=dict(config.sentinel_kwargs) or None, **kwargs
-    )
-    assert config.master_name is not None
-    client: redis.Redis = sentinel.master_for(  # type: ignore[no-untyped-call]
-        config.master_name, redis_class=redis.Redis
-    )
-    return client
+    with conf.configuration_errors():
+        return core.build(config.settings, **dict(config.overrides))
 
 
 def cache_client(alias: str) -> redis.Redis:

@@ -50,6 +50,7 @@ class DjangoQueue(Queue):
         autocommit: bool | None = None,
         **kwargs: Any,
     ) -> None:
+        kwargs.setdefault("max_payload_bytes", conf.options().max_payload_bytes)
         super().__init__(name, connection, **kwargs)
         if autocommit is None:
             self.commit_mode = conf.options().commit_mode
@@ -68,7 +69,7 @@ class DjangoQueue(Queue):
         if pipeline is None and self._deferred():
             self._record([prepared])
             transaction.on_commit(functools.partial(Queue._send, self, prepared), using=database)
-            return self._job(prepared)
+            return self._job(prepared, now_ms())
         if not _recording():
             return super()._send(prepared, pipeline)
         # the row goes first (a worker may take the job at once), in a transaction with
@@ -86,7 +87,8 @@ class DjangoQueue(Queue):
         if pipeline is None and self._deferred():
             send = functools.partial(Queue.enqueue_many, self, datas)
             transaction.on_commit(send, using=conf.options().database)
-            return [self._job(p) for p in prepared]
+            now = now_ms()
+            return [self._job(p, now) for p in prepared]
         return super().enqueue_many(datas, pipeline)
 
     def run_sync(self, job: Job) -> Job:
@@ -101,7 +103,7 @@ class DjangoQueue(Queue):
             return
         now = now_ms()
         rows = [
-            row_at_enqueue(p.job_id, self.name, p.fields, self.serializer, _placement(p, now))
+            row_at_enqueue(p.job_id, self.name, p.fields, self.serializer, _placement(p, now), now)
             for p in prepared
         ]
         upsert(rows)

@@ -1,27 +1,80 @@
-"""The one place a Redis client is built.
+"""The one place a Redis client is built: standalone, Sentinel or Cluster.
 
-Clients are cached per process and per URL so that a forked worker child never
-shares a socket with its parent, and every client gets the same resilience
-settings (keepalive, connect timeout, retry with backoff on connection errors).
+A client comes from one URL or one settings dict (django-rq's ``RQ_QUEUES``
+names); nothing else in jobq constructs one. Clients are cached per process and
+per URL so that a forked worker child never shares a socket with its parent,
+and every client gets the same resilience settings (keepalive, connect timeout,
+retry with backoff on connection errors).
+
+URLs:
+
+- ``redis://[[user]:password@]host:port/db``, ``rediss://...`` (TLS),
+  ``unix:///path/to/redis.sock?db=0`` — one server (redis-py's own parsing);
+- ``redis+sentinel://[[user]:password@]host:port[,host:port...]/master_name[/db]``
+  (``rediss+sentinel://`` for TLS to the master) — the master that the Sentinels
+  name, followed through failovers (``redis.sentinel.Sentinel.master_for``);
+- ``redis+cluster://[[user]:password@]host:port[,host:port...][/0]``
+  (``rediss+cluster://``) — a Redis Cluster (``redis.cluster.RedisCluster``);
+  the nodes listed are only where discovery starts.
+
+Query parameters of the Sentinel and Cluster forms: ``socket_timeout``,
+``socket_connect_timeout`` (seconds), and for Sentinel ``sentinel_username`` /
+``sentinel_password`` (credentials of the Sentinels themselves).
+
+A cluster client is a :class:`redis.cluster.RedisCluster`. jobq's code is typed
+against :class:`redis.Redis` and uses only the commands both share; every
+queue's keys live in one slot (``jobq:{queue}:...``), see docs/scaling.md.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
-from typing import Any
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any, cast
+from urllib.parse import parse_qs, unquote, urlsplit
 
 import redis
 from redis.backoff import ExponentialBackoff
+from redis.cluster import ClusterNode, ClusterPipeline, RedisCluster
+from redis.exceptions import (
+    ClusterError,
+    ReadOnlyError,
+    SlotNotCoveredError,
+    TryAgainError,
+)
 from redis.retry import Retry
+from redis.sentinel import Sentinel
 
 from . import defaults
 from .exceptions import ConfigurationError
 
+logger = logging.getLogger(__name__)
+
 MIN_VERSION = (6, 2)
+
+#: errors that mean "Redis is (for now) not there": a restart, a Sentinel failover
+#: (the old master turned replica answers READONLY), a cluster failover
+#: (CLUSTERDOWN) or a queue's slot being resharded (TRYAGAIN until its keys are all
+#: moved; redis-py gives up with "TTL exhausted"). Workers and schedulers wait and
+#: try again.
+UNAVAILABLE: tuple[type[Exception], ...] = (
+    redis.ConnectionError,
+    redis.TimeoutError,
+    ReadOnlyError,
+    ClusterError,
+    TryAgainError,
+    SlotNotCoveredError,
+)
 
 _lock = threading.Lock()
 _clients: dict[tuple[int, str], redis.Redis] = {}
+
+#: the attribute a client built here carries its settings in (clone() rebuilds from it)
+_SETTINGS_ATTR = "_jobq_settings"
 
 
 def default_url() -> str:
@@ -52,13 +105,337 @@ def client_options(*, unix: bool = False) -> dict[str, Any]:
     return options
 
 
-def from_url(url: str, **overrides: Any) -> redis.Redis:
-    """A new client for ``url`` (redis://, rediss://, unix://)."""
+# -- settings ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RedisSettings:
+    """Where Redis is and how to talk to it: what a URL or a settings dict says."""
+
+    #: "url" (redis://, rediss://, unix://), "host", "unix", "sentinel" or "cluster"
+    kind: str
+    url: str | None = None
+    host: str = "localhost"
+    port: int = 6379
+    db: int = 0
+    username: str | None = None
+    password: str | None = None
+    ssl: bool = False
+    ssl_cert_reqs: str | None = None
+    unix_socket_path: str | None = None
+    #: Sentinel addresses (kind "sentinel") or cluster startup nodes (kind "cluster")
+    nodes: tuple[tuple[str, int], ...] = ()
+    master_name: str | None = None
+    socket_timeout: float | None = None
+    socket_connect_timeout: float | None = None
+    #: extra keyword arguments for the Redis connections, and for the Sentinels
+    client_kwargs: tuple[tuple[str, Any], ...] = ()
+    sentinel_kwargs: tuple[tuple[str, Any], ...] = ()
+    #: the URL the settings were read from, if any (not compared)
+    source: str = field(default="", compare=False)
+
+
+_SENTINEL_SCHEMES = {"redis+sentinel": False, "rediss+sentinel": True}
+_CLUSTER_SCHEMES = {"redis+cluster": False, "rediss+cluster": True}
+
+
+def parse_url(url: str) -> RedisSettings:
+    """Settings from a URL (see the module docstring for the forms)."""
+    scheme = url.split("://", 1)[0].lower() if "://" in url else ""
+    if scheme in _SENTINEL_SCHEMES or scheme in _CLUSTER_SCHEMES:
+        return _parse_multi_host(url, scheme)
+    if scheme not in ("redis", "rediss", "unix", "valkey", "valkeys"):
+        raise ConfigurationError(
+            f"invalid Redis URL {url!r}: use redis://, rediss://, unix://, "
+            "redis+sentinel://host:port,host:port/master_name/db or redis+cluster://host:port"
+        )
+    return RedisSettings("url", url=url, source=url)
+
+
+def _parse_multi_host(url: str, scheme: str) -> RedisSettings:
+    rest, _, query = url.split("://", 1)[1].partition("?")
+    netloc, _, path = rest.partition("/")
+    userinfo, _, hosts = netloc.rpartition("@")
+    username, _, password = userinfo.partition(":")
+    nodes = tuple(_host_port(h, url) for h in hosts.split(",") if h)
+    if not nodes:
+        raise ConfigurationError(f"invalid Redis URL {url!r}: no host:port given")
+    options = {k: v[-1] for k, v in parse_qs(query).items()}
+    parts = [p for p in path.split("/") if p]
+    common: dict[str, Any] = {
+        "nodes": nodes,
+        "username": unquote(username) or None,
+        "password": unquote(password) or None,
+        "socket_timeout": _seconds(options.pop("socket_timeout", None), url),
+        "socket_connect_timeout": _seconds(options.pop("socket_connect_timeout", None), url),
+        "source": url,
+    }
+    if scheme in _SENTINEL_SCHEMES:
+        if not parts:
+            raise ConfigurationError(
+                f"invalid Sentinel URL {url!r}: name the master, "
+                "redis+sentinel://host:port,host:port/master_name/db"
+            )
+        sentinel_kwargs = {
+            k.removeprefix("sentinel_"): options.pop(k)
+            for k in ("sentinel_username", "sentinel_password")
+            if k in options
+        }
+        settings = RedisSettings(
+            "sentinel",
+            master_name=unquote(parts[0]),
+            db=_db(parts[1] if len(parts) > 1 else "0", url),
+            ssl=_SENTINEL_SCHEMES[scheme],
+            sentinel_kwargs=tuple(sorted(sentinel_kwargs.items())),
+            **common,
+        )
+    else:
+        db = _db(parts[0] if parts else "0", url)
+        if db != 0:
+            raise ConfigurationError(f"invalid Cluster URL {url!r}: Redis Cluster has only db 0")
+        settings = RedisSettings("cluster", ssl=_CLUSTER_SCHEMES[scheme], **common)
+    if options:
+        raise ConfigurationError(
+            f"invalid Redis URL {url!r}: unknown option(s) {', '.join(sorted(options))}"
+        )
+    return settings
+
+
+def _host_port(text: str, url: str) -> tuple[str, int]:
+    parsed = urlsplit(f"//{text}")
     try:
-        options = client_options(unix=url.startswith("unix:"))
-        return redis.Redis.from_url(url, **{**options, **overrides})
+        port = parsed.port
     except ValueError as e:
-        raise ConfigurationError(f"invalid Redis URL {url!r}: {e}") from e
+        raise ConfigurationError(f"invalid Redis URL {url!r}: bad port in {text!r}") from e
+    if not parsed.hostname or port is None:
+        raise ConfigurationError(f"invalid Redis URL {url!r}: {text!r} is not host:port")
+    return parsed.hostname, port
+
+
+def _db(text: str, url: str) -> int:
+    if not text.isdigit():
+        raise ConfigurationError(f"invalid Redis URL {url!r}: database {text!r} is not a number")
+    return int(text)
+
+
+def _seconds(text: str | None, url: str) -> float | None:
+    if text is None:
+        return None
+    try:
+        return float(text)
+    except ValueError as e:
+        raise ConfigurationError(f"invalid Redis URL {url!r}: {text!r} is not seconds") from e
+
+
+#: keys of a settings dict (django-rq's RQ_QUEUES names, plus CLUSTER)
+SETTINGS_KEYS = (
+    "URL", "HOST", "PORT", "DB", "USERNAME", "PASSWORD", "SSL", "SSL_CERT_REQS",
+    "UNIX_SOCKET_PATH", "SENTINELS", "MASTER_NAME", "SOCKET_TIMEOUT", "CONNECTION_KWARGS",
+    "SENTINEL_KWARGS", "REDIS_CLIENT_KWARGS", "CLUSTER",
+)  # fmt: skip
+
+
+def parse_settings(mapping: Mapping[str, Any]) -> RedisSettings:
+    """Settings from a dict with django-rq's names: ``URL``; or ``HOST``/``PORT``/``DB``/
+    ``USERNAME``/``PASSWORD``/``SSL``; or ``UNIX_SOCKET_PATH``; or ``SENTINELS`` (list of
+    (host, port)) with ``MASTER_NAME``, ``SOCKET_TIMEOUT``, ``CONNECTION_KWARGS`` and
+    ``SENTINEL_KWARGS``. ``CLUSTER: True`` makes a URL or HOST/PORT a cluster's
+    startup node. Precedence as in django-rq: URL, UNIX_SOCKET_PATH, SENTINELS, HOST."""
+    unknown = [k for k in mapping if k not in SETTINGS_KEYS]
+    if unknown:
+        raise ConfigurationError(
+            f"unknown Redis setting {unknown[0]!r}; known: {', '.join(SETTINGS_KEYS)}"
+        )
+    cluster = bool(mapping.get("CLUSTER", False))
+    creds: dict[str, Any] = {
+        "username": mapping.get("USERNAME"),
+        "password": mapping.get("PASSWORD"),
+    }
+    kwargs = tuple(sorted(dict(mapping.get("CONNECTION_KWARGS") or {}).items()))
+    timeout = mapping.get("SOCKET_TIMEOUT")
+    if "URL" in mapping:
+        settings = parse_url(str(mapping["URL"]))
+        if cluster and settings.kind == "url":
+            return _url_as_cluster(settings, kwargs, timeout)
+        return replace(settings, client_kwargs=kwargs, socket_timeout=timeout)
+    if "UNIX_SOCKET_PATH" in mapping and not cluster:
+        return RedisSettings(
+            "unix",
+            unix_socket_path=str(mapping["UNIX_SOCKET_PATH"]),
+            db=int(mapping.get("DB") or 0),
+            client_kwargs=kwargs,
+            socket_timeout=timeout,
+            **creds,
+        )
+    if "SENTINELS" in mapping and not cluster:
+        if not mapping.get("MASTER_NAME"):
+            raise ConfigurationError("SENTINELS needs MASTER_NAME (the monitored master's name)")
+        return RedisSettings(
+            "sentinel",
+            nodes=_pairs(mapping["SENTINELS"]),
+            master_name=str(mapping["MASTER_NAME"]),
+            db=int(mapping.get("DB") or 0),
+            socket_timeout=timeout,
+            ssl=bool(mapping.get("SSL", False)),
+            client_kwargs=kwargs,
+            sentinel_kwargs=tuple(sorted(dict(mapping.get("SENTINEL_KWARGS") or {}).items())),
+            **creds,
+        )
+    client_kwargs = tuple(sorted(dict(mapping.get("REDIS_CLIENT_KWARGS") or {}).items()))
+    ssl = bool(mapping.get("SSL", False))
+    host, port = str(mapping.get("HOST", "localhost")), int(mapping.get("PORT", 6379))
+    if cluster:
+        if mapping.get("DB"):
+            raise ConfigurationError("Redis Cluster has only db 0; remove DB or set it to 0")
+        return RedisSettings(
+            "cluster",
+            nodes=((host, port),),
+            ssl=ssl,
+            ssl_cert_reqs=mapping.get("SSL_CERT_REQS"),
+            client_kwargs=client_kwargs + kwargs,
+            socket_timeout=timeout,
+            **creds,
+        )
+    return RedisSettings(
+        "host",
+        host=host,
+        port=port,
+        db=int(mapping.get("DB") or 0),
+        ssl=ssl,
+        ssl_cert_reqs=mapping.get("SSL_CERT_REQS"),
+        client_kwargs=client_kwargs,
+        socket_timeout=timeout,
+        **creds,
+    )
+
+
+def _pairs(raw: Any) -> tuple[tuple[str, int], ...]:
+    try:
+        pairs = tuple((str(host), int(port)) for host, port in raw)
+    except (TypeError, ValueError) as e:
+        raise ConfigurationError(
+            f"SENTINELS must be a list of (host, port) pairs, e.g. [('localhost', 26379)], "
+            f"got {raw!r}"
+        ) from e
+    if not pairs:
+        raise ConfigurationError("SENTINELS is empty: list at least one (host, port)")
+    return pairs
+
+
+def _url_as_cluster(
+    settings: RedisSettings, kwargs: tuple[tuple[str, Any], ...], timeout: float | None
+) -> RedisSettings:
+    url = settings.url or ""
+    parsed = urlsplit(url)
+    if parsed.scheme.startswith("unix"):
+        raise ConfigurationError(f"CLUSTER needs a TCP URL, not {url!r}")
+    db = parsed.path.strip("/")
+    if db not in ("", "0"):
+        raise ConfigurationError(f"Redis Cluster has only db 0, the URL {url!r} names {db}")
+    return RedisSettings(
+        "cluster",
+        nodes=((parsed.hostname or "localhost", parsed.port or 6379),),
+        username=unquote(parsed.username) if parsed.username else None,
+        password=unquote(parsed.password) if parsed.password else None,
+        ssl=parsed.scheme in ("rediss", "valkeys"),
+        client_kwargs=kwargs,
+        socket_timeout=timeout,
+        source=url,
+    )
+
+
+# -- building clients ----------------------------------------------------------------
+
+
+def build(settings: RedisSettings, **overrides: Any) -> redis.Redis:
+    """A new client for ``settings``; ``overrides`` are redis-py keyword arguments."""
+    client = _build(settings, overrides)
+    setattr(client, _SETTINGS_ATTR, (settings, overrides))
+    return client
+
+
+def _build(settings: RedisSettings, overrides: dict[str, Any]) -> redis.Redis:
+    options = client_options(
+        unix=settings.kind == "unix" or (settings.url or "").startswith("unix:")
+    )
+    if settings.socket_timeout is not None:
+        options["socket_timeout"] = settings.socket_timeout
+    if settings.socket_connect_timeout is not None:
+        options["socket_connect_timeout"] = settings.socket_connect_timeout
+    if settings.ssl_cert_reqs is not None:
+        options["ssl_cert_reqs"] = settings.ssl_cert_reqs
+    options.update(dict(settings.client_kwargs))
+    options.update(overrides)
+    if settings.kind != "url":  # redis-py's from_url takes a db override itself
+        settings = replace(settings, db=int(options.pop("db", settings.db)))
+    creds: dict[str, Any] = {"username": settings.username, "password": settings.password}
+    if settings.kind == "url":
+        assert settings.url is not None
+        try:
+            return redis.Redis.from_url(settings.url, **options)
+        except ValueError as e:
+            raise ConfigurationError(f"invalid Redis URL {settings.url!r}: {e}") from e
+    if settings.kind == "unix":
+        return redis.Redis(
+            unix_socket_path=settings.unix_socket_path, db=settings.db, **creds, **options
+        )
+    if settings.kind == "host":
+        return redis.Redis(
+            host=settings.host, port=settings.port, db=settings.db, ssl=settings.ssl,
+            **creds, **options,
+        )  # fmt: skip
+    if settings.kind == "sentinel":
+        return _sentinel_master(settings, creds, options)
+    if settings.kind == "cluster":
+        return _cluster(settings, creds, options)
+    raise ConfigurationError(f"unknown kind of Redis settings {settings.kind!r}")
+
+
+def _sentinel_master(
+    settings: RedisSettings, creds: dict[str, Any], options: dict[str, Any]
+) -> redis.Redis:
+    sentinel_kwargs = {
+        "socket_connect_timeout": options.get("socket_connect_timeout", 5),
+        "socket_timeout": options.get("socket_connect_timeout", 5),
+        **dict(settings.sentinel_kwargs),
+    }
+    if settings.ssl:
+        options["ssl"] = True
+    sentinel = Sentinel(  # type: ignore[no-untyped-call]
+        list(settings.nodes), sentinel_kwargs=sentinel_kwargs, db=settings.db, **creds, **options
+    )
+    assert settings.master_name is not None
+    client: redis.Redis = sentinel.master_for(  # type: ignore[no-untyped-call]
+        settings.master_name, redis_class=redis.Redis
+    )
+    return client
+
+
+def _cluster(
+    settings: RedisSettings, creds: dict[str, Any], options: dict[str, Any]
+) -> redis.Redis:
+    # the cluster client follows MOVED/ASK and retries TRYAGAIN itself and, on a
+    # connection error, refreshes its slot map; its retry object sets how many times
+    options.pop("retry", None)
+    options.pop("retry_on_error", None)
+    cluster = RedisCluster(
+        startup_nodes=[ClusterNode(h, p) for h, p in settings.nodes],  # type: ignore[no-untyped-call]
+        retry=Retry(ExponentialBackoff(cap=2.0, base=0.05), retries=10),
+        ssl=settings.ssl,
+        **creds,
+        **options,
+    )
+    return cast(redis.Redis, cluster)
+
+
+def from_url(url: str, **overrides: Any) -> redis.Redis:
+    """A new client for ``url`` (redis://, rediss://, unix://, redis+sentinel://, redis+cluster://)."""
+    return build(parse_url(url), **overrides)
+
+
+def from_settings(mapping: Mapping[str, Any], **overrides: Any) -> redis.Redis:
+    """A new client for a settings dict (django-rq's RQ_QUEUES names, see :func:`parse_settings`)."""
+    return build(parse_settings(mapping), **overrides)
 
 
 def get_connection(url: str | None = None) -> redis.Redis:
@@ -78,20 +455,130 @@ def resolve(connection: redis.Redis | None) -> redis.Redis:
 
 def clone(connection: redis.Redis) -> redis.Redis:
     """A client with the same server and credentials but its own pool (for forked children)."""
-    kwargs = dict(connection.connection_pool.connection_kwargs)
-    pool = connection.connection_pool.__class__(
-        connection_class=connection.connection_pool.connection_class, **kwargs
-    )
-    return redis.Redis(connection_pool=pool)
+    built = getattr(connection, _SETTINGS_ATTR, None)
+    if built is not None:
+        settings, overrides = built
+        return build(settings, **overrides)
+    pool = getattr(connection, "connection_pool", None)
+    if pool is None or type(pool).__name__ == "SentinelConnectionPool":
+        # a cluster or Sentinel client built elsewhere: redis-py's pools reset
+        # themselves in a forked child (pid check), so the child may share it
+        return connection
+    kwargs = dict(pool.connection_kwargs)
+    new_pool = pool.__class__(connection_class=pool.connection_class, **kwargs)
+    return redis.Redis(connection_pool=new_pool)
+
+
+# -- what kind of client ---------------------------------------------------------------
+
+
+def is_cluster(client: object) -> bool:
+    """Whether ``client`` (or pipeline) talks to a Redis Cluster."""
+    return isinstance(client, RedisCluster | ClusterPipeline)
+
+
+def pipeline_commands(pipe: Any) -> list[tuple[tuple[Any, ...], dict[str, Any]]]:
+    """The (args, options) of each command queued in a pipeline, standalone or cluster."""
+    if isinstance(pipe, ClusterPipeline):
+        queued = pipe._execution_strategy.command_queue
+        return [(tuple(c.args), dict(c.options)) for c in queued]
+    return [(tuple(args), dict(options)) for args, options in pipe.command_stack]
+
+
+def load_script_everywhere(client: Any, source: str) -> None:
+    """SCRIPT LOAD on the server, or on every primary of a cluster (also through a
+    cluster pipeline, which cannot queue SCRIPT LOAD)."""
+    if isinstance(client, ClusterPipeline):
+        for node in client.nodes_manager.nodes_cache.values():
+            if node.server_type == "primary" and node.redis_connection is not None:
+                node.redis_connection.script_load(source)
+        return
+    client.script_load(source)
+
+
+#: on a cluster, how long an idle worker of several queues blocks on its first queue
+#: before it looks at the others' wake tokens again
+CLUSTER_POLL_SECONDS = 0.1
+
+
+def wait_for_wake(client: redis.Redis, wake_keys: Sequence[str], timeout: float) -> bool:
+    """Block until one of the queues' wake tokens is there (and take it), or ``timeout``.
+
+    One BLPOP on all the keys, except on a cluster: there the keys of different
+    queues are in different slots, which one command cannot span, and each slot may
+    be on another node. A worker of one queue still blocks on its key; a worker of
+    several takes any token already there (one non-transactional pipeline: a round
+    trip per node) and then blocks on its first queue's key for at most
+    :data:`CLUSTER_POLL_SECONDS`, so work in any of its queues is seen within that."""
+    if not wake_keys:
+        return False
+    if not is_cluster(client) or len(wake_keys) == 1:
+        return client.blpop(list(wake_keys), timeout=timeout) is not None
+    deadline = time.monotonic() + timeout
+    while True:
+        pipe = client.pipeline(transaction=False)
+        for key in wake_keys:
+            pipe.lpop(key)
+        if any(v is not None for v in pipe.execute()):
+            return True
+        left = deadline - time.monotonic()
+        if left <= 0:
+            return False
+        block = max(0.01, min(CLUSTER_POLL_SECONDS, left))
+        if client.blpop([wake_keys[0]], timeout=block) is not None:
+            return True
+
+
+def wait_for_replicas(
+    client: redis.Redis, key: str, replicas: int = 1, timeout_ms: int = 1000
+) -> int:
+    """Redis WAIT on the server that holds ``key`` (on a cluster, the primary of its
+    slot): block until ``replicas`` replicas acknowledged every write this connection
+    made before, or ``timeout_ms``. Returns how many did. What the durable enqueue
+    option is built on (docs/scaling.md)."""
+    if is_cluster(client):
+        cluster: Any = client
+        node = cluster.get_node_from_key(key)
+        return int(cluster.execute_command("WAIT", replicas, timeout_ms, target_nodes=node))
+    try:
+        return int(client.execute_command("WAIT", replicas, timeout_ms))  # type: ignore[no-untyped-call]
+    except redis.ResponseError as e:
+        if "replica" not in str(e):
+            raise
+        # a connection still on a master turned replica (Sentinel failover): drop it
+        client.connection_pool.disconnect()
+        raise ReadOnlyError(f"WAIT reached a replica: {e}") from e
 
 
 def check_version(connection: redis.Redis) -> tuple[int, ...]:
-    info = connection.info("server")
+    info: Any = connection.info("server")
+    if is_cluster(connection) and info and isinstance(next(iter(info.values())), dict):
+        info = next(iter(info.values()))  # one reply per node: they run one version
     raw = str(info.get("redis_version", "0.0.0"))
     version = tuple(int(p) for p in raw.split(".")[:3] if p.isdigit())
     if version[:2] < MIN_VERSION:
         raise ConfigurationError(f"jobq needs Redis >= 6.2 (or Valkey); the server runs {raw}")
     return version
+
+
+def await_server(
+    connection: redis.Redis, stopped: threading.Event | None = None, cap: float = 5.0
+) -> tuple[int, ...] | None:
+    """:func:`check_version`, waiting with backoff while Redis is unreachable: a worker
+    or scheduler started before its Redis (a reboot, supervisord's start order) must
+    not crash loop. Returns None if ``stopped`` is set while waiting."""
+    delay = 0.1
+    while True:
+        try:
+            return check_version(connection)
+        except UNAVAILABLE as e:
+            logger.warning("Redis unavailable at start (%s); retrying in %.1f s", e, delay)
+        if stopped is not None:
+            if stopped.wait(delay):
+                return None
+        else:
+            time.sleep(delay)
+        delay = min(delay * 2, cap)
 
 
 #: redis-py 8 reads with this socket timeout unless the client says otherwise
@@ -101,7 +588,11 @@ _REDIS_PY_SOCKET_TIMEOUT = 5.0
 def max_block_seconds(connection: redis.Redis) -> float:
     """How long one blocking command (BLPOP) may block on ``connection``: well under
     its socket timeout, past which redis-py abandons the read with a TimeoutError."""
-    kwargs = getattr(getattr(connection, "connection_pool", None), "connection_kwargs", {})
+    if is_cluster(connection):
+        cluster: Any = connection
+        kwargs = cluster.get_connection_kwargs()
+    else:
+        kwargs = getattr(getattr(connection, "connection_pool", None), "connection_kwargs", {})
     socket_timeout = kwargs.get("socket_timeout") or _REDIS_PY_SOCKET_TIMEOUT
     return max(0.01, float(socket_timeout) / 2)
 

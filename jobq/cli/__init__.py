@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import math
+from typing import Any
+
 import click
 import redis
 
@@ -21,11 +24,24 @@ class Context:
         return self._connection
 
 
+class Seconds(click.FloatRange):
+    """A number of seconds: a float range that also refuses nan and inf, which pass
+    every range comparison."""
+
+    name = "seconds"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        seconds = super().convert(value, param, ctx)
+        if not math.isfinite(seconds):
+            self.fail(f"{value!r} is not a finite number of seconds", param, ctx)
+        return seconds
+
+
 url_option = click.option(
     "--url",
     "-u",
     envvar=["JOBQ_REDIS_URL", "RQ_REDIS_URL"],
-    help="Redis URL (redis://, rediss://, unix://); default env JOBQ_REDIS_URL, RQ_REDIS_URL, REDIS_URL or redis://localhost:6379/0.",
+    help="Redis URL (redis://, rediss://, unix://, redis+sentinel://, redis+cluster://; see docs/scaling.md); default env JOBQ_REDIS_URL, RQ_REDIS_URL, REDIS_URL or redis://localhost:6379/0.",
 )
 
 

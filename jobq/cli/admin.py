@@ -10,7 +10,7 @@ import click
 from .. import keys
 from ..exceptions import JobqError
 from ..queue import Queue
-from . import Context, main
+from . import Context, Seconds, main
 
 
 def _json_arg(value: str | None, kind: type, label: str) -> Any:
@@ -34,7 +34,7 @@ def _json_arg(value: str | None, kind: type, label: str) -> Any:
 )
 @click.option("--kwargs", "kwargs_json", help="Keyword arguments as a JSON object.")
 @click.option("--queue", "-q", default="default", show_default=True)
-@click.option("--timeout", type=float)
+@click.option("--timeout", type=Seconds())
 @click.pass_obj
 def enqueue(
     ctx: Context,

@@ -13,7 +13,7 @@ from .. import keys
 from ..connection import text
 from ..registry import all_counts
 from ..worker.maintenance import list_workers
-from . import Context, main
+from . import Context, Seconds, main
 
 COLUMNS = ("queued", "scheduled", "started", "deferred", "finished", "failed", "canceled")
 
@@ -70,7 +70,7 @@ def render(stats: dict[str, Any]) -> str:
 
 @main.command()
 @click.argument("queues", nargs=-1)
-@click.option("--interval", "-i", type=click.FloatRange(min=0.1), help="Refresh every N seconds.")
+@click.option("--interval", "-i", type=Seconds(min=0.1), help="Refresh every N seconds.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @click.pass_obj
 def info(ctx: Context, queues: tuple[str, ...], interval: float | None, as_json: bool) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from .. import defaults
-from . import Context, main, url_option
+from . import Context, Seconds, main, url_option
 from .worker import configure_logging
 
 
@@ -16,7 +16,7 @@ from .worker import configure_logging
     "-i",
     default=defaults.SCHEDULER_INTERVAL,
     show_default=True,
-    type=click.FloatRange(min=0.01),
+    type=Seconds(min=0.01),
     help="Tick in seconds: how often the scheduler looks around when nothing is due sooner.",
 )
 @click.option("--burst", "-b", is_flag=True, help="Fire what is due now, then exit.")

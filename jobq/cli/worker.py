@@ -8,7 +8,7 @@ import click
 
 from .. import defaults
 from ..worker import SimpleWorker, Worker
-from . import Context, main, url_option
+from . import Context, Seconds, main, url_option
 
 
 def configure_logging(verbose: bool, quiet: bool) -> None:
@@ -46,7 +46,7 @@ def configure_logging(verbose: bool, quiet: bool) -> None:
     "--lease",
     default=defaults.LEASE_SECONDS,
     show_default=True,
-    type=click.FloatRange(min=0.5),
+    type=Seconds(min=0.5),
     help="Seconds before a silent worker's jobs go to others.",
 )
 @click.option(

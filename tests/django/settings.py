@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "jobq.django_integration",
     "tests.django.legacy_project.demo",
+    "django_tasks",  # the backport of django.tasks (Django < 6.0): checks and signals
 ]
 # the admin (queue pages, browser tests) needs sessions, auth, messages and templates
 MIDDLEWARE: list[str] = [
@@ -93,6 +94,24 @@ RQ_QUEUES = {
     "low": {"URL": REDIS_URL, "DEFAULT_RESULT_TTL": 3600},
 }
 JOBQ = {"ALLOWED_MODULES": ["tests"]}
+
+# Django's Tasks framework (the django-tasks backport here) on jobq: the framework's
+# queue "default" is split by priority onto jobq's "high" and "default", "emails"
+# onto "high" and "low" (tests/django/test_tasks_backend.py)
+TASKS = {
+    "default": {
+        "BACKEND": "jobq.django_integration.tasks_backend.JobqBackend",
+        "QUEUES": ["default", "emails"],
+        "OPTIONS": {
+            "PRIORITY_QUEUES": {
+                "default": {"high": 50, "default": -100},
+                "emails": {"high": 1, "low": -100},
+            },
+        },
+    }
+}
+# the documented task examples send mail from worker processes
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 
 LOGGING = {
     "version": 1,

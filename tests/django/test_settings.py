@@ -216,6 +216,7 @@ def test_job_class_is_refused_clearly() -> None:
 # -- bad entries --------------------------------------------------------------------------
 
 U = "redis://127.0.0.1:1/0"
+TASKS_BACKEND = "jobq.django_integration.tasks_backend.JobqBackend"
 
 
 @pytest.mark.parametrize(
@@ -331,6 +332,7 @@ def test_checks_warn_about_ignored_keys_and_missing_caches(settings: Any) -> Non
         "default": {"URL": U, "HOST": "other", "PORT": 1},
         "cached": {"USE_REDIS_CACHE": "missing"},
     }
+    settings.TASKS = {"default": {"BACKEND": TASKS_BACKEND, "QUEUES": ["default"]}}
     messages = [m for m in checks.run_checks() if m.id and m.id.startswith("jobq.")]
     assert sorted(m.id for m in messages) == ["jobq.E003", "jobq.W001", "jobq.W001"]
     assert any("['HOST'] is ignored because the queue connects with URL" in m.msg for m in messages)
