@@ -31,6 +31,20 @@ class DeserializationError(JobqError):
     """A stored payload cannot be read back (corrupt, wrong serializer, bad signature)."""
 
 
+class PayloadTooLarge(JobqError, ValueError):
+    """A job's serialized arguments are over the configured size limit (refused at enqueue)."""
+
+    def __init__(self, size: int, limit: int) -> None:
+        self.size = size
+        self.limit = limit
+        super().__init__(
+            f"the job's arguments serialize to {size} bytes, over the limit of {limit} bytes: "
+            "pass a reference (a file path, a row id, an object-store key) instead of the data, "
+            "or raise the limit (Queue(max_payload_bytes=...), JOBQ_MAX_PAYLOAD_BYTES, "
+            "JOBQ['MAX_PAYLOAD_BYTES'] in Django; 0 means no limit)"
+        )
+
+
 class FunctionNotAllowed(JobqError):
     """The worker's allowlist does not include the job's function."""
 
