@@ -13,5 +13,6 @@ urlpatterns = [
     path("enqueue/add/", views.enqueue_add),
     path("enqueue/fail/", views.enqueue_fail),
     path("enqueue/in-rollback/", views.enqueue_in_rollback),
+    path("enqueue/standard-task/", views.enqueue_standard_task),
     path("legacy/", include("tests.django.legacy_project.demo.urls")),
 ]

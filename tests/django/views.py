@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db import transaction
 from django.http import HttpRequest, JsonResponse
 
-from . import tasks
+from . import standard_tasks, tasks
 
 
 def enqueue_add(request: HttpRequest) -> JsonResponse:
@@ -32,3 +32,10 @@ def enqueue_in_rollback(request: HttpRequest) -> JsonResponse:
     except Rollback:
         pass
     return JsonResponse({"job_id": job_id})
+
+
+def enqueue_standard_task(request: HttpRequest) -> JsonResponse:
+    """Django's standard Tasks API, as a view written for it would call it."""
+    with transaction.atomic():
+        result = standard_tasks.add.enqueue(int(request.GET["a"]), int(request.GET["b"]))
+    return JsonResponse({"result_id": result.id, "status": str(result.status)})
