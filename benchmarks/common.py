@@ -54,7 +54,7 @@ class Sizes:
 
 
 _FULL = Sizes(10_000, 20_000, 500, 3_000, 1_000, 300, 10_000, 3)
-_QUICK = Sizes(1_000, 5_000, 50, 500, 100, 30, 2_000, 1)
+_QUICK = Sizes(1_000, 5_000, 50, 500, 60, 20, 2_000, 1)
 _jobs_override: int | None = None
 
 
@@ -102,6 +102,11 @@ def reset(url: str) -> None:
     r.flushall()
     r.config_resetstat()
     r.close()
+
+
+def used_memory(r: redis.Redis) -> int:
+    """``INFO memory`` used_memory: the server's allocation, in bytes."""
+    return int(r.info("memory")["used_memory"])
 
 
 def command_calls(r: redis.Redis) -> Counter[str]:

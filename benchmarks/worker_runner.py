@@ -1,6 +1,6 @@
 """One worker in its own process, for the benchmarks (not a jobq entry point).
 
-    python -m benchmarks.worker_runner {jobq,rq} {simple,worker} REDIS_URL
+    python -m benchmarks.worker_runner {jobq,rq,jobq-django} {simple,worker} REDIS_URL
         [--concurrency N] [--burst] [--log-level INFO]
 
 The same as ``jobq worker [--simple] [-c N] --burst --url URL`` and
@@ -38,6 +38,18 @@ def _jobq_worker(kind: str, url: str, concurrency: int, log_level: str) -> Any:
     return jobq.Worker(["default"], conn, concurrency=concurrency).work
 
 
+def _jobq_django_worker(kind: str, url: str, concurrency: int, log_level: str) -> Any:
+    """What ``manage.py rqworker`` builds: Django's hooks (JobRecord rows, database
+    connections closed around jobs); settings from ``DJANGO_SETTINGS_MODULE``."""
+    import django
+
+    logging.basicConfig(level=log_level, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    django.setup()
+    from jobq.django_integration.workers import get_worker
+
+    return get_worker("default", concurrency=concurrency).work
+
+
 def _rq_worker(kind: str, url: str, concurrency: int, log_level: str) -> Any:
     import redis
     import rq
@@ -54,14 +66,16 @@ def _rq_worker(kind: str, url: str, concurrency: int, log_level: str) -> Any:
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__)
-    p.add_argument("system", choices=["jobq", "rq"])
+    p.add_argument("system", choices=["jobq", "rq", "jobq-django"])
     p.add_argument("kind", choices=["simple", "worker"])
     p.add_argument("url")
     p.add_argument("--concurrency", type=int, default=1)
     p.add_argument("--burst", action="store_true")
     p.add_argument("--log-level", default="INFO")
     args = p.parse_args(argv)
-    build = _jobq_worker if args.system == "jobq" else _rq_worker
+    build = {"jobq": _jobq_worker, "rq": _rq_worker, "jobq-django": _jobq_django_worker}[
+        args.system
+    ]
     work = build(args.kind, args.url, args.concurrency, args.log_level)
     _say(ready=time.time())
     work(burst=args.burst)

@@ -25,6 +25,11 @@ class WorkerSpec:
     log_level: str = "INFO"
 
     @property
+    def queue_system(self) -> str:
+        """The system whose API fills and counts this worker's queue."""
+        return "jobq" if self.system.startswith("jobq") else self.system
+
+    @property
     def label(self) -> str:
         cls = "SimpleWorker" if self.kind == "simple" else "Worker"
         if self.system == "rq" and self.kind == "worker":

@@ -8,9 +8,10 @@ socket corrupt the session of both).
 
 ``RecordJobs`` writes ``JobRecord`` rows. Writes are batched: a job's start is
 written together with the previous job's end. While jobs are fast (a stream of
-short jobs) rows wait up to ``MAX_DELAY`` to be written many at a time; after
-a slow job the next start is written at once, so a long job shows as started
-while it runs (so does the first job after a pause). Everything pending is
+short jobs) rows wait up to ``MAX_DELAY`` to be written many at a time, and a
+job's start is not written at all (its end, in the same batch, replaces it);
+after a slow job the next start is written at once, so a long job shows as
+started while it runs (so does the first job after a pause). Everything pending is
 written when the worker goes idle or stops.
 """
 
@@ -62,12 +63,16 @@ class RecordJobs(BaseHook):
 
     def before_job(self, job: Job) -> None:
         self._began = time.monotonic()
+        write_now = self.average >= FAST_JOB_SECONDS or self.writer.due()
         if wanted(job.schedule_id):
-            self.writer.add(row_from_job(job, JobStatus.STARTED))
+            # in a stream of fast jobs the start row would be replaced by the end row
+            # before any write: only build it when it is written now
+            if write_now:
+                self.writer.add(row_from_job(job, JobStatus.STARTED))
             pk = schedule_pk_from(job.schedule_id)
             if pk is not None and job.attempts == 1 and job.started_at is not None:
                 self.writer.count_run(pk, job.started_at, _next_run(job))
-        if self.average >= FAST_JOB_SECONDS or self.writer.due():
+        if write_now:
             self.writer.flush()
 
     def after_job(self, job: Job, outcome: Outcome) -> None:

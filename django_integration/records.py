@@ -83,9 +83,14 @@ def upsert(rows: list[JobRecord]) -> None:
 
 
 def row_at_enqueue(
-    job_id: str, queue: str, fields: dict[str, Any], serializer: Serializer, status: JobStatus
+    job_id: str,
+    queue: str,
+    fields: dict[str, Any],
+    serializer: Serializer,
+    status: JobStatus,
+    now: int,
 ) -> JobRecord:
-    """The row of a job about to be sent to Redis (``fields``: its job hash)."""
+    """The row of a job about to be sent to Redis at ``now`` (``fields``: its job hash)."""
     args, kwargs = _payload(serializer, fields["data"])
     return JobRecord(
         job_id=job_id,
@@ -94,7 +99,7 @@ def row_at_enqueue(
         args=args,
         kwargs=kwargs,
         status=status.value,
-        enqueued_at=_ms(fields.get("created")),
+        enqueued_at=_ms(now),
         schedule_id=schedule_pk_from(fields.get("schedule_id")),
     )
 

@@ -6,6 +6,7 @@ Redis, and a worker imports it, optionally only from allowed modules.
 
 from __future__ import annotations
 
+import functools
 import importlib
 import inspect
 import sys
@@ -21,6 +22,17 @@ def function_path(func: Callable[..., Any] | str) -> str:
         if "." not in func or func.startswith(".") or func.endswith("."):
             raise ValueError(f"function path {func!r} must be a dotted path like 'module.function'")
         return func
+    try:
+        return _callable_path(func)
+    except TypeError as e:  # unhashable callable: not cached
+        if "unhashable" not in str(e):
+            raise
+        return _callable_path.__wrapped__(func)
+
+
+@functools.lru_cache(maxsize=1024)
+def _callable_path(func: Callable[..., Any]) -> str:
+    """Per function, once (a bulk enqueue names the same function for every job)."""
     wrapped = getattr(func, "__jobq_func__", None)
     if wrapped is not None:
         func = wrapped

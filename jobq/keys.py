@@ -10,6 +10,7 @@ the methods below (``job:``, ``dependents:``, ``notify:``, ``schedule-job:``,
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property, lru_cache
 
 NAMESPACE = "jobq"
 #: set of queue names ever used
@@ -86,6 +87,14 @@ class QueueKeys:
     def canceled(self) -> str:
         return self.prefix + "canceled"
 
+    @cached_property
+    def placement(self) -> list[str]:
+        """The keys of the enqueue steps, in their KEYS order (built once per queue)."""
+        return [
+            self.queued, self.scheduled, self.deferred, self.wake,
+            self.finished, self.failed, self.canceled,
+        ]  # fmt: skip
+
     @property
     def wake(self) -> str:
         """List holding at most one token; idle workers block on it."""
@@ -121,3 +130,9 @@ class QueueKeys:
     def schedule_ended(self, schedule_id: str) -> str:
         """String: the final definition of a schedule that fired its last run (kept a day)."""
         return f"{self.prefix}schedule-ended:{schedule_id}"
+
+
+@lru_cache(maxsize=1024)
+def queue_keys(name: str) -> QueueKeys:
+    """The (validated, immutable) keys of queue ``name``, built once per name."""
+    return QueueKeys(name)

@@ -5,13 +5,13 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 import redis
 
 from . import connection as conn_mod
-from . import defaults, keys, transitions
+from . import defaults, durability, keys, transitions
 from .exceptions import NoSuchJobError
 from .functions import function_path
 from .job import Job, ids_of, new_job_id
@@ -26,6 +26,7 @@ from .registry import (
 from .retry import Callback, Retry
 from .scripts import execute_pipeline, raise_for_code
 from .serializers import Serializer, check_serializable, resolve_serializer
+from .serializers import max_payload_bytes as payload_limit
 from .timeutil import to_ms
 
 #: enqueue() keyword arguments that are options, not arguments of the job (rq's list)
@@ -80,14 +81,16 @@ class EnqueueData(NamedTuple):
     on_failure: Any
 
 
-@dataclass
+@dataclass(slots=True)
 class _Prepared:
     job_id: str
     fields: dict[str, Any]
     due: int = 0
     at_front: bool = False
     ttl_ms: int = 0
-    depends_on: list[str] = field(default_factory=list)
+    depends_on: Sequence[str] = ()
+    #: the id was made here (random), not given by the caller
+    new_id: bool = False
 
 
 class Queue:
@@ -102,9 +105,14 @@ class Queue:
         default_result_ttl: float | None = None,
         serializer: Serializer | str | None = None,
         is_async: bool = True,
+        max_payload_bytes: int | None = None,
+        durable: durability.Durable | bool | None = None,
     ) -> None:
+        """``max_payload_bytes``: largest serialized arguments accepted (default
+        ``JOBQ_MAX_PAYLOAD_BYTES`` as the queue is made, or 512 KiB; 0: no limit). ``durable``: enqueue returns
+        once the job is fsynced and/or on replicas (see :mod:`jobq.durability`)."""
         self.name = name
-        self.keys = keys.QueueKeys(name)
+        self.keys = keys.queue_keys(name)
         self.connection = conn_mod.resolve(connection)
         self.serializer = resolve_serializer(serializer)
         self.default_timeout = defaults.JOB_TIMEOUT if default_timeout is None else default_timeout
@@ -112,6 +120,11 @@ class Queue:
             defaults.RESULT_TTL if default_result_ttl is None else default_result_ttl
         )
         self.is_async = is_async
+        self.max_payload_bytes = max_payload_bytes
+        #: resolved once (reading the environment costs more than a small job's check)
+        self._max_bytes = payload_limit(max_payload_bytes) or 0
+        self.durable = durability.resolve(durable)
+        self._waiter: durability.Waiter | None = None
         self._registered = False
 
     def __repr__(self) -> str:
@@ -157,42 +170,22 @@ class Queue:
     def _prepare(
         self, data: EnqueueData, *, due: int = 0, extra: dict[str, Any] | None = None
     ) -> _Prepared:
-        """Validate and serialize one job; raises before anything touches Redis."""
-        path = function_path(data.func)
-        args = tuple(data.args or ())
-        kwargs = dict(data.kwargs or {})
+        """Validate and serialize one job; raises before anything touches Redis.
+
+        Fields equal to their default are left out (the scripts and :class:`Job`
+        read the same defaults): a queued job's hash holds what makes it differ."""
         fields: dict[str, Any] = {
-            "func": path,
-            "data": check_serializable(self.serializer, args, kwargs),
-            "queue": self.name,
-            "created": transitions.now_ms(),
-            "timeout": _num(self.default_timeout if data.timeout is None else data.timeout),
-            "result_ttl": _num(
-                self.default_result_ttl if data.result_ttl is None else data.result_ttl
+            "func": function_path(data.func),
+            "data": check_serializable(
+                self.serializer,
+                data.args or (),
+                data.kwargs or _NO_KWARGS,
+                max_bytes=self._max_bytes,
             ),
-            "failure_ttl": _num(
-                defaults.FAILURE_TTL if data.failure_ttl is None else data.failure_ttl
-            ),
-            "max_attempts": 1 + (data.retry.max if data.retry else 0),
         }
-        if self.serializer.name != "json":
-            fields["ser"] = self.serializer.name
-        if data.retry is not None:
-            fields["retry_intervals"] = data.retry.encode()
-        if data.meta:
-            try:
-                fields["meta"] = self.serializer.dumps(data.meta)
-            except TypeError as e:
-                raise TypeError(
-                    f"meta cannot be serialized by the {self.serializer.name} serializer: {e}"
-                ) from e
-        if data.description:
-            fields["desc"] = data.description
-        for name, cb in (("on_success", data.on_success), ("on_failure", data.on_failure)):
-            callback = Callback.coerce(cb)
-            if callback is not None:
-                fields[name] = callback.path
-        deps = _dependency_ids(data.depends_on, self.name)
+        self._add_settings(fields, data)
+        self._add_extras(fields, data)
+        deps = _dependency_ids(data.depends_on, self.name) if data.depends_on is not None else ()
         if deps:
             fields["deps"] = json.dumps(deps)
             if isinstance(data.depends_on, Dependency) and data.depends_on.allow_failure:
@@ -208,13 +201,51 @@ class Queue:
             at_front=data.at_front,
             ttl_ms=int(data.ttl * 1000) if data.ttl else 0,
             depends_on=deps,
+            new_id=data.job_id is None,
         )
 
-    def _job(self, prepared: _Prepared) -> Job:
+    def _add_settings(self, fields: dict[str, Any], data: EnqueueData) -> None:
+        """Timeouts, TTLs, serializer and retries that differ from the defaults."""
+        timeout = self.default_timeout if data.timeout is None else data.timeout
+        if timeout != defaults.JOB_TIMEOUT:
+            fields["timeout"] = _num(timeout)
+        result_ttl = self.default_result_ttl if data.result_ttl is None else data.result_ttl
+        if result_ttl != defaults.RESULT_TTL:
+            fields["result_ttl"] = _num(result_ttl)
+        if data.failure_ttl is not None and data.failure_ttl != defaults.FAILURE_TTL:
+            fields["failure_ttl"] = _num(data.failure_ttl)
+        if self.serializer.name != "json":
+            fields["ser"] = self.serializer.name
+        if data.retry is not None:
+            fields["max_attempts"] = 1 + data.retry.max
+            fields["retry_intervals"] = data.retry.encode()
+
+    def _add_extras(self, fields: dict[str, Any], data: EnqueueData) -> None:
+        """Meta, description and callbacks, when given."""
+        if data.meta:
+            try:
+                fields["meta"] = self.serializer.dumps(data.meta)
+            except TypeError as e:
+                raise TypeError(
+                    f"meta cannot be serialized by the {self.serializer.name} serializer: {e}"
+                ) from e
+        if data.description:
+            fields["desc"] = data.description
+        for name, cb in (("on_success", data.on_success), ("on_failure", data.on_failure)):
+            if cb is not None:
+                callback = Callback.coerce(cb)
+                if callback is not None:
+                    fields[name] = callback.path
+
+    def _job(self, prepared: _Prepared, now: int | bytes, status: str | None = None) -> Job:
+        """The handle ``enqueue`` returns, built from what was sent (no read back)."""
         raw = {
             k.encode(): v if isinstance(v, bytes) else str(v).encode()
             for k, v in prepared.fields.items()
         }
+        raw[b"created"] = now if isinstance(now, bytes) else str(now).encode()
+        if status is not None:
+            raw[b"status"] = status.encode()
         return Job(
             prepared.job_id,
             self.connection,
@@ -225,28 +256,36 @@ class Queue:
 
     def _send(self, prepared: _Prepared, pipeline: Any = None) -> Job:
         """Enqueue one job: one round trip (the queue's first also registers its name)."""
-        job = self._job(prepared)
+        now = transitions.now_ms()
         if pipeline is not None:
             pipeline.sadd(keys.QUEUES, self.name)
             transitions.load_scripts(pipeline, "enqueue")
-            self._enqueue_into(pipeline, prepared)
-            return job
+            self._enqueue_into(pipeline, prepared, now)
+            return self._job(prepared, now)
         if not self.is_async:
             prepared.at_front = True  # run_sync takes it from the head of the queue
-        if self._registered:
-            code = self._enqueue_into(self.connection, prepared)
+        if self._registered and self.durable is None:
+            code = self._enqueue_into(self.connection, prepared, now)
         else:
             pipe = self.connection.pipeline(transaction=False)
             pipe.sadd(keys.QUEUES, self.name)
-            self._enqueue_into(pipe, prepared)
-            code = int(execute_pipeline(self.connection, pipe)[1])
+            self._enqueue_into(pipe, prepared, now)
+            code = int(self._execute(pipe, [prepared.job_id])[1])
             raise_for_code("enqueue", code, prepared.job_id)
             self._registered = True
         assert code is not None
-        job._fields[b"status"] = _PLACEMENT[code].encode()
+        job = self._job(prepared, now, _PLACEMENT[code])
         if not self.is_async and code == 1:
             return self.run_sync(job)
         return job
+
+    def _execute(self, pipe: Any, job_ids: list[str]) -> list[Any]:
+        """Run an enqueue pipeline; with ``durable``, also wait until it is durable."""
+        if self.durable is None:
+            return execute_pipeline(self.connection, pipe)
+        if self._waiter is None:
+            self._waiter = durability.Waiter(self.connection, self.durable, self.keys.queued)
+        return self._waiter.execute(pipe, job_ids)
 
     def run_sync(self, job: Job) -> Job:
         """Run a job just enqueued (``is_async=False``) here and now, through the same
@@ -255,17 +294,18 @@ class Queue:
 
         return run_now(self, job)
 
-    def _enqueue_into(self, target: Any, prepared: _Prepared) -> int | None:
+    def _enqueue_into(self, target: Any, prepared: _Prepared, now: int) -> int | None:
         return transitions.enqueue(
             target,
             self.keys,
             prepared.job_id,
             prepared.fields,
-            now=transitions.now_ms(),
+            now=now,
             due=prepared.due,
             at_front=prepared.at_front,
             ttl_ms=prepared.ttl_ms,
             depends_on=prepared.depends_on,
+            new_id=prepared.new_id,
         )
 
     # -- rq's enqueue family ------------------------------------------------------
@@ -316,23 +356,41 @@ class Queue:
 
     def enqueue_many(self, job_datas: Iterable[EnqueueData], pipeline: Any = None) -> list[Job]:
         """Enqueue many jobs in one pipelined round trip; all are validated first, so a
-        bad one raises before any is sent. With ``pipeline`` the caller executes it."""
+        bad one raises before any is sent. With ``pipeline`` the caller executes it.
+
+        Jobs due now without dependencies go to Redis a chunk per script call (one
+        hash write each, one push per chunk); the others one call each, in order."""
         prepared = [self._prepare(d) for d in job_datas]
         if not self.is_async and pipeline is None:
             return [self._send(p) for p in prepared]  # inline: each runs as it is enqueued
-        jobs = [self._job(p) for p in prepared]
+        now = transitions.now_ms()
         pipe = pipeline if pipeline is not None else self.connection.pipeline(transaction=False)
         pipe.sadd(keys.QUEUES, self.name)
         if pipeline is not None:
-            transitions.load_scripts(pipe, "enqueue")
+            transitions.load_scripts(pipe, "enqueue", "enqueue_many")
+        calls: list[list[_Prepared]] = []  # one list per script call
         for p in prepared:
-            self._enqueue_into(pipe, p)
-        if pipeline is None:
-            codes = execute_pipeline(self.connection, pipe)[1:]
-            self._registered = True
-            for job, code in zip(jobs, codes, strict=True):
-                raise_for_code("enqueue", int(code), job.id)
-                job._fields[b"status"] = _PLACEMENT[int(code)].encode()
+            if _is_simple(p) and calls and _is_simple(calls[-1][0]) and len(calls[-1]) < BULK_CHUNK:
+                calls[-1].append(p)
+            else:
+                calls.append([p])
+        for call in calls:
+            if len(call) > 1 or _is_simple(call[0]):
+                transitions.enqueue_many(pipe, self.keys, call, now=now)
+            else:
+                self._enqueue_into(pipe, call[0], now)
+        created = str(now).encode()
+        if pipeline is not None:
+            return [self._job(p, created) for p in prepared]
+        replies = self._execute(pipe, [p.job_id for p in prepared])[1:]
+        self._registered = True
+        codes: list[int] = []
+        for reply in replies:
+            codes.extend(int(c) for c in (reply if isinstance(reply, list) else [reply]))
+        jobs = []
+        for p, code in zip(prepared, codes, strict=True):
+            raise_for_code("enqueue", code, p.job_id)
+            jobs.append(self._job(p, created, _PLACEMENT[code]))
         return jobs
 
     # -- reading ------------------------------------------------------------------
@@ -423,6 +481,16 @@ class Queue:
 
 
 _PLACEMENT = {1: "queued", 2: "scheduled", 3: "deferred", 4: "canceled"}
+#: the kwargs of a job given none (only read)
+_NO_KWARGS: dict[str, Any] = {}
+#: jobs per enqueue_many script call: large enough to amortise the call, small
+#: enough that one call does not hold Redis for long (about a millisecond)
+BULK_CHUNK = 500
+
+
+def _is_simple(p: _Prepared) -> bool:
+    """Due now and without dependencies: what the bulk enqueue script handles."""
+    return not p.depends_on and not p.due
 
 
 def _num(value: float) -> str:
@@ -459,6 +527,8 @@ def _split_options(
     args: tuple[Any, ...], kwargs: dict[str, Any]
 ) -> tuple[dict[str, Any], tuple[Any, ...], dict[str, Any]]:
     """Separate rq's option kwargs from the job's own arguments, as rq does."""
+    if not kwargs:
+        return {}, args, kwargs
     options = {k: kwargs.pop(k) for k in OPTION_NAMES if k in kwargs}
     if "job_timeout" in options:
         options["timeout"] = options.pop("job_timeout")

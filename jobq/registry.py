@@ -58,7 +58,7 @@ class BaseRegistry:
         self.name = name
         self.connection = conn_mod.resolve(connection)
         self.serializer = serializer
-        self.keys = keys.QueueKeys(name)
+        self.keys = keys.queue_keys(name)
         self.key: str = getattr(self.keys, self.spec.name)
 
     def __repr__(self) -> str:
@@ -173,7 +173,7 @@ def all_counts(connection: redis.Redis, queue_names: list[str]) -> dict[str, dic
     """Counts per registry for many queues in one pipelined round trip."""
     pipe = connection.pipeline(transaction=False)
     for name in queue_names:
-        k = keys.QueueKeys(name)
+        k = keys.queue_keys(name)
         pipe.llen(k.queued)
         for spec in SPECS.values():
             pipe.zcard(getattr(k, spec.name))

@@ -16,6 +16,8 @@ from typing import Any
 import redis
 from redis.client import Pipeline
 
+from . import defaults
+from .connection import pipeline_commands
 from .exceptions import (
     DuplicateJobError,
     InvalidJobOperation,
@@ -36,19 +38,38 @@ class Script:
     sha: str
 
     def __call__(self, client: redis.Redis, keys: list[str], args: list[Any]) -> Any:
+        # execute_command: redis-py's evalsha() only wraps it, at a cost per call
         try:
-            return client.evalsha(self.sha, len(keys), *keys, *args)
+            return client.execute_command("EVALSHA", self.sha, len(keys), *keys, *args)  # type: ignore[no-untyped-call]
         except redis.exceptions.NoScriptError:
             client.script_load(self.source)
-            return client.evalsha(self.sha, len(keys), *keys, *args)
+            return client.execute_command("EVALSHA", self.sha, len(keys), *keys, *args)  # type: ignore[no-untyped-call]
 
     def queue_in(self, pipe: Pipeline, keys: list[str], args: list[Any]) -> None:
         """Add the call to a pipeline; run the pipeline with :func:`execute_pipeline`."""
-        pipe.evalsha(self.sha, len(keys), *keys, *args)
+        # EVALSHA through execute_command: a cluster pipeline refuses pipe.evalsha()
+        pipe.execute_command("EVALSHA", self.sha, len(keys), *keys, *args)  # type: ignore[no-untyped-call]
+
+    def queue_source_in(self, pipe: Pipeline, keys: list[str], args: list[Any]) -> None:
+        """Add the call by EVAL (the server caches the script): for a pipeline whose
+        later commands must not run without it, which a NOSCRIPT would cause."""
+        pipe.execute_command("EVAL", self.source, len(keys), *keys, *args)  # type: ignore[no-untyped-call]
 
 
 def _read(rel: str) -> str:
+    if rel == "includes/defaults.lua":
+        return _defaults_include()
     return resources.files("jobq.lua").joinpath(rel).read_text(encoding="utf-8")
+
+
+def _defaults_include() -> str:
+    """Job fields equal to their default are not stored (a queued job costs less
+    memory); scripts read the same defaults from :mod:`jobq.defaults` through this."""
+    return (
+        "-- generated from jobq.defaults by jobq.scripts\n"
+        f"local DEFAULT_RESULT_TTL = {defaults.RESULT_TTL!r}\n"
+        f"local DEFAULT_FAILURE_TTL = {defaults.FAILURE_TTL!r}\n"
+    )
 
 
 def _inline(source: str, seen: set[str], stack: tuple[str, ...]) -> str:
@@ -93,7 +114,7 @@ def get(name: str) -> Script:
 
 def execute_pipeline(client: redis.Redis, pipe: Pipeline) -> list[Any]:
     """Run a pipeline of script calls; calls that met NOSCRIPT are repeated after loading."""
-    stack = list(pipe.command_stack)
+    stack = pipeline_commands(pipe)
     results: list[Any] = pipe.execute(raise_on_error=False)
     missing = [i for i, r in enumerate(results) if isinstance(r, redis.exceptions.NoScriptError)]
     if missing:

@@ -17,9 +17,10 @@ import json
 import os
 import pickle
 import uuid
+from collections.abc import Sequence
 from typing import Any, Protocol, runtime_checkable
 
-from .exceptions import ConfigurationError, DeserializationError
+from .exceptions import ConfigurationError, DeserializationError, PayloadTooLarge
 
 
 @runtime_checkable
@@ -33,6 +34,7 @@ class Serializer(Protocol):
 
 
 _TAG = "__jobq__"
+_TAG_BYTES = b'"__jobq__"'
 
 
 def _encode_default(obj: Any) -> Any:
@@ -43,7 +45,8 @@ def _encode_default(obj: Any) -> Any:
     if isinstance(obj, dt.time):
         return {_TAG: "time", "v": obj.isoformat()}
     if isinstance(obj, dt.timedelta):
-        return {_TAG: "timedelta", "v": obj.total_seconds()}
+        # exact, where total_seconds() (a float) rounds long spans
+        return {_TAG: "timedelta", "v": [obj.days, obj.seconds, obj.microseconds]}
     if isinstance(obj, decimal.Decimal):
         return {_TAG: "decimal", "v": str(obj)}
     if isinstance(obj, uuid.UUID):
@@ -55,16 +58,52 @@ def _encode_default(obj: Any) -> Any:
     raise TypeError(f"Object of type {type(obj).__name__} is not JSON serializable")
 
 
+def _timedelta(v: Any) -> dt.timedelta:
+    if isinstance(v, list):
+        days, seconds, microseconds = v
+        return dt.timedelta(days=days, seconds=seconds, microseconds=microseconds)
+    return dt.timedelta(seconds=v)  # as written before exact spans
+
+
+def _hashable(v: Any) -> Any:
+    """A set member back from JSON: tuples came back as lists, frozensets as sets."""
+    if isinstance(v, list):
+        return tuple(_hashable(x) for x in v)
+    if isinstance(v, set):
+        return frozenset(v)
+    return v
+
+
 _DECODERS: dict[str, Any] = {
     "datetime": dt.datetime.fromisoformat,
     "date": dt.date.fromisoformat,
     "time": dt.time.fromisoformat,
-    "timedelta": lambda v: dt.timedelta(seconds=v),
+    "timedelta": _timedelta,
     "decimal": decimal.Decimal,
     "uuid": uuid.UUID,
     "bytes": base64.b64decode,
-    "set": set,
+    "set": lambda v: {_hashable(x) for x in v},
+    "dict": lambda v: {k: x for k, x in v},
 }
+
+
+def _has_tag_key(obj: Any) -> bool:
+    if isinstance(obj, dict):
+        return _TAG in obj or any(_has_tag_key(v) for v in obj.values())
+    if isinstance(obj, list | tuple):
+        return any(_has_tag_key(v) for v in obj)
+    return False
+
+
+def _escape(obj: Any) -> Any:
+    """``obj`` with every dict that has a ``__jobq__`` key of its own carried as
+    key-value pairs, so that user data never reads back as one of our tags."""
+    if isinstance(obj, dict):
+        items = {k: _escape(v) for k, v in obj.items()}
+        return {_TAG: "dict", "v": [[k, v] for k, v in items.items()]} if _TAG in obj else items
+    if isinstance(obj, list | tuple):
+        return [_escape(v) for v in obj]
+    return obj
 
 
 def _decode_hook(obj: dict[str, Any]) -> Any:
@@ -82,12 +121,21 @@ class JSONSerializer:
 
     name = "json"
 
+    # built once: json.dumps/loads with options build a new coder on every call
+    _encoder = json.JSONEncoder(default=_encode_default, separators=(",", ":"))
+    _decoder = json.JSONDecoder(object_hook=_decode_hook)
+
     def dumps(self, obj: Any) -> bytes:
-        return json.dumps(obj, default=_encode_default, separators=(",", ":")).encode()
+        data = self._encoder.encode(obj).encode()
+        # the tag in the output: ours (a datetime, bytes...) or a key of the user's own?
+        if _TAG_BYTES in data and _has_tag_key(obj):
+            data = self._encoder.encode(_escape(obj)).encode()
+        return data
 
     def loads(self, data: bytes) -> Any:
         try:
-            return json.loads(data, object_hook=_decode_hook)
+            text = data.decode() if isinstance(data, bytes | bytearray) else data
+            return self._decoder.decode(text)
         except (ValueError, TypeError) as e:
             raise DeserializationError(f"payload is not valid JSON: {e}") from e
 
@@ -140,12 +188,46 @@ def resolve_serializer(spec: Serializer | str | None) -> Serializer:
     return spec
 
 
+#: Largest serialized ``[args, kwargs]`` an enqueue accepts, in bytes, unless
+#: ``JOBQ_MAX_PAYLOAD_BYTES`` or the queue's ``max_payload_bytes`` says otherwise.
+#: Redis holds every payload in memory and a worker reads it whole: big data belongs
+#: elsewhere, with its reference in the job.
+MAX_PAYLOAD_BYTES = 512 * 1024
+_MAX_PAYLOAD_ENV = "JOBQ_MAX_PAYLOAD_BYTES"
+
+
+def max_payload_bytes(value: int | None = None) -> int | None:
+    """The payload limit in force: ``value`` when given, else ``JOBQ_MAX_PAYLOAD_BYTES``,
+    else :data:`MAX_PAYLOAD_BYTES`; ``None`` when the limit is 0 (no limit)."""
+    if value is None:
+        raw = os.environ.get(_MAX_PAYLOAD_ENV)
+        if not raw:
+            return MAX_PAYLOAD_BYTES
+        try:
+            value = int(raw)
+        except ValueError as e:
+            raise ConfigurationError(
+                f"{_MAX_PAYLOAD_ENV}={raw!r} must be a number of bytes (0: no limit)"
+            ) from e
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ConfigurationError(
+            f"max_payload_bytes must be a number of bytes >= 0 (0: no limit), got {value!r}"
+        )
+    return value or None
+
+
 def check_serializable(
-    serializer: Serializer, args: tuple[Any, ...], kwargs: dict[str, Any]
+    serializer: Serializer,
+    args: Sequence[Any],
+    kwargs: dict[str, Any],
+    *,
+    max_bytes: int | None = None,
 ) -> bytes:
-    """Serialize [args, kwargs]; on failure name the argument that cannot be carried."""
+    """Serialize [args, kwargs]; on failure name the argument that cannot be carried.
+
+    Raises :class:`PayloadTooLarge` past ``max_bytes`` (see :func:`max_payload_bytes`)."""
     try:
-        return serializer.dumps([list(args), kwargs])
+        data = serializer.dumps([list(args), kwargs])
     except (TypeError, ValueError, pickle.PicklingError, AttributeError) as e:
         for i, value in enumerate(args):
             _check_one(serializer, f"positional argument {i}", value)
@@ -154,6 +236,10 @@ def check_serializable(
         raise TypeError(
             f"arguments cannot be serialized by the {serializer.name} serializer: {e}"
         ) from e
+    limit = max_payload_bytes(max_bytes)
+    if limit is not None and len(data) > limit:
+        raise PayloadTooLarge(len(data), limit)
+    return data
 
 
 def _check_one(serializer: Serializer, label: str, value: Any) -> None:

@@ -8,39 +8,37 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, NamedTuple, Protocol, TypeGuard
 
 import redis
 from redis.client import Pipeline
+from redis.cluster import ClusterPipeline
 
 from . import defaults, scripts
+from .connection import is_cluster, load_script_everywhere
 from .keys import QueueKeys
 
 Fields = dict[str, Any]
+#: a call given one of these is only queued (a cluster pipeline is no redis Pipeline)
+_PIPELINES: tuple[type[Any], ...] = (Pipeline, ClusterPipeline)
+
+
+#: client class -> whether it is a pipeline (see _is_pipeline)
+_PIPELINE_CLASSES: dict[type, bool] = {}
+
+
+def _is_pipeline(client: object) -> TypeGuard[Pipeline]:
+    """isinstance(client, _PIPELINES), remembered per class (redis-py's classes are
+    Protocols, whose isinstance check is slow)."""
+    cls = type(client)
+    known = _PIPELINE_CLASSES.get(cls)
+    if known is None:
+        known = _PIPELINE_CLASSES[cls] = isinstance(client, _PIPELINES)
+    return known
 
 
 def now_ms() -> int:
     return int(time.time() * 1000)
-
-
-def _enqueue_args(
-    q: QueueKeys,
-    job_id: str,
-    fields: Fields,
-    *,
-    now: int,
-    due: int,
-    at_front: bool,
-    ttl_ms: int,
-    depends_on: Sequence[str],
-) -> tuple[list[str], list[Any]]:
-    keys = [q.queued, q.scheduled, q.deferred, q.wake, q.finished, q.failed, q.canceled]
-    args: list[Any] = [q.prefix, job_id, now, due, int(at_front), ttl_ms, len(depends_on)]
-    args.extend(depends_on)
-    for k, v in fields.items():
-        args.append(k)
-        args.append(v)
-    return keys, args
 
 
 def enqueue(
@@ -54,19 +52,69 @@ def enqueue(
     at_front: bool = False,
     ttl_ms: int = 0,
     depends_on: Sequence[str] = (),
+    new_id: bool = False,
 ) -> int | None:
     """Store and place one job. Returns the placement code (1 queued, 2 scheduled,
-    3 deferred, 4 canceled); when ``client`` is a pipeline the call is only queued."""
-    keys, args = _enqueue_args(
-        q, job_id, fields, now=now, due=due, at_front=at_front, ttl_ms=ttl_ms, depends_on=depends_on
-    )
+    3 deferred, 4 canceled); when ``client`` is a pipeline the call is only queued.
+    ``new_id``: the caller made the id at random for this job, so finding it taken
+    means this enqueue already landed (redis-py resent it after a lost reply)."""
+    flags = (1 if at_front else 0) | (2 if new_id else 0)
+    args: list[Any] = [q.prefix, job_id, now, due, flags, ttl_ms, len(depends_on)]
+    args.extend(depends_on)
+    for item in fields.items():
+        args.extend(item)
     script = scripts.get("enqueue")
-    if isinstance(client, Pipeline):
-        script.queue_in(client, keys, args)
+    if _is_pipeline(client):
+        script.queue_in(client, q.placement, args)
         return None
-    code = int(script(client, keys, args))
+    code = int(script(client, q.placement, args))
     scripts.raise_for_code("enqueue", code, job_id)
     return code
+
+
+class NewJobLike(Protocol):
+    """What :func:`enqueue_many` reads of each job (``Queue``'s prepared jobs have it)."""
+
+    @property
+    def job_id(self) -> str: ...
+    @property
+    def fields(self) -> Fields: ...
+    @property
+    def at_front(self) -> bool: ...
+    @property
+    def ttl_ms(self) -> int: ...
+    @property
+    def new_id(self) -> bool: ...
+
+
+class NewJob(NamedTuple):
+    """One job of :func:`enqueue_many`."""
+
+    job_id: str
+    fields: Fields
+    at_front: bool = False
+    ttl_ms: int = 0
+    #: made by :func:`jobq.job.new_job_id` here: no live job can hold it, not looked up
+    new_id: bool = False
+
+
+def enqueue_many(
+    client: redis.Redis | Pipeline, q: QueueKeys, jobs: Sequence[NewJobLike], *, now: int
+) -> list[int] | None:
+    """Store and queue jobs that are due now and have no dependencies, in one step.
+    Returns a code per job (1 queued, -1 a live job holds the id: that one is not
+    written); when ``client`` is a pipeline the call is only queued."""
+    args: list[Any] = [q.prefix, now]
+    for job in jobs:
+        flags = (1 if job.at_front else 0) | (2 if job.new_id else 0)
+        args += (job.job_id, flags, job.ttl_ms, 2 * len(job.fields))
+        for item in job.fields.items():
+            args.extend(item)
+    script = scripts.get("enqueue_many")
+    if _is_pipeline(client):
+        script.queue_in(client, q.placement, args)
+        return None
+    return [int(c) for c in script(client, q.placement, args)]
 
 
 def load_scripts(pipe: Pipeline, *names: str) -> None:
@@ -75,17 +123,19 @@ def load_scripts(pipe: Pipeline, *names: str) -> None:
     restarted server). Once per pipeline batch."""
     for name in names:
         source = scripts.get(name).source
-        if not any(a[:1] == ("SCRIPT LOAD",) and a[1] is source for a, _ in pipe.command_stack):
+        if is_cluster(pipe):  # a cluster pipeline cannot queue SCRIPT LOAD: load it now
+            load_script_everywhere(pipe, source)
+        elif not any(a[:1] == ("SCRIPT LOAD",) and a[1] is source for a, _ in pipe.command_stack):
             pipe.script_load(source)
 
 
-def dequeue(
-    client: redis.Redis, q: QueueKeys, worker: str, count: int, lease_ms: int
-) -> list[tuple[str, dict[bytes, bytes]]]:
-    now = now_ms()
-    reply = scripts.get("dequeue")(
-        client, [q.queued, q.started, q.wake], [q.prefix, now, now + lease_ms, count, worker]
-    )
+def _dequeue_call(
+    q: QueueKeys, worker: str, count: int, lease_ms: int, now: int | str
+) -> tuple[list[str], list[Any]]:
+    return [q.queued, q.started, q.wake], [q.prefix, now, lease_ms, count, worker]
+
+
+def _taken(reply: list[Any]) -> list[tuple[str, dict[bytes, bytes]]]:
     taken = []
     for row in reply:
         job_id = row[0].decode()
@@ -97,6 +147,32 @@ def dequeue(
     return taken
 
 
+def dequeue(
+    client: redis.Redis, q: QueueKeys, worker: str, count: int, lease_ms: int
+) -> list[tuple[str, dict[bytes, bytes]]]:
+    keys, args = _dequeue_call(q, worker, count, lease_ms, now_ms())
+    return _taken(scripts.get("dequeue")(client, keys, args))
+
+
+def wait_and_dequeue(
+    client: redis.Redis,
+    wake: Sequence[str],
+    q: QueueKeys,
+    worker: str,
+    count: int,
+    lease_ms: int,
+    timeout: float,
+) -> list[tuple[str, dict[bytes, bytes]]]:
+    """Block up to ``timeout`` for a wake token on any of ``wake``, then dequeue from
+    ``q`` right after, in the same round trip: a woken worker has its jobs at once."""
+    pipe = client.pipeline(transaction=False)
+    pipe.blpop(list(wake), timeout=timeout)
+    # the dequeue runs when the pop returns, a time known only to the server's clock
+    keys, args = _dequeue_call(q, worker, count, lease_ms, "")
+    scripts.get("dequeue").queue_in(pipe, keys, args)
+    return _taken(scripts.execute_pipeline(client, pipe)[1])
+
+
 def finish(
     client: redis.Redis | Pipeline, q: QueueKeys, worker: str, results: Sequence[tuple[str, bytes]]
 ) -> list[int] | None:
@@ -106,7 +182,7 @@ def finish(
     for job_id, value in results:
         args.extend((job_id, value))
     script = scripts.get("finish")
-    if isinstance(client, Pipeline):
+    if _is_pipeline(client):
         script.queue_in(client, keys, args)
         return None
     return [int(c) for c in script(client, keys, args)]
@@ -125,7 +201,7 @@ def fail(
     for job_id, error, reason in failures:
         args.extend((job_id, error, reason))
     script = scripts.get("fail")
-    if isinstance(client, Pipeline):
+    if _is_pipeline(client):
         script.queue_in(client, keys, args)
         return None
     return [int(c) for c in script(client, keys, args)]
@@ -197,12 +273,37 @@ def empty(client: redis.Redis, q: QueueKeys, chunk: int = 1000) -> int:
             return total
 
 
+def _watch_keys(q: QueueKeys, job_id: str) -> list[str]:
+    return [q.job(job_id), q.notify(job_id)]
+
+
 def watch(client: redis.Redis, q: QueueKeys, job_id: str) -> str | None:
     """Register a waiter; returns the terminal status ('' if no such job) or None when registered."""
-    reply = scripts.get("watch")(client, [q.job(job_id)], [])
+    reply = scripts.get("watch")(client, _watch_keys(q, job_id), [])
     if reply is None:
         return None
     return reply.decode() if isinstance(reply, bytes) else str(reply)
+
+
+_ENDED = {b"finished", b"failed", b"canceled", b"stopped"}
+
+
+def wait_for_end(
+    client: redis.Redis, q: QueueKeys, job_id: str, block: float, *, register: bool
+) -> dict[bytes, bytes] | None:
+    """Block up to ``block`` seconds for a job to end, in one round trip: register
+    (the first time), BLPOP its notify list, read its hash. Returns the hash once the
+    job has ended (``{}`` if it is gone), None if it is still going."""
+    pipe = client.pipeline(transaction=False)
+    if register:
+        # EVAL, not EVALSHA: a NOSCRIPT here would leave the BLPOP behind it blocking
+        scripts.get("watch").queue_source_in(pipe, _watch_keys(q, job_id), [])
+    pipe.blpop([q.notify(job_id)], timeout=block)
+    pipe.hgetall(q.job(job_id))
+    fields: dict[bytes, bytes] = scripts.execute_pipeline(client, pipe)[-1]
+    if not fields or fields.get(b"status") in _ENDED:
+        return fields
+    return None
 
 
 def update(client: redis.Redis, q: QueueKeys, job_id: str, fields: Fields) -> None:
@@ -254,7 +355,7 @@ def fire_schedule(
         -1 if next_slot is None else next_slot, now, skipped, meta,
     ]  # fmt: skip
     script = scripts.get("fire")
-    if isinstance(client, Pipeline):
+    if _is_pipeline(client):
         script.queue_in(client, keys, args)
         return None
     return decode_fire(script(client, keys, args))

@@ -37,7 +37,8 @@ _BLOCK_SLACK = 0.11
 _REAP_EVERY = defaults.HEARTBEAT_SECONDS
 #: passes in a row while work keeps coming due, before the loop sleeps anyway
 _MAX_PASSES = 100
-_REDIS_DOWN: tuple[type[Exception], ...] = (redis.ConnectionError, redis.TimeoutError)
+#: Redis restarting, failing over (Sentinel, Cluster) or resharding: wait and retry
+_REDIS_DOWN: tuple[type[Exception], ...] = conn_mod.UNAVAILABLE
 
 
 class Clock(Protocol):
@@ -171,9 +172,12 @@ class Ticker:
         deadline = time.monotonic() + seconds
         block = min(seconds - _BLOCK_SLACK, conn_mod.max_block_seconds(self.connection))
         long_wait = seconds > 2 * _BLOCK_SLACK and not self.stopped.is_set()
-        if long_wait and self.connection.blpop([keys.SCHEDULER_WAKE], timeout=block):
-            self._woken = True
-            return
+        try:
+            if long_wait and self.connection.blpop([keys.SCHEDULER_WAKE], timeout=block):
+                self._woken = True
+                return
+        except _REDIS_DOWN as e:  # the next step meets it again and backs off
+            logger.warning("Redis unavailable while waiting (%s)", e)
         left = deadline - time.monotonic()
         if left > 0:
             self.clock.sleep(left)
@@ -181,12 +185,15 @@ class Ticker:
     def run(self, burst: bool = False) -> bool:
         """Run until stopped (SIGTERM/SIGINT or :meth:`stop`); with ``burst``, one round
         of passes if this scheduler can take the lock. Returns whether it held the lock."""
-        conn_mod.check_version(self.connection)
         previous = self._install_signals()
-        logger.info("scheduler %s started (tick %.3g s)", self.lock.token, self.interval)
         held = False
         delay = 0.1
         try:
+            if burst:
+                conn_mod.check_version(self.connection)
+            elif conn_mod.await_server(self.connection, self.stopped) is None:
+                return False
+            logger.info("scheduler %s started (tick %.3g s)", self.lock.token, self.interval)
             while not self.stopped.is_set():
                 try:
                     pause = self.step()

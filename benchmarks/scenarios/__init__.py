@@ -22,4 +22,7 @@ SCENARIOS = (
     "latency",
     "memory",
     "scheduler_lateness",
+    "scaling",
+    "django_recording",
+    "cluster_throughput",
 )

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
-from ..common import admin, reset, row, sizes
+from ..common import admin, reset, row, sizes, used_memory
 from ..systems import SYSTEMS, System
 
 CASE = "6. memory per queued job"
@@ -22,9 +22,9 @@ def _measure(url: str, system: System, n: int) -> dict[str, Any]:
     system.enqueue_many(system.queue(conn), 10)  # scripts loaded, code paths warm
     reset(url)
     r = admin(url)
-    before = int(r.info("memory")["used_memory"])
+    before = used_memory(r)
     system.enqueue_many(system.queue(conn), n)
-    after = int(r.info("memory")["used_memory"])
+    after = used_memory(r)
     names = list(r.scan_iter(count=1000))
     pipe = r.pipeline(transaction=False)
     for name in names:

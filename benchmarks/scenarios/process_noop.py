@@ -11,6 +11,7 @@ start-up (reported separately in the details).
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from ..common import CommandCounter, alternate, median, reset, row, sizes
@@ -29,21 +30,25 @@ RQ_SIMPLE_QUIET = WorkerSpec("rq", "simple", log_level="WARNING")
 
 def _fill(url: str, spec: WorkerSpec, n: int) -> Any:
     reset(url)
-    system = SYSTEMS[spec.system]
+    system = SYSTEMS[spec.queue_system]
     conn = system.client(url)
     system.enqueue_many(system.queue(conn), n)
     return conn
 
 
 def _check(conn: Any, spec: WorkerSpec, n: int) -> None:
-    counts = SYSTEMS[spec.system].counts(conn)
+    counts = SYSTEMS[spec.queue_system].counts(conn)
     conn.close()
     if counts != {"queued": 0, "finished": n, "failed": 0}:
         raise RuntimeError(f"{spec.label} left {counts} after draining {n} jobs")
 
 
 def drain(url: str, spec: WorkerSpec, n: int) -> dict[str, float]:
+    """Fill the queue with ``n`` noop jobs (bulk enqueue), drain it with a burst worker
+    in its own process, check that all finished."""
+    began = time.perf_counter()
     conn = _fill(url, spec, n)
+    fill_seconds = time.perf_counter() - began
     with WorkerProcess(spec, url, burst=True) as w:
         w.wait_ready()
         timing = w.wait_done()
@@ -54,6 +59,7 @@ def drain(url: str, spec: WorkerSpec, n: int) -> dict[str, float]:
         "work_seconds": timing.work_seconds,
         "process_seconds": timing.process_seconds,
         "startup_seconds": timing.ready - timing.spawned,
+        "fill_rate": n / fill_seconds,
     }
 
 

@@ -5,35 +5,48 @@ KEYS[7] canceled (zset)
 ARGV[1] key prefix of the queue; job keys are prefix..'job:'..id,
         dependents sets prefix..'dependents:'..id
 ARGV[2] job id          ARGV[3] now (ms)          ARGV[4] due time (ms, 0 = now)
-ARGV[5] at_front (1/0)  ARGV[6] ttl (ms, 0 = none)
+ARGV[5] flags: 1 at front; 2 the id is new and random (made by the caller for this
+        job), so a job holding it can only be this same enqueue, sent again after a
+        lost reply (redis-py resends): nothing is written, its placement is answered
+ARGV[6] ttl (ms, 0 = none)
 ARGV[7] number N of dependency ids, ARGV[8 .. 7+N] the ids
 ARGV[8+N ..] field, value pairs of the job hash
+The job's 'created' field is set to now here, the one clock of the job's times.
 Returns 1 queued, 2 scheduled, 3 deferred, 4 canceled (a dependency failed),
         -1 a live job with this id exists (nothing written)
 ]]
 --- @include push_ready
+--- @include claim_id
 --- @include terminal
 
 local prefix, id, now = ARGV[1], ARGV[2], tonumber(ARGV[3])
-local due, front, ttl = tonumber(ARGV[4]), ARGV[5] == '1', tonumber(ARGV[6])
+local due, flags, ttl = tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6])
+local front = flags % 2 == 1
 local q = { queued = KEYS[1], scheduled = KEYS[2], deferred = KEYS[3], wake = KEYS[4],
             finished = KEYS[5], failed = KEYS[6], canceled = KEYS[7] }
 local jk = prefix .. 'job:' .. id
 
-local old = redis.call('HGET', jk, 'status')
-if old == 'queued' or old == 'started' or old == 'scheduled' or old == 'deferred' then
+if flags >= 2 then
+  if redis.call('EXISTS', jk) == 1 then
+    return landed_code(jk)
+  end
+elseif not claim_id(prefix, q, id) then
   return -1
-end
-if old then
-  redis.call('DEL', jk)
-  redis.call('ZREM', q.finished, id)
-  redis.call('ZREM', q.failed, id)
-  redis.call('ZREM', q.canceled, id)
 end
 
 local ndeps = tonumber(ARGV[7])
 local first_field = 8 + ndeps
-redis.call('HSET', jk, unpack(ARGV, first_field, #ARGV))
+if ndeps == 0 and due <= now then
+  -- the common case: one write for the hash, one push
+  redis.call('HSET', jk, 'status', 'queued', 'created', now, unpack(ARGV, first_field, #ARGV))
+  if ttl > 0 then
+    redis.call('PEXPIRE', jk, ttl)
+  end
+  push_ready(q.queued, q.wake, id, front)
+  return 1
+end
+
+redis.call('HSET', jk, 'created', now, unpack(ARGV, first_field, #ARGV))
 if ttl > 0 then
   redis.call('PEXPIRE', jk, ttl)
 end

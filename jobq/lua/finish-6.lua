@@ -15,11 +15,13 @@ local codes = {}
 for i = 4, #ARGV, 2 do
   local id, result = ARGV[i], ARGV[i + 1]
   local jk = prefix .. 'job:' .. id
-  if not redis.call('ZSCORE', q.started, id) or redis.call('HGET', jk, 'worker') ~= worker then
+  local f = redis.call('HMGET', jk, 'worker', 'result_ttl', 'waiters')
+  -- held by this worker, and still leased (ZREM answers 0 when not in started)
+  if f[1] ~= worker or redis.call('ZREM', q.started, id) == 0 then
     codes[#codes + 1] = -2
   else
-    redis.call('ZREM', q.started, id)
-    make_terminal(prefix, id, 'finished', q.finished, now, { 'result', result })
+    make_terminal(prefix, id, 'finished', q.finished, now, { 'result', result },
+      { ttl = f[2], waiters = f[3] })
     settle_dependents(prefix, id, true, now, q)
     codes[#codes + 1] = 1
   end

@@ -17,6 +17,7 @@ Returns { code, run id }: 1 fired, 2 fired and the schedule ended,
   0 nothing done (the schedule is gone or moved on since it was read)
 ]]
 --- @include push_ready
+--- @include claim_id
 
 local prefix, id, rev = ARGV[1], ARGV[2], ARGV[3]
 local expected, slot, nxt = tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6])
@@ -39,16 +40,9 @@ local run = id .. '@' .. ARGV[5]
 local jk = prefix .. 'job:' .. run
 local rk = prefix .. 'schedule-runs:' .. id
 local code = 1
-local old = redis.call('HGET', jk, 'status')
-if old == 'queued' or old == 'started' or old == 'scheduled' or old == 'deferred' then
+if not claim_id(prefix, { finished = KEYS[5], failed = KEYS[6], canceled = KEYS[7] }, run) then
   code = 3
 else
-  if old then
-    redis.call('DEL', jk)
-    redis.call('ZREM', KEYS[5], run)
-    redis.call('ZREM', KEYS[6], run)
-    redis.call('ZREM', KEYS[7], run)
-  end
   redis.call('HSET', jk, unpack(template))
   redis.call('HSET', jk, 'status', 'queued', 'created', now, 'enqueued', now,
     'schedule_id', id, 'slot', ARGV[5])

@@ -18,6 +18,7 @@ from typing import Protocol
 
 import redis
 
+from .. import connection as conn_mod
 from .. import defaults, transitions
 from ..job import Job
 from ..keys import QueueKeys
@@ -116,10 +117,14 @@ class Consumer:
         self.processed = 0
         #: the batch being run and the index of its first job not yet started
         self._batch: tuple[QueueKeys, list[Job]] | None = None
+        #: the last batch taken was smaller than asked for: its queue was emptied
+        self._drained = False
         self._next = 0
         #: acks and reports are shared by the loop and the flush timer
         self._lock = threading.RLock()
-        self._timer: threading.Timer | None = None
+        #: set while acks wait for the flush thread (started at the first wait)
+        self._flush_armed = threading.Event()
+        self._flusher: threading.Thread | None = None
 
     # -- fetching ---------------------------------------------------------------
 
@@ -135,27 +140,60 @@ class Consumer:
         for q in self.queues:
             taken = transitions.dequeue(self.connection, q, self.worker_name, count, self.lease_ms)
             if taken:
-                self.budget.give_back(count - len(taken))
-                mine = {b"worker": self.worker_name.encode()}  # set by dequeue, not returned
-                jobs = [
-                    Job(
-                        i,
-                        self.connection,
-                        origin=q.name,
-                        fields=f | mine,
-                        serializer=self.serializer,
-                    )
-                    for i, f in taken
-                ]
-                with self._lock:
-                    self.reporter.took(q.name, [j.id for j in jobs])
-                return q, jobs
+                return self._hold(q, taken, count)
         self.budget.give_back(count)
         return None
 
-    def wait_for_work(self, timeout: float = defaults.IDLE_WAIT_SECONDS) -> None:
-        """Block until some queue may have work (its wake token) or ``timeout``."""
-        self.connection.blpop([q.wake for q in self.queues], timeout=timeout)
+    def wait_for_work(
+        self, timeout: float = defaults.IDLE_WAIT_SECONDS
+    ) -> tuple[QueueKeys, list[Job]] | None:
+        """Block until some queue may have work (its wake token) or ``timeout``. The
+        first queue's dequeue rides in the same round trip, so the jobs whose
+        enqueue woke this worker are in hand when it wakes (on a cluster, whose queues
+        may live on different nodes, the wait comes alone and the loop fetches)."""
+        wake = [k.wake for k in self.queues]
+        if conn_mod.is_cluster(self.connection):
+            conn_mod.wait_for_wake(self.connection, wake, timeout)
+            return None
+        count = self.budget.claim(self._batch_size())
+        if count <= 0:
+            return None
+        q = self.queues[0]
+        try:
+            taken = transitions.wait_and_dequeue(
+                self.connection,
+                wake,
+                q,
+                self.worker_name,
+                count,
+                self.lease_ms,
+                timeout,
+            )
+        except BaseException:
+            self.budget.give_back(count)
+            raise
+        if not taken:
+            self.budget.give_back(count)
+            return None
+        batch = self._hold(q, taken, count)
+        if self.stop.warm or self.stop.paused:  # came while blocked: leave them queued
+            self.release(*batch)
+            return None
+        return batch
+
+    def _hold(
+        self, q: QueueKeys, taken: list[tuple[str, dict[bytes, bytes]]], claimed: int
+    ) -> tuple[QueueKeys, list[Job]]:
+        self.budget.give_back(claimed - len(taken))
+        self._drained = len(taken) < claimed
+        mine = {b"worker": self.worker_name.encode()}  # set by dequeue, not returned
+        jobs = [
+            Job(i, self.connection, origin=q.name, fields=f | mine, serializer=self.serializer)
+            for i, f in taken
+        ]
+        with self._lock:
+            self.reporter.took(q.name, [j.id for j in jobs])
+        return q, jobs
 
     # -- running ------------------------------------------------------------------
 
@@ -180,7 +218,7 @@ class Consumer:
             took = time.monotonic() - began
             self._avg_seconds = 0.8 * self._avg_seconds + 0.2 * took
             self._log(outcome, took)
-            self._add_ack(q, outcome)
+            self._add_ack(q, outcome, last=self._next == len(jobs))
             self.processed += 1
         self.flush()
         self._batch = None
@@ -196,37 +234,53 @@ class Consumer:
     def _log(self, outcome: Outcome, took: float) -> None:
         job = outcome.job
         if outcome.ok:
-            logger.debug("job %s (%s) finished in %.1f ms", job.id, job.func_name, took * 1000)
+            if logger.isEnabledFor(logging.DEBUG):
+                logger.debug("job %s (%s) finished in %.1f ms", job.id, job.func_name, took * 1000)
         else:
             logger.warning("job %s (%s) failed: %s", job.id, job.func_name, outcome.reason)
 
-    def _add_ack(self, q: QueueKeys, outcome: Outcome) -> None:
+    def _add_ack(self, q: QueueKeys, outcome: Outcome, *, last: bool = False) -> None:
+        """``last``: the batch's last job, whose flush follows at once (no thread to wake)."""
         with self._lock:
             acks = self._acks[q.name]
             if not acks.done:
                 acks.since = time.monotonic()
             acks.done.append(outcome)
+            if last:
+                return
             if time.monotonic() - acks.since >= defaults.ACK_FLUSH_SECONDS:
                 self.flush()
-            elif self._timer is None:
+            elif not self._flush_armed.is_set():
                 # the next job may run long: do not hold this result back until it ends
-                self._timer = threading.Timer(defaults.ACK_FLUSH_SECONDS, self._flush_due)
-                self._timer.daemon = True
-                self._timer.start()
+                if self._flusher is None:
+                    self._flusher = threading.Thread(
+                        target=self._flush_loop, name="jobq-acks", daemon=True
+                    )
+                    self._flusher.start()
+                self._flush_armed.set()
 
-    def _flush_due(self) -> None:
-        """In the timer thread: send what waits; on failure the loop sends it later."""
-        try:
-            self.flush()
-        except Exception as e:
-            logger.warning("acknowledgements not sent yet (%s); the worker sends them later", e)
+    def _flush_loop(self) -> None:
+        """The flush thread: ACK_FLUSH_SECONDS after it is armed, send what waits.
+        One thread for the consumer's life (a timer thread per batch costs more
+        than the batch's jobs)."""
+        while True:
+            self._flush_armed.wait()
+            time.sleep(defaults.ACK_FLUSH_SECONDS)
+            with self._lock:
+                if not self._flush_armed.is_set():
+                    continue  # the loop flushed meanwhile
+                try:
+                    self.flush()
+                except Exception as e:
+                    self._flush_armed.clear()
+                    logger.warning(
+                        "acknowledgements not sent yet (%s); the worker sends them later", e
+                    )
 
     def flush(self) -> None:
         """Send every pending acknowledgement: one round trip for all queues."""
         with self._lock:
-            if self._timer is not None:
-                self._timer.cancel()
-                self._timer = None
+            self._flush_armed.clear()
             self._flush()
 
     def _flush(self) -> None:
@@ -269,20 +323,30 @@ class Consumer:
 
     def run(self, *, burst: bool = False) -> None:
         """Fetch and run until stopped, out of budget, or (burst) out of work or paused."""
+        #: the last batch emptied its queue: new work arrives with a wake token, so the
+        #: worker may go straight to its blocking wait (one round trip less per job
+        #: when jobs come one at a time); a burst worker looks, to know when to stop,
+        #: and so does a worker of several queues (the token it took may have been
+        #: another queue's than the one its batch came from)
+        single = len(self.queues) == 1
+        drained = False
         while not self.stop.warm:
             if self.stop.paused:
                 if burst:
                     return
                 time.sleep(_PAUSED_POLL_SECONDS)
                 continue
-            batch = self.fetch()
+            batch = None if drained and not burst else self.fetch()
             if batch is None:
                 if burst or self.budget.claim(1) == 0:
                     return
                 self.budget.give_back(1)
                 self.executor.hooks.idle()
-                self.wait_for_work()
-                continue
+                batch = self.wait_for_work()
+                if batch is None:
+                    drained = False  # woken for another queue, or timed out: look at all
+                    continue
+            drained = single and self._drained
             self.run_batch(*batch)
 
 

@@ -8,6 +8,8 @@ job itself are recorded and the loop decides what to do next.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import contextvars
 import inspect
 import logging
 import signal
@@ -41,28 +43,55 @@ class ShutdownRequested(BaseException):
     """Cold shutdown of an in-process worker: leave the job, hand it back."""
 
 
-class _Deadline:
-    """SIGALRM-based timeout inside the job (main thread only); the supervisor
-    kills the child as a backstop for code that does not return to Python."""
+class _Alarm:
+    """Job timeouts by SIGALRM, in the main thread only; the supervisor kills the
+    child as a backstop for code that does not return to Python. The handler is
+    installed once per executor, not per job (``signal.signal`` costs more than a
+    short job), and the handler found before is put back by :meth:`close`."""
 
-    def __init__(self, seconds: float | None) -> None:
-        self.seconds = seconds if seconds and seconds > 0 else None
-        self.armed = False
+    def __init__(self) -> None:
+        self.seconds: float | None = None
+        self._previous: Any = None
+        self._installed = False
+
+    def arm(self, seconds: float | None) -> bool:
+        if not seconds or seconds <= 0 or threading.current_thread() is not threading.main_thread():
+            return False
+        if not self._installed:
+            self._previous = signal.signal(signal.SIGALRM, self._fire)
+            self._installed = True
+        self.seconds = seconds
+        signal.setitimer(signal.ITIMER_REAL, seconds)
+        return True
+
+    def disarm(self) -> None:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        self.seconds = None
 
     def _fire(self, signum: int, frame: Any) -> None:
-        raise JobTimeoutException(f"Task exceeded maximum timeout value ({self.seconds:g} seconds)")
+        if self.seconds is not None:  # not a late alarm of a job that already ended
+            raise JobTimeoutException(
+                f"Task exceeded maximum timeout value ({self.seconds:g} seconds)"
+            )
+
+    def close(self) -> None:
+        if self._installed:
+            previous = self._previous if self._previous is not None else signal.SIG_DFL
+            signal.signal(signal.SIGALRM, previous)
+            self._installed = False
+
+
+class _Deadline:
+    def __init__(self, alarm: _Alarm, seconds: float | None) -> None:
+        self.alarm, self.seconds, self.armed = alarm, seconds, False
 
     def __enter__(self) -> _Deadline:
-        if self.seconds and threading.current_thread() is threading.main_thread():
-            signal.signal(signal.SIGALRM, self._fire)
-            signal.setitimer(signal.ITIMER_REAL, self.seconds)
-            self.armed = True
+        self.armed = self.alarm.arm(self.seconds)
         return self
 
     def __exit__(self, *exc: object) -> None:
         if self.armed:
-            signal.setitimer(signal.ITIMER_REAL, 0)
-            signal.signal(signal.SIGALRM, signal.SIG_DFL)
+            self.alarm.disarm()
 
 
 def _format(exc: BaseException) -> str:
@@ -90,23 +119,34 @@ class Executor:
         self.resolver = resolver
         self.hooks = hooks if hooks is not None else Hooks()
         self._runner: asyncio.Runner | None = None
+        self._alarm = _Alarm()
+        #: whether each function run so far is a coroutine function
+        self._is_async: dict[Callable[..., Any], bool] = {}
 
     def close(self) -> None:
+        self._alarm.close()
         self.hooks.close()
         if self._runner is not None:
             self._runner.close()
             self._runner = None
 
     def _call(self, func: Callable[..., Any], args: list[Any], kwargs: dict[str, Any]) -> Any:
-        if inspect.iscoroutinefunction(func):
+        try:
+            is_async = self._is_async[func]
+        except (KeyError, TypeError):  # not seen yet, or an unhashable callable
+            is_async = inspect.iscoroutinefunction(func)
+            with contextlib.suppress(TypeError):
+                self._is_async[func] = is_async
+        if is_async:
             if self._runner is None:
                 self._runner = asyncio.Runner()
-            return self._runner.run(func(*args, **kwargs))
+            # the job's own context: the runner's would keep the first job's current job
+            return self._runner.run(func(*args, **kwargs), context=contextvars.copy_context())
         result = func(*args, **kwargs)
         if inspect.isawaitable(result):
             if self._runner is None:
                 self._runner = asyncio.Runner()
-            return self._runner.run(_await(result))
+            return self._runner.run(_await(result), context=contextvars.copy_context())
         return result
 
     def perform(self, job: Job) -> Outcome:
@@ -121,7 +161,7 @@ class Executor:
         try:
             func = self.resolver.resolve(job.func_name)
             args, kwargs = job.args, job.kwargs
-            with _Deadline(job.timeout):
+            with _Deadline(self._alarm, job.timeout):
                 value = self._call(func, args, kwargs)
             result = job.serializer.dumps(value)
         except ShutdownRequested:
@@ -143,7 +183,7 @@ class Executor:
             return
         try:
             func = self.resolver.resolve(path)
-            with _Deadline(60):
+            with _Deadline(self._alarm, 60):
                 func(job, job.connection, *args)
         except Exception:
             logger.exception("%s callback %s of job %s failed", name, path, job.id)

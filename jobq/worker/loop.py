@@ -52,9 +52,12 @@ logger = logging.getLogger("jobq.worker")
 
 #: seconds between promote ticks (retries with an interval, enqueue_at jobs)
 TICK = 0.5
+#: how long the supervisor lets children's reports accumulate after reading some
+_COALESCE_SECONDS = 0.01
 #: a job may overrun its timeout by this much before the supervisor kills its child
 KILL_GRACE = 2.0
-_REDIS_DOWN: tuple[type[Exception], ...] = (redis.ConnectionError, redis.TimeoutError)
+#: Redis restarting, failing over (Sentinel, Cluster) or resharding: wait and retry
+_REDIS_DOWN: tuple[type[Exception], ...] = conn_mod.UNAVAILABLE
 
 
 def _queue_names(queues: Iterable[Queue | str]) -> list[str]:
@@ -102,13 +105,17 @@ class BaseWorker:
     def all(cls, connection: redis.Redis | None = None) -> list[dict[str, str]]:
         return list_workers(conn_mod.resolve(connection))
 
-    def _start(self, logging_level: str | None) -> None:
-        """What both kinds of worker do first: logging, a supported server, known queues."""
+    def _start(self, logging_level: str | None, burst: bool) -> None:
+        """What both kinds of worker do first: logging, a supported server (waited for,
+        unless a burst run), known queues."""
         if logging_level:
             logging.basicConfig(
                 level=logging_level, format="%(asctime)s %(name)s %(levelname)s %(message)s"
             )
-        conn_mod.check_version(self.connection)
+        if burst:
+            conn_mod.check_version(self.connection)
+        else:
+            conn_mod.await_server(self.connection)
         self.connection.sadd(keys.QUEUES, *self.queue_names)
 
     def _maintenance(self, concurrency: int) -> Maintenance:
@@ -240,6 +247,10 @@ class Worker(BaseWorker):
         for key, _ in events:
             child: Child = key.data
             self._drain(child)
+        if events:
+            # let reports pile up a little: busy children write a line or more per job,
+            # and a wake-up per line would cost the supervisor more CPU than the jobs
+            time.sleep(_COALESCE_SECONDS)
 
     def _drain(self, child: Child) -> None:
         while True:
@@ -391,7 +402,7 @@ class Worker(BaseWorker):
         """Run until stopped (or, with ``burst``, until the queues are empty)."""
         self._done_ok = self._done_failed = 0
         self._suspended = False
-        self._start(logging_level)
+        self._start(logging_level, burst)
         maintenance = self._maintenance(self.concurrency)
         budget = SharedBudget(max_jobs) if max_jobs else None
         self.selector = selectors.DefaultSelector()
@@ -517,7 +528,7 @@ class SimpleWorker(BaseWorker):
         with_scheduler: bool = False,
         logging_level: str | None = None,
     ) -> bool:
-        self._start(logging_level)
+        self._start(logging_level, burst)
         maintenance = self._maintenance(1)
         holdings, lock, done = Holdings(), threading.Lock(), threading.Event()
         consumer = self._consumer(

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 import redis
+from redis.client import Pipeline
 
 import jobq
 from jobq import Job, Queue, Retry
@@ -177,17 +178,25 @@ def test_delete(queue: Queue, connection: redis.Redis) -> None:
 
 
 class CommandLog:
-    """Records every command a client sends outside pipelines."""
+    """Records the round trips of a client: each command sent alone, each pipeline
+    (as the list of its command names)."""
 
     def __init__(self, client: redis.Redis, monkeypatch: pytest.MonkeyPatch) -> None:
-        self.names: list[str] = []
+        self.trips: list[list[str]] = []
         real = client.execute_command
+        real_execute = Pipeline.execute
 
         def spy(*args: Any, **options: Any) -> Any:
-            self.names.append(str(args[0]).upper())
+            self.trips.append([str(args[0]).upper()])
             return real(*args, **options)
 
+        def spy_execute(pipe: Pipeline, *a: Any, **k: Any) -> Any:
+            if pipe.connection_pool is client.connection_pool:
+                self.trips.append([str(args[0]).upper() for args, _ in pipe.command_stack])
+            return real_execute(pipe, *a, **k)
+
         monkeypatch.setattr(client, "execute_command", spy)
+        monkeypatch.setattr(Pipeline, "execute", spy_execute)
 
 
 @pytest.fixture
@@ -209,9 +218,8 @@ def test_wait_returns_the_result_woken_by_redis_not_by_polling(
     waited = time.monotonic() - began
     thread.join()
     assert waited >= 0.5  # it did wait for the worker
-    # one registration, one blocking pop, then the final read: no polling loop
-    assert log.names.count("BLPOP") == 1, log.names
-    assert len(log.names) <= 5, log.names
+    # one round trip: the registration, one blocking pop and the final read; no polling
+    assert log.trips == [["EVAL", "BLPOP", "HGETALL"]]
 
 
 def test_wait_raises_the_remote_error(queue: Queue, connection: redis.Redis) -> None:

@@ -100,6 +100,16 @@ def test_async_jobs(queue: Queue, connection: redis.Redis) -> None:
     assert c.result == 11
 
 
+def test_each_async_job_sees_itself_as_the_current_job(
+    queue: Queue, connection: redis.Redis
+) -> None:
+    """The executor's event loop outlives one job; each coroutine still runs in its
+    own job's context, not the first one's."""
+    ids = [queue.enqueue(jobs.async_own_id) for _ in range(3)]
+    burst(queue, connection)
+    assert [j.result for j in ids] == [j.id for j in ids]
+
+
 def test_simple_worker_job_timeout(queue: Queue, connection: redis.Redis) -> None:
     slow = queue.enqueue(jobs.sleep, 5, job_timeout=0.3)
     busy = queue.enqueue(jobs.busy_loop, 5, job_timeout=0.3)

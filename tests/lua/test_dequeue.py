@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import threading
+import time
+
 import redis
 
 from jobq import transitions
@@ -89,3 +92,30 @@ def test_garbage_attempts_are_reset_not_a_lua_error(connection: redis.Redis) -> 
     after = state(connection)
     assert after[Q.started] == {"a": NOW + 1000, "b": NOW + 1000}
     assert after[Q.job("a")]["attempts"] == "1"
+
+
+def test_behind_a_blocking_pop_the_lease_starts_when_the_pop_returns(
+    connection: redis.Redis,
+) -> None:
+    """wait_and_dequeue queues the dequeue behind a BLPOP: its clock is the server's,
+    read when the pop returns, not when the caller built the call."""
+    put_job(connection, "a", "queued")
+    connection.rpush(Q.queued, "a")
+
+    def wake_later() -> None:
+        time.sleep(0.3)
+        connection.rpush(Q.wake, "1")
+
+    thread = threading.Thread(target=wake_later)
+    thread.start()
+    sent = time.time()
+    other = redis.Redis(
+        connection_pool=redis.ConnectionPool(**connection.connection_pool.connection_kwargs)
+    )
+    taken = transitions.wait_and_dequeue(other, [Q.wake], Q, "w1", 1, 5000, timeout=5)
+    thread.join()
+    other.close()
+    assert [i for i, _ in taken] == ["a"]
+    started = int(dict(taken[0][1])[b"started"])
+    assert started >= int((sent + 0.25) * 1000)  # after the wake, not when sent
+    assert connection.zscore(Q.started, "a") == started + 5000

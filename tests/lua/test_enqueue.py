@@ -19,7 +19,7 @@ def test_new_job_is_queued_with_a_wake_token(connection: redis.Redis) -> None:
     assert state(connection) == {
         Q.queued: ["j1"],
         Q.wake: ["1"],
-        Q.job("j1"): {**FIELDS, "status": "queued", "enqueued": str(NOW)},
+        Q.job("j1"): {**FIELDS, "status": "queued", "created": str(NOW)},
     }
 
 
@@ -41,7 +41,7 @@ def test_due_later_is_scheduled(connection: redis.Redis) -> None:
     assert code == 2
     assert state(connection) == {
         Q.scheduled: {"j1": NOW + 5000},
-        Q.job("j1"): {**FIELDS, "status": "scheduled"},
+        Q.job("j1"): {**FIELDS, "status": "scheduled", "created": str(NOW)},
     }
 
 
@@ -79,7 +79,7 @@ def test_ended_job_id_is_reused_and_its_old_data_dropped(
     connection.zadd(registry, {"j1": NOW + 1000, "other": NOW})
     assert transitions.enqueue(connection, Q, "j1", FIELDS, now=NOW) == 1
     after = state(connection)
-    assert after[Q.job("j1")] == {**FIELDS, "status": "queued", "enqueued": str(NOW)}
+    assert after[Q.job("j1")] == {**FIELDS, "status": "queued", "created": str(NOW)}
     assert after[registry] == {"other": NOW}
 
 
@@ -90,7 +90,12 @@ def test_pending_dependency_defers(connection: redis.Redis) -> None:
     after = state(connection)
     assert after[Q.deferred] == {"j1": NOW}
     assert after[Q.dependents("dep")] == {"j1"}
-    assert after[Q.job("j1")] == {**FIELDS, "status": "deferred", "pending_deps": "1"}
+    assert after[Q.job("j1")] == {
+        **FIELDS,
+        "status": "deferred",
+        "pending_deps": "1",
+        "created": str(NOW),
+    }
     assert Q.queued not in after
 
 
@@ -126,6 +131,7 @@ def test_failed_dependency_cancels_at_once(connection: redis.Redis, dep_status: 
     assert after[Q.job("j1")] == {
         **fields,
         "status": "canceled",
+        "created": str(NOW),
         "ended": str(NOW),
         "reason": "dependency bad did not finish",
     }
@@ -152,3 +158,21 @@ def test_dependencies_win_over_a_due_time(connection: redis.Redis) -> None:
     )
     assert code == 3
     assert Q.scheduled not in state(connection)
+
+
+@pytest.mark.parametrize(
+    ("status", "code"),
+    [("queued", 1), ("started", 1), ("finished", 1), ("scheduled", 2), ("deferred", 3),
+     ("canceled", 4)],
+)  # fmt: skip
+def test_a_new_random_id_found_stored_is_this_enqueue_sent_again(
+    connection: redis.Redis, status: str, code: int
+) -> None:
+    """redis-py resends a call whose reply was lost (Redis restarting): with an id the
+    caller made at random for this job, the job found is this one; nothing is written
+    again (no second list entry, no reset of a job that already ran)."""
+    stored = put_job(connection, "r1", status)
+    before = state(connection)
+    assert transitions.enqueue(connection, Q, "r1", FIELDS, now=NOW, new_id=True) == code
+    assert state(connection) == before
+    assert state(connection)[Q.job("r1")] == stored

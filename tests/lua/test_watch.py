@@ -1,4 +1,4 @@
-"""watch-1.lua: register a waiter unless the job already ended."""
+"""watch-2.lua: register a waiter, or wake the caller at once if the job already ended."""
 
 from __future__ import annotations
 
@@ -15,12 +15,13 @@ def test_ended_job_returns_its_status(connection: redis.Redis, status: str) -> N
     put_job(connection, "a", status)
     before = state(connection)
     assert transitions.watch(connection, Q, "a") == status
-    assert state(connection) == before
+    assert state(connection) == {**before, Q.notify("a"): ["1"]}
+    assert 0 < connection.pttl(Q.notify("a")) <= 60_000
 
 
 def test_missing_job_returns_empty(connection: redis.Redis) -> None:
     assert transitions.watch(connection, Q, "nope") == ""
-    assert state(connection) == {}
+    assert state(connection) == {Q.notify("nope"): ["1"]}
 
 
 @pytest.mark.parametrize("status", ["queued", "started", "scheduled", "deferred"])

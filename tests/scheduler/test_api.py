@@ -321,3 +321,18 @@ def test_the_scheduler_returns_expired_leases_to_their_queue(
     ticker.run_once()
     assert queued_ids(connection) == [job.id]
     assert job.get_status() == JobStatus.QUEUED and job.reason == "worker died"
+
+
+def test_a_redis_error_while_waiting_does_not_end_the_scheduler_loop() -> None:
+    """The loop sleeps in a BLPOP on its wake list; Redis failing over or restarting
+    at that moment is waited out like any other pass (it once ended the loop)."""
+    from jobq.embedded import EmbeddedRedis
+
+    with EmbeddedRedis() as server:
+        connection = redis.Redis(port=server.port, socket_timeout=2)
+        ticker = Ticker(connection)
+        server.stop()
+        began = time.monotonic()
+        ticker.wait(0.5)  # a connection error inside: logged, then the rest is slept
+        assert time.monotonic() - began >= 0.4
+        connection.close()

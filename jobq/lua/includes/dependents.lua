@@ -12,7 +12,7 @@ local function settle_dependents(prefix, id, ok, now, q)
     local parent, parent_ok = top[1], top[2]
     local dkey = prefix .. 'dependents:' .. parent
     local members = redis.call('SMEMBERS', dkey)
-    redis.call('DEL', dkey)
+    if #members > 0 then redis.call('DEL', dkey) end
     for _, d in ipairs(members) do
       local jk = prefix .. 'job:' .. d
       if redis.call('HGET', jk, 'status') == 'deferred' then

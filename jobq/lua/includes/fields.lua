@@ -13,6 +13,13 @@ local function hincr(key, field, by)
   return n
 end
 
+-- A counter field's value read from a hash: a whole number >= 0, else 0.
+local function count_or_zero(raw)
+  local n = tonumber(raw)
+  if not n or n < 0 or n ~= math.floor(n) then return 0 end
+  return n
+end
+
 -- The JSON array in `raw` as a Lua table; {} when missing or not a JSON array.
 local function decode_array(raw)
   if not raw then return {} end

@@ -9,6 +9,7 @@ local function retry_or_fail(prefix, id, now, err, reason, q)
   local jk = prefix .. 'job:' .. id
   local attempts = tonumber(redis.call('HGET', jk, 'attempts') or '0') or 0
   local max_attempts = tonumber(redis.call('HGET', jk, 'max_attempts') or '1') or 1
+  if max_attempts == math.huge then max_attempts = 1 end  -- garbage: never retry forever
   if attempts < max_attempts then
     local delay = 0
     local intervals = decode_array(redis.call('HGET', jk, 'retry_intervals'))

@@ -1,7 +1,15 @@
 -- Terminal states: wake the waiters of a job, file it in its registry with its TTL.
+--- @include defaults
 
-local function notify_waiters(prefix, id, jk)
-  local w = tonumber(redis.call('HGET', jk, 'waiters') or '0') or 0
+local MAX_WAKE = 10000
+-- a TTL in seconds past this (centuries, inf) keeps the job forever
+local MAX_TTL = 1e10
+
+-- waiters: the job's waiters field if the caller read it already, else nil
+local function notify_waiters(prefix, id, jk, waiters)
+  if waiters == nil then waiters = redis.call('HGET', jk, 'waiters') end
+  -- at most MAX_WAKE: a count no client made (garbage, 1e309) must not loop forever
+  local w = math.min(tonumber(waiters or '0') or 0, MAX_WAKE)
   if w > 0 then
     local nk = prefix .. 'notify:' .. id
     for _ = 1, w do
@@ -13,14 +21,29 @@ local function notify_waiters(prefix, id, jk)
 end
 
 -- status: finished | failed | canceled; the TTL field is result_ttl for finished,
--- failure_ttl otherwise (seconds; -1 keeps forever, 0 deletes at once).
-local function make_terminal(prefix, id, status, registry, now, extra)
+-- failure_ttl otherwise (seconds; -1 keeps forever, 0 deletes at once; a job
+-- without the field has the default).
+-- known: { ttl = raw TTL field or false, waiters = raw waiters field or false }
+-- when the caller already read them (HMGET), else nil.
+local function make_terminal(prefix, id, status, registry, now, extra, known)
   local jk = prefix .. 'job:' .. id
-  local ttl_field = 'failure_ttl'
-  if status == 'finished' then ttl_field = 'result_ttl' end
-  local ttl = tonumber(redis.call('HGET', jk, ttl_field) or '-1') or -1
+  local ttl_field, ttl = 'failure_ttl', DEFAULT_FAILURE_TTL
+  if status == 'finished' then ttl_field, ttl = 'result_ttl', DEFAULT_RESULT_TTL end
+  local raw_ttl, waiters
+  if known then
+    raw_ttl, waiters = known.ttl, known.waiters
+  else
+    raw_ttl = redis.call('HGET', jk, ttl_field)
+  end
+  local default_ttl = ttl
+  ttl = tonumber(raw_ttl or ttl) or ttl
+  if ttl ~= ttl then  -- nan: garbage, the default
+    ttl = default_ttl
+  elseif ttl > MAX_TTL then
+    ttl = -1
+  end
   redis.call('HSET', jk, 'status', status, 'ended', now, unpack(extra))
-  notify_waiters(prefix, id, jk)
+  notify_waiters(prefix, id, jk, waiters)
   if ttl == 0 then
     redis.call('DEL', jk)
   elseif ttl < 0 then
