@@ -235,6 +235,21 @@ SETTINGS_KEYS = (
 )  # fmt: skip
 
 
+def _int_setting(mapping: Mapping[str, Any], name: str, default: int) -> int:
+    """``PORT``/``DB`` as a number or a string of one; None (an unset environment
+    variable) means the default."""
+    value = mapping.get(name)
+    if value is None or value == "":
+        return default
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        raise ConfigurationError(f"{name} must be a whole number, got {value!r}") from None
+    if number < 0:
+        raise ConfigurationError(f"{name} must not be negative, got {value!r}")
+    return number
+
+
 def parse_settings(mapping: Mapping[str, Any]) -> RedisSettings:
     """Settings from a dict with django-rq's names: ``URL``; or ``HOST``/``PORT``/``DB``/
     ``USERNAME``/``PASSWORD``/``SSL``; or ``UNIX_SOCKET_PATH``; or ``SENTINELS`` (list of
@@ -262,7 +277,7 @@ def parse_settings(mapping: Mapping[str, Any]) -> RedisSettings:
         return RedisSettings(
             "unix",
             unix_socket_path=str(mapping["UNIX_SOCKET_PATH"]),
-            db=int(mapping.get("DB") or 0),
+            db=_int_setting(mapping, "DB", 0),
             client_kwargs=kwargs,
             socket_timeout=timeout,
             **creds,
@@ -274,7 +289,7 @@ def parse_settings(mapping: Mapping[str, Any]) -> RedisSettings:
             "sentinel",
             nodes=_pairs(mapping["SENTINELS"]),
             master_name=str(mapping["MASTER_NAME"]),
-            db=int(mapping.get("DB") or 0),
+            db=_int_setting(mapping, "DB", 0),
             socket_timeout=timeout,
             ssl=bool(mapping.get("SSL", False)),
             client_kwargs=kwargs,
@@ -283,9 +298,10 @@ def parse_settings(mapping: Mapping[str, Any]) -> RedisSettings:
         )
     client_kwargs = tuple(sorted(dict(mapping.get("REDIS_CLIENT_KWARGS") or {}).items()))
     ssl = bool(mapping.get("SSL", False))
-    host, port = str(mapping.get("HOST", "localhost")), int(mapping.get("PORT", 6379))
+    host = str(mapping.get("HOST") or "localhost")
+    port = _int_setting(mapping, "PORT", 6379)
     if cluster:
-        if mapping.get("DB"):
+        if _int_setting(mapping, "DB", 0):
             raise ConfigurationError("Redis Cluster has only db 0; remove DB or set it to 0")
         return RedisSettings(
             "cluster",
@@ -300,7 +316,7 @@ def parse_settings(mapping: Mapping[str, Any]) -> RedisSettings:
         "host",
         host=host,
         port=port,
-        db=int(mapping.get("DB") or 0),
+        db=_int_setting(mapping, "DB", 0),
         ssl=ssl,
         ssl_cert_reqs=mapping.get("SSL_CERT_REQS"),
         client_kwargs=client_kwargs,

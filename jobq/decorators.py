@@ -12,6 +12,7 @@ from . import defaults
 from .job import Job
 from .queue import OPTION_NAMES, Queue
 from .retry import Retry
+from .timeutil import Seconds
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -65,10 +66,10 @@ def job(func_or_queue: Callable[P, R]) -> JobFunction[P, R]: ...
 def job(
     func_or_queue: Queue | str | None = None,
     connection: redis.Redis | None = None,
-    timeout: float | None = None,
-    result_ttl: float | None = None,
-    ttl: float | None = None,
-    failure_ttl: float | None = None,
+    timeout: Seconds | None = None,
+    result_ttl: Seconds | None = None,
+    ttl: Seconds | None = None,
+    failure_ttl: Seconds | None = None,
     retry: Retry | None = None,
     **options: Any,
 ) -> Callable[[Callable[P, R]], JobFunction[P, R]]: ...
@@ -77,10 +78,10 @@ def job(
 def job(
     func_or_queue: Any = None,
     connection: redis.Redis | None = None,
-    timeout: float | None = None,
-    result_ttl: float | None = None,
-    ttl: float | None = None,
-    failure_ttl: float | None = None,
+    timeout: Seconds | None = None,
+    result_ttl: Seconds | None = None,
+    ttl: Seconds | None = None,
+    failure_ttl: Seconds | None = None,
     retry: Retry | None = None,
     **options: Any,
 ) -> Any:

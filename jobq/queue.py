@@ -27,7 +27,7 @@ from .retry import Callback, Retry
 from .scripts import execute_pipeline, raise_for_code
 from .serializers import Serializer, check_serializable, resolve_serializer
 from .serializers import max_payload_bytes as payload_limit
-from .timeutil import to_ms
+from .timeutil import Seconds, seconds, to_ms
 
 #: enqueue() keyword arguments that are options, not arguments of the job (rq's list)
 OPTION_NAMES = (
@@ -67,10 +67,10 @@ class EnqueueData(NamedTuple):
     func: Callable[..., Any] | str
     args: Sequence[Any] | None
     kwargs: dict[str, Any] | None
-    timeout: float | None
-    result_ttl: float | None
-    ttl: float | None
-    failure_ttl: float | None
+    timeout: Seconds | None
+    result_ttl: Seconds | None
+    ttl: Seconds | None
+    failure_ttl: Seconds | None
     description: str | None
     depends_on: Any
     job_id: str | None
@@ -101,8 +101,8 @@ class Queue:
         name: str = defaults.QUEUE_NAME,
         connection: redis.Redis | None = None,
         *,
-        default_timeout: float | None = None,
-        default_result_ttl: float | None = None,
+        default_timeout: Seconds | None = None,
+        default_result_ttl: Seconds | None = None,
         serializer: Serializer | str | None = None,
         is_async: bool = True,
         max_payload_bytes: int | None = None,
@@ -115,10 +115,10 @@ class Queue:
         self.keys = keys.queue_keys(name)
         self.connection = conn_mod.resolve(connection)
         self.serializer = resolve_serializer(serializer)
-        self.default_timeout = defaults.JOB_TIMEOUT if default_timeout is None else default_timeout
-        self.default_result_ttl = (
-            defaults.RESULT_TTL if default_result_ttl is None else default_result_ttl
-        )
+        timeout = seconds(default_timeout, "default_timeout")
+        result_ttl = seconds(default_result_ttl, "default_result_ttl")
+        self.default_timeout = defaults.JOB_TIMEOUT if timeout is None else timeout
+        self.default_result_ttl = defaults.RESULT_TTL if result_ttl is None else result_ttl
         self.is_async = is_async
         self.max_payload_bytes = max_payload_bytes
         #: resolved once (reading the environment costs more than a small job's check)
@@ -149,10 +149,10 @@ class Queue:
         func: Callable[..., Any] | str,
         args: Sequence[Any] | None = None,
         kwargs: dict[str, Any] | None = None,
-        timeout: float | None = None,
-        result_ttl: float | None = None,
-        ttl: float | None = None,
-        failure_ttl: float | None = None,
+        timeout: Seconds | None = None,
+        result_ttl: Seconds | None = None,
+        ttl: Seconds | None = None,
+        failure_ttl: Seconds | None = None,
         description: str | None = None,
         depends_on: Any = None,
         job_id: str | None = None,
@@ -192,28 +192,34 @@ class Queue:
                 fields["allow_dep_fail"] = "1"
         if extra:
             fields.update(extra)
-        if data.ttl is not None and data.ttl <= 0:
+        ttl = seconds(data.ttl, "ttl")
+        if ttl is not None and ttl <= 0:
             raise ValueError(f"ttl must be positive seconds or None, got {data.ttl!r}")
         return _Prepared(
             job_id=new_job_id() if data.job_id is None else keys.check_id(data.job_id, "job_id"),
             fields=fields,
             due=due,
             at_front=data.at_front,
-            ttl_ms=int(data.ttl * 1000) if data.ttl else 0,
+            ttl_ms=int(ttl * 1000) if ttl else 0,
             depends_on=deps,
             new_id=data.job_id is None,
         )
 
     def _add_settings(self, fields: dict[str, Any], data: EnqueueData) -> None:
         """Timeouts, TTLs, serializer and retries that differ from the defaults."""
-        timeout = self.default_timeout if data.timeout is None else data.timeout
+        timeout = seconds(data.timeout, "job_timeout")
+        if timeout is None:
+            timeout = self.default_timeout
         if timeout != defaults.JOB_TIMEOUT:
             fields["timeout"] = _num(timeout)
-        result_ttl = self.default_result_ttl if data.result_ttl is None else data.result_ttl
+        result_ttl = seconds(data.result_ttl, "result_ttl")
+        if result_ttl is None:
+            result_ttl = self.default_result_ttl
         if result_ttl != defaults.RESULT_TTL:
             fields["result_ttl"] = _num(result_ttl)
-        if data.failure_ttl is not None and data.failure_ttl != defaults.FAILURE_TTL:
-            fields["failure_ttl"] = _num(data.failure_ttl)
+        failure_ttl = seconds(data.failure_ttl, "failure_ttl")
+        if failure_ttl is not None and failure_ttl != defaults.FAILURE_TTL:
+            fields["failure_ttl"] = _num(failure_ttl)
         if self.serializer.name != "json":
             fields["ser"] = self.serializer.name
         if data.retry is not None:
@@ -315,10 +321,10 @@ class Queue:
         func: Callable[..., Any] | str,
         args: Sequence[Any] | None = None,
         kwargs: dict[str, Any] | None = None,
-        timeout: float | None = None,
-        result_ttl: float | None = None,
-        ttl: float | None = None,
-        failure_ttl: float | None = None,
+        timeout: Seconds | None = None,
+        result_ttl: Seconds | None = None,
+        ttl: Seconds | None = None,
+        failure_ttl: Seconds | None = None,
         description: str | None = None,
         depends_on: Any = None,
         job_id: str | None = None,

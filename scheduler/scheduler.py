@@ -31,7 +31,7 @@ from ..job import Job
 from ..keys import QueueKeys
 from ..queue import Queue
 from ..serializers import Serializer
-from ..timeutil import to_ms
+from ..timeutil import Seconds, to_ms
 from .cron import CronSpec, from_ms, local_zone_name, zone
 from .definitions import MAX_CATCH_UP, Kind, ScheduleState
 from .handle import Schedule
@@ -62,9 +62,9 @@ class _Run:
     args: Any
     kwargs: Any
     queue_name: str | None
-    result_ttl: float | None
-    ttl: float | None
-    timeout: float | None
+    result_ttl: Seconds | None
+    ttl: Seconds | None
+    timeout: Seconds | None
     description: str | None
     meta: dict[str, Any] | None
     on_success: Any
@@ -128,9 +128,9 @@ class Scheduler:
         kwargs: dict[str, Any] | None = None,
         interval: float | None = None,
         repeat: int | None = None,
-        result_ttl: float | None = None,
-        ttl: float | None = None,
-        timeout: float | None = None,
+        result_ttl: Seconds | None = None,
+        ttl: Seconds | None = None,
+        timeout: Seconds | None = None,
         id: str | None = None,
         description: str | None = None,
         queue_name: str | None = None,
@@ -163,10 +163,10 @@ class Scheduler:
         kwargs: dict[str, Any] | None = None,
         repeat: int | None = None,
         queue_name: str | None = None,
-        result_ttl: float | None = None,
-        ttl: float | None = None,
+        result_ttl: Seconds | None = None,
+        ttl: Seconds | None = None,
         id: str | None = None,
-        timeout: float | None = None,
+        timeout: Seconds | None = None,
         description: str | None = None,
         meta: dict[str, Any] | None = None,
         use_local_timezone: bool = False,

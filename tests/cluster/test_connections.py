@@ -110,6 +110,18 @@ def test_settings_dicts_use_django_rqs_names() -> None:
         parse_settings({"HSOT": "h"})
 
 
+def test_host_settings_from_the_environment() -> None:
+    """``os.environ.get(...)`` gives None or a string: None is the default, a string a number."""
+    unset = parse_settings({"HOST": None, "PORT": None, "DB": None})
+    assert (unset.host, unset.port, unset.db) == ("localhost", 6379, 0)
+    given = parse_settings({"HOST": "h", "PORT": "6380", "DB": "2"})
+    assert (given.host, given.port, given.db) == ("h", 6380, 2)
+    with pytest.raises(ConfigurationError, match="PORT must be a whole number, got 'abc'"):
+        parse_settings({"HOST": "h", "PORT": "abc"})
+    with pytest.raises(ConfigurationError, match="DB must not be negative"):
+        parse_settings({"HOST": "h", "DB": -1})
+
+
 def test_rq_queues_entries_with_cluster() -> None:
     conf = pytest.importorskip("jobq.django_integration.conf")
     entry = conf.parse_queue("q", {"URL": "redis://h:7000", "CLUSTER": True})

@@ -268,6 +268,41 @@ def test_ttl_must_be_positive(queue: Queue) -> None:
         queue.enqueue(jobs.noop, ttl=0)
 
 
+def test_durations_take_rqs_strings(queue: Queue, connection: redis.Redis) -> None:
+    job = queue.enqueue(jobs.noop, job_timeout="15m", result_ttl="1h", failure_ttl="2d", ttl="90")
+    assert (job.timeout, job.result_ttl, job.failure_ttl) == (900, 3600, 172800)
+    fetched = queue.fetch_job(job.id)
+    assert fetched is not None and (fetched.timeout, fetched.result_ttl) == (900, 3600)
+    assert 89_000 < connection.pttl(queue.keys.job(job.id)) <= 90_000
+    assert Queue("q2", connection, default_timeout="1h").enqueue(jobs.noop).timeout == 3600
+
+
+def test_a_string_timeout_times_the_job_out(queue: Queue, connection: redis.Redis) -> None:
+    job = queue.enqueue(jobs.sleep, 5, job_timeout="1s")
+    burst(queue, connection)
+    assert job.get_status(refresh=True) == JobStatus.FAILED
+    assert "timeout" in (job.exc_info or "")
+
+
+@pytest.mark.parametrize(
+    ("option", "value"),
+    [
+        ("job_timeout", float("nan")),
+        ("job_timeout", float("inf")),
+        ("result_ttl", "forever"),
+        ("failure_ttl", "nan"),
+        ("ttl", "1e400"),
+        ("job_timeout", "3x"),
+    ],
+)
+def test_bad_durations_are_refused_before_anything_is_stored(
+    queue: Queue, connection: redis.Redis, option: str, value: object
+) -> None:
+    with pytest.raises(ValueError, match=option):
+        queue.enqueue(jobs.noop, **{option: value})
+    assert connection.dbsize() == 0
+
+
 def test_queue_all_and_equality(connection: redis.Redis) -> None:
     Queue("b", connection).enqueue(jobs.noop)
     Queue("a", connection).enqueue(jobs.noop)
