@@ -444,8 +444,7 @@ class Queue:
         if delete_jobs:
             self.empty()
             for registry in self.registries:
-                for job_id in registry.get_job_ids():
-                    self.connection.delete(self.keys.job(job_id))
+                transitions.delete_many(self.connection, self.keys, registry.get_job_ids())
         k = self.keys
         self.connection.delete(
             k.queued, k.started, k.scheduled, k.deferred, k.finished, k.failed, k.canceled, k.wake

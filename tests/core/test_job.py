@@ -280,6 +280,32 @@ def test_wait_on_a_job_removed_by_empty_raises_no_such_job(queue: Queue) -> None
     assert time.monotonic() - began < 9
 
 
+def test_wait_on_a_scheduled_job_of_a_deleted_queue_raises_no_such_job(queue: Queue) -> None:
+    job = queue.enqueue_in(dt.timedelta(hours=1), jobs.noop)
+    thread = later(0.2, queue.delete)
+    began = time.monotonic()
+    with pytest.raises(NoSuchJobError):
+        job.wait(timeout=10)
+    thread.join()
+    assert time.monotonic() - began < 9  # woken by the delete, not by the timeout
+    assert queue.connection.exists(queue.keys.job(job.id)) == 0
+
+
+def test_wait_returns_the_result_of_a_job_that_keeps_none(
+    queue: Queue, connection: redis.Redis
+) -> None:
+    """``result_ttl=0``: nothing is kept, but a caller already waiting gets the outcome."""
+    job = queue.enqueue(jobs.add, 2, 3, result_ttl=0)
+    thread = later(0.3, lambda: burst(queue, connection))
+    assert job.wait(timeout=30) == 5
+    thread.join()
+    assert queue.finished_job_registry.get_job_ids() == []
+    assert 0 < connection.pttl(queue.keys.job(job.id)) <= 60_000  # gone with the wake-up
+    unwatched = queue.enqueue(jobs.add, 1, 1, result_ttl=0)
+    burst(queue, connection)
+    assert connection.exists(queue.keys.job(unwatched.id)) == 0
+
+
 def test_wait_longer_than_the_clients_socket_timeout(
     queue: Queue, connection: redis.Redis, redis_url: str
 ) -> None:

@@ -53,6 +53,16 @@ def test_result_ttl_zero_deletes_and_minus_one_keeps(connection: redis.Redis) ->
     assert connection.pttl(Q.job("forever")) == -1
 
 
+def test_result_ttl_zero_keeps_the_outcome_only_for_its_waiters(connection: redis.Redis) -> None:
+    _held(connection, "zero", result_ttl=0, waiters=1)
+    transitions.finish(connection, Q, "w1", [("zero", b"1")])
+    after = state(connection)
+    assert after[Q.job("zero")]["result"] == "1"
+    assert after[Q.notify("zero")] == ["1"]
+    assert Q.finished not in after
+    assert 0 < connection.pttl(Q.job("zero")) <= 60_000
+
+
 def test_waiters_are_woken(connection: redis.Redis) -> None:
     _held(connection, "a", waiters=2)
     transitions.finish(connection, Q, "w1", [("a", b"1")])

@@ -4,6 +4,8 @@
 local MAX_WAKE = 10000
 -- a TTL in seconds past this (centuries, inf) keeps the job forever
 local MAX_TTL = 1e10
+-- how long a wake-up token waits for its waiter's next BLPOP
+local NOTIFY_MS = 60000
 
 -- waiters: the job's waiters field if the caller read it already, else nil
 local function notify_waiters(prefix, id, jk, waiters)
@@ -15,9 +17,11 @@ local function notify_waiters(prefix, id, jk, waiters)
     for _ = 1, w do
       redis.call('RPUSH', nk, '1')
     end
-    redis.call('PEXPIRE', nk, 60000)
+    redis.call('PEXPIRE', nk, NOTIFY_MS)
     redis.call('HDEL', jk, 'waiters')
+    return true
   end
+  return false
 end
 
 -- status: finished | failed | canceled; the TTL field is result_ttl for finished,
@@ -43,8 +47,12 @@ local function make_terminal(prefix, id, status, registry, now, extra, known)
     ttl = -1
   end
   redis.call('HSET', jk, 'status', status, 'ended', now, unpack(extra))
-  notify_waiters(prefix, id, jk, waiters)
-  if ttl == 0 then
+  local woken = notify_waiters(prefix, id, jk, waiters)
+  if ttl == 0 and woken then
+    -- not kept, but a caller blocked in wait() reads the outcome: it lives as long
+    -- as the token that wakes that caller, outside every registry
+    redis.call('PEXPIRE', jk, NOTIFY_MS)
+  elseif ttl == 0 then
     redis.call('DEL', jk)
   elseif ttl < 0 then
     redis.call('PERSIST', jk)
