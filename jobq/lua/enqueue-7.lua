@@ -12,6 +12,8 @@ ARGV[6] ttl (ms, 0 = none)
 ARGV[7] number N of dependency ids, ARGV[8 .. 7+N] the ids
 ARGV[8+N ..] field, value pairs of the job hash
 The job's 'created' field is set to now here, the one clock of the job's times.
+A deferred job with a due time ahead keeps it in its 'due' field: the step that
+settles its last dependency schedules it then instead of queueing it.
 Returns 1 queued, 2 scheduled, 3 deferred, 4 canceled (a dependency failed),
         -1 a live job with this id exists (nothing written)
 ]]
@@ -74,6 +76,10 @@ if failed_dep then
 end
 if pending > 0 then
   redis.call('HSET', jk, 'status', 'deferred', 'pending_deps', pending)
+  if due > now then
+    -- runs once its dependencies finished and it is due, whichever comes last
+    redis.call('HSET', jk, 'due', due)
+  end
   redis.call('ZADD', q.deferred, now, id)
   return 3
 end

@@ -3,6 +3,8 @@ dependency cancels its dependents, recursively, unless they allow failure."""
 
 from __future__ import annotations
 
+import datetime as dt
+import time
 from pathlib import Path
 
 import redis
@@ -28,6 +30,21 @@ def test_dependent_waits_for_every_dependency(
     assert Path(log).read_text().split() == [a.id, b.id, c.id]
     assert queue.deferred_job_registry.count == 0
     assert all(j.get_status() == JobStatus.FINISHED for j in (a, b, c))
+
+
+def test_a_due_time_and_dependencies_both_hold(queue: Queue, connection: redis.Redis) -> None:
+    """Runs once its dependency finished and it is due, whichever comes last."""
+    a = queue.enqueue(jobs.noop)
+    later_child = queue.enqueue_in(dt.timedelta(seconds=1), jobs.add, 1, 2, depends_on=a)
+    past_child = queue.enqueue_in(dt.timedelta(seconds=-1), jobs.add, 2, 2, depends_on=a)
+    assert later_child.get_status() == past_child.get_status() == JobStatus.DEFERRED
+    burst(queue, connection)  # a finishes: one child is due, the other not yet
+    assert past_child.get_status() == JobStatus.FINISHED
+    assert later_child.get_status() == JobStatus.SCHEDULED
+    assert queue.scheduled_job_registry.get_job_ids() == [later_child.id]
+    time.sleep(1.05)
+    burst(queue, connection)
+    assert later_child.get_status() == JobStatus.FINISHED and later_child.result == 3
 
 
 def test_dependency_that_already_finished(queue: Queue, connection: redis.Redis) -> None:

@@ -19,8 +19,14 @@ local function settle_dependents(prefix, id, ok, now, q)
         if parent_ok or redis.call('HGET', jk, 'allow_dep_fail') == '1' then
           if hincr(jk, 'pending_deps', -1) <= 0 then
             redis.call('ZREM', q.deferred, d)
-            redis.call('HSET', jk, 'status', 'queued', 'enqueued', now)
-            push_ready(q.queued, q.wake, d, false)
+            local due = tonumber(redis.call('HGET', jk, 'due') or '0') or 0
+            if due > now then  -- enqueued with a due time still ahead
+              redis.call('HSET', jk, 'status', 'scheduled')
+              redis.call('ZADD', prefix .. 'scheduled', due, d)
+            else
+              redis.call('HSET', jk, 'status', 'queued', 'enqueued', now)
+              push_ready(q.queued, q.wake, d, false)
+            end
           end
         else
           redis.call('ZREM', q.deferred, d)
