@@ -33,8 +33,9 @@ class Hook(Protocol):
 
     def lost_job(self, job: Job) -> None:
         """In the supervisor, after the executor running ``job`` died (killed at the job's
-        timeout, or crashed) and the job was failed or retried; ``job`` is as Redis holds
-        it now. ``after_job`` never ran for it."""
+        timeout, or crashed), or after its upkeep reaped a job of a whole worker that
+        died; the job was failed, retried or requeued, and ``job`` is as Redis holds it
+        now. ``after_job`` never ran for it."""
 
     def idle(self) -> None:
         """The executor found no work and is about to wait for some."""

@@ -102,7 +102,7 @@ class BaseRegistry:
         now = transitions.now_ms() if now_ms is None else now_ms
         if self.spec.name == "started":
             requeued, failed = transitions.reap(self.connection, self.keys, now=now)
-            return requeued + failed
+            return len(requeued) + len(failed)
         if not self.spec.expires:
             return 0
         return int(self.connection.zremrangebyscore(self.key, "-inf", now))

@@ -15,7 +15,7 @@ from redis.client import Pipeline
 from redis.cluster import ClusterPipeline
 
 from . import defaults, scripts
-from .connection import is_cluster, load_script_everywhere
+from .connection import is_cluster, load_script_everywhere, text
 from .keys import QueueKeys
 
 Fields = dict[str, Any]
@@ -224,12 +224,14 @@ def renew(client: redis.Redis, q: QueueKeys, job_ids: Sequence[str], lease_ms: i
     client.zadd(q.started, dict.fromkeys(job_ids, deadline), xx=True)
 
 
-def reap(client: redis.Redis, q: QueueKeys, *, now: int | None = None) -> tuple[int, int]:
-    """Return expired leases to the queue (or ``failed``): (requeued, failed)."""
+def reap(
+    client: redis.Redis, q: QueueKeys, *, now: int | None = None
+) -> tuple[list[str], list[str]]:
+    """Return expired leases to the queue (or ``failed``): (requeued ids, failed ids)."""
     keys = [q.started, q.failed, q.queued, q.scheduled, q.deferred, q.canceled, q.wake]
     args = [q.prefix, now if now is not None else now_ms(), defaults.REAP_BATCH, defaults.MAX_LOST]
     requeued, failed = scripts.get("reap")(client, keys, args)
-    return int(requeued), int(failed)
+    return [text(i) for i in requeued], [text(i) for i in failed]
 
 
 def promote(client: redis.Redis, q: QueueKeys, *, now: int | None = None) -> int:

@@ -146,7 +146,7 @@ class Ticker:
             if requeued or failed:
                 logger.warning(
                     "queue %s: %d job(s) of dead workers requeued, %d failed",
-                    q.name, requeued, failed,
+                    q.name, len(requeued), len(failed),
                 )  # fmt: skip
 
     # -- the loop -----------------------------------------------------------------

@@ -4,7 +4,8 @@ Each goes back to the front of the queue, or to `failed` with reason
 KEYS[1] started  KEYS[2] failed  KEYS[3] queued  KEYS[4] scheduled  KEYS[5] deferred
 KEYS[6] canceled  KEYS[7] wake
 ARGV[1] key prefix  ARGV[2] now (ms)  ARGV[3] batch limit  ARGV[4] max_lost
-Returns { requeued, failed }
+Returns { requeued ids, failed ids }: the hooks of the worker that reaped them
+update what they recorded of the dead worker's jobs (Django's JobRecord)
 ]]
 --- @include dependents
 --- @include fields
@@ -13,7 +14,7 @@ local prefix, now, max_lost = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[4])
 local q = { started = KEYS[1], failed = KEYS[2], queued = KEYS[3], scheduled = KEYS[4],
             deferred = KEYS[5], canceled = KEYS[6], wake = KEYS[7] }
 local ids = redis.call('ZRANGE', q.started, '-inf', now, 'BYSCORE', 'LIMIT', 0, ARGV[3])
-local requeued, failed = 0, 0
+local requeued, failed = {}, {}
 for _, id in ipairs(ids) do
   local jk = prefix .. 'job:' .. id
   redis.call('ZREM', q.started, id)
@@ -24,11 +25,11 @@ for _, id in ipairs(ids) do
       make_terminal(prefix, id, 'failed', q.failed, now, { 'reason', 'worker died',
         'error', 'worker died: ' .. worker .. ' stopped renewing its lease ' .. lost .. ' time(s)' })
       settle_dependents(prefix, id, false, now, q)
-      failed = failed + 1
+      failed[#failed + 1] = id
     else
       redis.call('HSET', jk, 'status', 'queued', 'reason', 'worker died')
       push_ready(q.queued, q.wake, id, true)
-      requeued = requeued + 1
+      requeued[#requeued + 1] = id
     end
   end
 end

@@ -27,7 +27,6 @@ import redis
 
 from .. import connection as conn_mod
 from .. import defaults, keys, transitions
-from ..exceptions import NoSuchJobError
 from ..functions import FunctionResolver
 from ..hooks import Hook, Hooks
 from ..job import Job
@@ -118,10 +117,16 @@ class BaseWorker:
             conn_mod.await_server(self.connection)
         self.connection.sadd(keys.QUEUES, *self.queue_names)
 
-    def _maintenance(self, concurrency: int) -> Maintenance:
+    def _maintenance(
+        self, concurrency: int, on_reaped: Callable[[str, list[str]], None] | None = None
+    ) -> Maintenance:
         record = WorkerRecord(self.name, self.queue_names, concurrency)
         return Maintenance(
-            self.connection, self.queue_keys, record, lease_seconds=self.lease_seconds
+            self.connection,
+            self.queue_keys,
+            record,
+            lease_seconds=self.lease_seconds,
+            on_reaped=on_reaped,
         )
 
     def _consumer(self, connection: redis.Redis, reporter: Any, budget: Budget | None) -> Consumer:
@@ -301,7 +306,7 @@ class Worker(BaseWorker):
             self._pending.append(
                 lambda: transitions.fail(self.connection, queue, self.name, failures)
             )
-            self._pending.append(functools.partial(self._report_lost, r.queue, r.job_id))
+            self._pending.append(functools.partial(self._report_lost, r.queue, [r.job_id]))
         for name, ids in h.snapshot().items():
             self._pending.append(
                 functools.partial(
@@ -311,14 +316,13 @@ class Worker(BaseWorker):
         h.clear()
         self._run_pending()
 
-    def _report_lost(self, queue: str, job_id: str) -> None:
-        """Tell the hooks about a job whose executor died (after_job never ran for it)."""
+    def _report_lost(self, queue: str, job_ids: list[str]) -> None:
+        """Tell the hooks about jobs whose executor died (after_job never ran for
+        them): one of this worker's children, or a whole dead worker's, reaped."""
         if self.hooks:
-            try:
-                job = Job.fetch(job_id, self.connection, queue=queue)
-            except NoSuchJobError:
-                return
-            self.hooks.lost_job(job)
+            for job in Job.fetch_many(job_ids, self.connection, queue=queue):
+                if job is not None:
+                    self.hooks.lost_job(job)
 
     def _run_pending(self) -> None:
         while self._pending:
@@ -403,7 +407,7 @@ class Worker(BaseWorker):
         self._done_ok = self._done_failed = 0
         self._suspended = False
         self._start(logging_level, burst)
-        maintenance = self._maintenance(self.concurrency)
+        maintenance = self._maintenance(self.concurrency, self._report_lost)
         budget = SharedBudget(max_jobs) if max_jobs else None
         self.selector = selectors.DefaultSelector()
         previous = {s: signal.signal(s, self._on_signal) for s in (signal.SIGTERM, signal.SIGINT)}

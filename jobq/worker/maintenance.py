@@ -9,7 +9,7 @@ import logging
 import os
 import socket
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import redis
@@ -57,7 +57,11 @@ class Maintenance:
         record: WorkerRecord,
         *,
         lease_seconds: float,
+        on_reaped: Callable[[str, list[str]], None] | None = None,
     ) -> None:
+        """``on_reaped(queue, job_ids)``: told of dead workers' jobs this upkeep gave
+        back or failed, so that hooks update what they recorded of them."""
+        self.on_reaped = on_reaped
         self.connection = connection
         self.queues = list(queues)
         self.record = record
@@ -83,9 +87,11 @@ class Maintenance:
                 logger.warning(
                     "queue %s: %d job(s) of dead workers requeued, %d failed",
                     q.name,
-                    requeued,
-                    failed,
+                    len(requeued),
+                    len(failed),
                 )
+                if self.on_reaped is not None:
+                    self.on_reaped(q.name, requeued + failed)
             for spec in SPECS.values():
                 if spec.expires:
                     self.connection.zremrangebyscore(getattr(q, spec.name), "-inf", now)

@@ -8,7 +8,9 @@ PostgreSQL); a plain ``pytest`` without it leaves this folder out.
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -92,6 +94,16 @@ class Manage(ProcessGroup):
         out = self.log(proc)
         assert code == 0, f"manage.py {' '.join(args)} exited {code}:\n{out}"
         return out
+
+    def stop_warm(self, proc: subprocess.Popen[bytes]) -> None:
+        """SIGTERM, so that a worker closes its database connections before the test
+        database is dropped; killed only if it does not end."""
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(30)
+        finally:
+            self.stop(proc)
 
 
 @pytest.fixture

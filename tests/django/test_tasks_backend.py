@@ -56,17 +56,6 @@ def _work(manage: Manage, *queues: str) -> str:
     return manage.run("rqworker", "--burst", *(queues or ("high", "default", "low")))
 
 
-def _stop(manage: Manage, worker: subprocess.Popen[bytes]) -> None:
-    """Warm shutdown, so that the worker closes its database connections before the
-    test database is dropped; killed only if it does not end."""
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(worker.pid, signal.SIGTERM)
-    try:
-        worker.wait(30)
-    finally:
-        manage.stop(worker)
-
-
 def _wait_finished(
     manage: Manage, worker: subprocess.Popen[bytes], result: TaskResult[Any]
 ) -> None:
@@ -77,7 +66,7 @@ def _wait_finished(
     except AssertionError:
         raise AssertionError(f"{result.status}; worker log:\n{manage.log(worker)}") from None
     finally:
-        _stop(manage, worker)
+        manage.stop_warm(worker)
 
 
 def _record(result: TaskResult[Any]) -> JobRecord:

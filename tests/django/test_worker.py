@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import os
+import signal
 import time
 from pathlib import Path
 
 import pytest
 from django.test import Client
 
+from jobq import defaults
 from jobq.django_integration import get_queue
 from jobq.django_integration.models import JobRecord
 from jobq.status import JobStatus
@@ -106,3 +109,24 @@ def test_job_killed_at_its_timeout_is_recorded_as_failed(manage: Manage) -> None
     assert row.status == JobStatus.FAILED
     assert row.reason == "timeout" and "its executor was killed" in row.error
     assert row.ended_at is not None
+
+
+def test_a_job_of_a_worker_killed_whole_gets_its_row_from_the_reaper(manage: Manage) -> None:
+    """kill -9 of a whole worker (supervisor and children): nobody ran ``after_job``.
+    The worker whose upkeep reaps the expired lease updates the job's row."""
+    queue = get_queue()
+    job = queue.enqueue("tests.fixtures.jobs.sleep", 60)
+    doomed = manage.start("rqworker", "--lease", "1", "default")
+    wait_until(lambda: _status(job.id) == JobStatus.STARTED, timeout=30)
+    # its last life: this reap fails it ("worker died") instead of requeueing it
+    queue.connection.hset(queue.keys.job(job.id), "lost", defaults.MAX_LOST - 1)
+    os.killpg(doomed.pid, signal.SIGKILL)
+    doomed.wait()
+    reaper = manage.start("rqworker", "--lease", "1", "default")
+    try:
+        wait_until(lambda: _status(job.id) == JobStatus.FAILED, timeout=30)
+    finally:
+        manage.stop_warm(reaper)
+    record = JobRecord.objects.get(job_id=job.id)
+    assert record.reason == "worker died"
+    assert record.ended_at is not None

@@ -15,7 +15,7 @@ def test_expired_lease_requeues_at_the_front(connection: redis.Redis) -> None:
     put_job(connection, "x", "queued")
     connection.rpush(Q.queued, "x")
     connection.zadd(Q.started, {"a": NOW - 1, "live": NOW + 5000})
-    assert transitions.reap(connection, Q, now=NOW) == (1, 0)
+    assert transitions.reap(connection, Q, now=NOW) == (["a"], [])
     after = state(connection)
     assert after[Q.queued] == ["a", "x"]
     assert after[Q.started] == {"live": NOW + 5000}
@@ -28,7 +28,7 @@ def test_job_lost_max_lost_times_fails_with_worker_died(connection: redis.Redis)
     put_job(connection, "child", "deferred", pending_deps=1)
     connection.zadd(Q.deferred, {"child": 1})
     connection.sadd(Q.dependents("a"), "child")
-    assert transitions.reap(connection, Q, now=NOW) == (0, 1)
+    assert transitions.reap(connection, Q, now=NOW) == ([], ["a"])
     after = state(connection)
     assert after[Q.failed] == {"a": NOW + 1_000_000}
     assert after[Q.job("a")] == {
@@ -45,7 +45,7 @@ def test_job_lost_max_lost_times_fails_with_worker_died(connection: redis.Redis)
 
 def test_lease_of_a_vanished_job_is_dropped(connection: redis.Redis) -> None:
     connection.zadd(Q.started, {"ghost": NOW - 1})
-    assert transitions.reap(connection, Q, now=NOW) == (0, 0)
+    assert transitions.reap(connection, Q, now=NOW) == ([], [])
     assert state(connection) == {}
 
 
@@ -53,12 +53,12 @@ def test_nothing_expired(connection: redis.Redis) -> None:
     put_job(connection, "a", "started", worker="w1")
     connection.zadd(Q.started, {"a": NOW + 1})
     before = state(connection)
-    assert transitions.reap(connection, Q, now=NOW) == (0, 0)
+    assert transitions.reap(connection, Q, now=NOW) == ([], [])
     assert state(connection) == before
 
 
 def test_garbage_lost_counter_is_reset(connection: redis.Redis) -> None:
     put_job(connection, "a", "started", worker="w1", lost="many")
     connection.zadd(Q.started, {"a": NOW - 1})
-    assert transitions.reap(connection, Q, now=NOW) == (1, 0)
+    assert transitions.reap(connection, Q, now=NOW) == (["a"], [])
     assert state(connection)[Q.job("a")]["lost"] == "1"

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import math
 from argparse import ArgumentParser
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connections
 
+from jobq import defaults
 from jobq.django_integration import get_worker
 from jobq.django_integration.scheduling import worker_scheduler_hook
 
@@ -36,6 +38,13 @@ class Command(BaseCommand):
         parser.add_argument(
             "--max-jobs-per-child", type=int, help="Replace a child after N jobs (1: fork per job)"
         )
+        parser.add_argument(
+            "--lease",
+            type=float,
+            default=defaults.LEASE_SECONDS,
+            help="Seconds a job is leased, renewed by heartbeat; a dead worker's jobs "
+            "go back to their queue once it expires",
+        )
         parser.add_argument("--pid", help="Write the worker's pid into this file")
         for option in ("--worker-class", "--job-class", "--queue-class", "--sentry-dsn"):
             parser.add_argument(option, help="rq option; accepted and ignored by jobq")
@@ -48,6 +57,8 @@ class Command(BaseCommand):
                 self.stderr.write(f"{flag} is ignored: {why}.")
         if options["concurrency"] < 1:
             raise CommandError("--concurrency must be at least 1")
+        if not math.isfinite(options["lease"]) or options["lease"] < 0.5:
+            raise CommandError("--lease must be at least 0.5 seconds")
         write_pid(options["pid"])
         configure_logging(options["verbosity"])
         try:
@@ -56,6 +67,7 @@ class Command(BaseCommand):
                 name=options["name"],
                 concurrency=options["concurrency"],
                 max_jobs_per_child=options["max_jobs_per_child"],
+                lease_seconds=options["lease"],
                 with_scheduler_hook=worker_scheduler_hook() if options["with_scheduler"] else None,
             )
         except (ValueError, KeyError) as e:
