@@ -8,11 +8,8 @@ half runs the framework's documented examples unchanged (tests/django/standard_t
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import datetime as dt
 import functools
-import os
-import signal
 import subprocess
 import time
 from pathlib import Path
