@@ -257,38 +257,26 @@ def test_wait_on_a_canceled_job_raises(queue: Queue) -> None:
     thread.join()
 
 
-def test_wait_on_a_job_deleted_meanwhile_raises_no_such_job(
-    queue: Queue, connection: redis.Redis
+@pytest.mark.parametrize("how", ["delete the job", "empty its queue", "delete its queue"])
+def test_wait_on_a_job_removed_meanwhile_raises_no_such_job(
+    queue: Queue, connection: redis.Redis, how: str
 ) -> None:
-    job = queue.enqueue(jobs.noop)
-    other = Job.fetch(job.id, connection)
-    thread = later(0.2, other.delete)
+    if how == "delete its queue":  # a job in a registry, not in the queued list
+        job = queue.enqueue_in(dt.timedelta(hours=1), jobs.noop)
+    else:
+        job = queue.enqueue(jobs.noop)
+    remove = {
+        "delete the job": Job.fetch(job.id, connection).delete,
+        "empty its queue": queue.empty,
+        "delete its queue": queue.delete,
+    }[how]
+    thread = later(0.2, remove)
     began = time.monotonic()
     with pytest.raises(NoSuchJobError):
         job.wait(timeout=10)
     thread.join()
-    assert time.monotonic() - began < 9  # woken by the delete, not by the timeout
-
-
-def test_wait_on_a_job_removed_by_empty_raises_no_such_job(queue: Queue) -> None:
-    job = queue.enqueue(jobs.noop)
-    thread = later(0.2, queue.empty)
-    began = time.monotonic()
-    with pytest.raises(NoSuchJobError):
-        job.wait(timeout=10)
-    thread.join()
-    assert time.monotonic() - began < 9
-
-
-def test_wait_on_a_scheduled_job_of_a_deleted_queue_raises_no_such_job(queue: Queue) -> None:
-    job = queue.enqueue_in(dt.timedelta(hours=1), jobs.noop)
-    thread = later(0.2, queue.delete)
-    began = time.monotonic()
-    with pytest.raises(NoSuchJobError):
-        job.wait(timeout=10)
-    thread.join()
-    assert time.monotonic() - began < 9  # woken by the delete, not by the timeout
-    assert queue.connection.exists(queue.keys.job(job.id)) == 0
+    assert time.monotonic() - began < 9  # woken by the removal, not by the timeout
+    assert connection.exists(queue.keys.job(job.id)) == 0
 
 
 def test_wait_returns_the_result_of_a_job_that_keeps_none(
