@@ -288,9 +288,12 @@ def _optional_text(name: str, entry: Mapping[str, Any], key: str) -> str | None:
 
 
 def _int(name: str, entry: Mapping[str, Any], key: str) -> int | None:
+    """A whole number, or a string of one (``os.environ.get``); None: the default."""
     value = entry.get(key)
     if value is None:
         return None
+    if isinstance(value, str) and value.strip().isdigit():
+        value = int(value)
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
         raise _error(name, key, f"must be a whole number >= 0, got {value!r}")
     return value
@@ -360,14 +363,10 @@ def _flag(name: str, entry: Mapping[str, Any], key: str) -> bool:
     return _bool(name, entry, key, False)
 
 
-def _port(name: str, entry: Mapping[str, Any], key: str) -> int:
-    return _int(name, entry, key) or 0
-
-
 #: how each connection key is checked; what a check returns is what
 #: jobq.connection.parse_settings reads
 _CHECKS: dict[str, Callable[[str, Mapping[str, Any], str], Any]] = {
-    "URL": _url, "HOST": _text, "PORT": _port, "DB": _int, "PASSWORD": _optional_text,
+    "URL": _url, "HOST": _optional_text, "PORT": _int, "DB": _int, "PASSWORD": _optional_text,
     "USERNAME": _optional_text, "SSL": _flag, "SSL_CERT_REQS": _cert_reqs,
     "UNIX_SOCKET_PATH": _text, "SENTINELS": _sentinels, "MASTER_NAME": _text,
     "SOCKET_TIMEOUT": _number, "CONNECTION_KWARGS": _kwargs, "SENTINEL_KWARGS": _kwargs,

@@ -241,6 +241,8 @@ def _int_setting(mapping: Mapping[str, Any], name: str, default: int) -> int:
     value = mapping.get(name)
     if value is None or value == "":
         return default
+    if isinstance(value, bool) or (isinstance(value, float) and not value.is_integer()):
+        raise ConfigurationError(f"{name} must be a whole number, got {value!r}")
     try:
         number = int(value)
     except (TypeError, ValueError):

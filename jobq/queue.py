@@ -442,9 +442,13 @@ class Queue:
     def delete(self, delete_jobs: bool = True) -> None:
         """Remove the queue: its jobs (when ``delete_jobs``) and its registries."""
         if delete_jobs:
-            self.empty()
-            for registry in self.registries:
+            # deleting a job settles its dependents, which may move them into the
+            # queue or a registry already passed: repeat until a pass finds nothing
+            while self.empty() + sum(
                 transitions.delete_many(self.connection, self.keys, registry.get_job_ids())
+                for registry in self.registries
+            ):
+                pass
         k = self.keys
         self.connection.delete(
             k.queued, k.started, k.scheduled, k.deferred, k.finished, k.failed, k.canceled, k.wake

@@ -10,7 +10,7 @@ import pytest
 import redis
 from redis.client import Pipeline
 
-from jobq import Job, Queue, Retry
+from jobq import Dependency, Job, Queue, Retry
 from jobq.exceptions import DuplicateJobError, NoSuchJobError
 from jobq.keys import QUEUES
 from jobq.status import JobStatus
@@ -228,6 +228,11 @@ def test_delete_removes_the_queue_and_its_jobs(queue: Queue, connection: redis.R
     queue.enqueue_in(dt.timedelta(hours=1), jobs.noop)
     burst(queue, connection)
     queue.enqueue(jobs.noop)
+    # dependents that deleting their parent releases into the queue or `scheduled`
+    parent = queue.enqueue_in(dt.timedelta(hours=1), jobs.noop)
+    lenient = Dependency(jobs=[parent], allow_failure=True)
+    queue.enqueue(jobs.noop, depends_on=lenient)
+    queue.enqueue_in(dt.timedelta(hours=2), jobs.noop, depends_on=lenient)
     other = Queue("other", connection)
     kept = other.enqueue(jobs.noop)
     queue.delete()

@@ -55,6 +55,16 @@ def test_host_port_db(settings: Any, redis_url: str) -> None:
     _roundtrip()
 
 
+def test_host_port_db_from_the_environment(settings: Any, redis_url: str) -> None:
+    """``os.environ.get(...)``: a string is a number, None the default."""
+    settings.RQ_QUEUES = {"default": {"HOST": None, "PORT": str(_port(redis_url)), "DB": None}}
+    kwargs = get_connection().connection_pool.connection_kwargs
+    assert (kwargs["host"], kwargs["port"], kwargs["db"]) == ("localhost", _port(redis_url), 0)
+    settings.RQ_QUEUES = {"default": {"HOST": "127.0.0.1", "PORT": None, "DB": "2"}}
+    kwargs = get_connection().connection_pool.connection_kwargs
+    assert (kwargs["port"], kwargs["db"]) == (6379, 2)
+
+
 @pytest.fixture
 def acl_user(redis_url: str) -> Iterator[tuple[str, str]]:
     admin = redis.Redis.from_url(redis_url)
@@ -230,7 +240,7 @@ TASKS_BACKEND = "jobq.django_integration.tasks_backend.JobqBackend"
         ({"default": {"HOST": "localhost"}}, "RQ_QUEUES['default']['PORT'] is missing"),
         ({"default": {"URL": 5}}, "RQ_QUEUES['default']['URL'] must be a non-empty string"),
         ({"default": {"URL": "http://x"}}, "RQ_QUEUES['default']['URL'] must start with redis://"),
-        ({"high": {"URL": U, "DB": "1"}}, "RQ_QUEUES['high']['DB'] must be a whole number"),
+        ({"high": {"URL": U, "DB": "one"}}, "RQ_QUEUES['high']['DB'] must be a whole number"),
         ({"high": {"URL": U, "ASYNC": "no"}}, "RQ_QUEUES['high']['ASYNC'] must be True or False"),
         (
             {"high": {"URL": U, "DEFAULT_TIMEOUT": -5}},

@@ -20,6 +20,7 @@ local function settle_dependents(prefix, id, ok, now, q)
           if hincr(jk, 'pending_deps', -1) <= 0 then
             redis.call('ZREM', q.deferred, d)
             local due = tonumber(redis.call('HGET', jk, 'due') or '0') or 0
+            if due > 0 then redis.call('HDEL', jk, 'due') end
             if due > now then  -- enqueued with a due time still ahead
               redis.call('HSET', jk, 'status', 'scheduled')
               redis.call('ZADD', prefix .. 'scheduled', due, d)
