@@ -177,7 +177,7 @@ def finish(
     client: redis.Redis | Pipeline, q: QueueKeys, worker: str, results: Sequence[tuple[str, bytes]]
 ) -> list[int] | None:
     """Record returned jobs: ``results`` is (job id, serialized result) pairs."""
-    keys = [q.started, q.finished, q.queued, q.deferred, q.canceled, q.wake]
+    keys = [q.started, q.finished, q.queued, q.deferred, q.canceled, q.wake, q.scheduled]
     args: list[Any] = [q.prefix, now_ms(), worker]
     for job_id, value in results:
         args.extend((job_id, value))

@@ -1,4 +1,4 @@
-"""finish-6.lua: record results of a batch of jobs held by this worker."""
+"""finish-7.lua: record results of a batch of jobs held by this worker."""
 
 from __future__ import annotations
 

@@ -5,6 +5,7 @@
 --- @include terminal
 --- @include fields
 
+-- q: the queue's keys; queued, wake, deferred, canceled and scheduled are used
 local function settle_dependents(prefix, id, ok, now, q)
   local stack = { { id, ok } }
   while #stack > 0 do
@@ -23,7 +24,7 @@ local function settle_dependents(prefix, id, ok, now, q)
             if due > 0 then redis.call('HDEL', jk, 'due') end
             if due > now then  -- enqueued with a due time still ahead
               redis.call('HSET', jk, 'status', 'scheduled')
-              redis.call('ZADD', prefix .. 'scheduled', due, d)
+              redis.call('ZADD', q.scheduled, due, d)
             else
               redis.call('HSET', jk, 'status', 'queued', 'enqueued', now)
               push_ready(q.queued, q.wake, d, false)

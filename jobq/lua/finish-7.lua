@@ -1,6 +1,6 @@
 --[[ finish: record the results of jobs that returned, for a batch of jobs.
 KEYS[1] started  KEYS[2] finished  KEYS[3] queued  KEYS[4] deferred  KEYS[5] canceled
-KEYS[6] wake
+KEYS[6] wake  KEYS[7] scheduled (dependents enqueued with a due time still ahead)
 ARGV[1] key prefix  ARGV[2] now (ms)  ARGV[3] worker name
 ARGV[4 ..] pairs: job id, serialized result
 Returns one code per job: 1 finished, -2 lease lost (another worker or a cancel
@@ -10,7 +10,7 @@ took the job meanwhile; nothing written for it)
 
 local prefix, now, worker = ARGV[1], tonumber(ARGV[2]), ARGV[3]
 local q = { started = KEYS[1], finished = KEYS[2], queued = KEYS[3], deferred = KEYS[4],
-            canceled = KEYS[5], wake = KEYS[6] }
+            canceled = KEYS[5], wake = KEYS[6], scheduled = KEYS[7] }
 local codes = {}
 for i = 4, #ARGV, 2 do
   local id, result = ARGV[i], ARGV[i + 1]
