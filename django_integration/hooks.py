@@ -19,7 +19,9 @@ from __future__ import annotations
 
 import datetime as dt
 import time
+from collections.abc import Callable
 
+import redis
 from django.db import close_old_connections, connections
 
 from jobq.hooks import BaseHook, Hook
@@ -29,7 +31,7 @@ from jobq.status import JobStatus
 from jobq.worker.executor import Outcome
 
 from . import conf
-from .models import schedule_pk_from
+from .models import JobRecord, schedule_pk_from
 from .records import RecordWriter, row_after, row_from_job, wanted
 
 #: a job shorter than this counts as fast: its start need not be written at once
@@ -83,11 +85,10 @@ class RecordJobs(BaseHook):
             self.writer.flush()
 
     def lost_job(self, job: Job) -> None:
-        """The supervisor's word on a job whose executor died: failed (or waiting for
-        a retry) as Redis now says, with its reason."""
-        if wanted(job.schedule_id) and job.status is not None:
-            row = row_from_job(job, job.status)
-            row.ended_at = job.ended_at if job.status.is_terminal else None
+        """The supervisor's word on a job whose executor or whole worker died: failed,
+        waiting for a retry or queued again, as Redis now says, with its reason."""
+        row = _lost_row(job)
+        if row is not None:
             self.writer.add(row)
             self.writer.flush()
 
@@ -97,6 +98,33 @@ class RecordJobs(BaseHook):
 
     def close(self) -> None:
         self.writer.flush()
+
+
+def _lost_row(job: Job) -> JobRecord | None:
+    if not wanted(job.schedule_id) or job.status is None:
+        return None
+    row = row_from_job(job, job.status)
+    row.ended_at = job.ended_at if job.status.is_terminal else None
+    return row
+
+
+def record_reaped(connection: redis.Redis) -> Callable[[str, list[str]], None]:
+    """For a scheduler (``rqscheduler``, ``rqworker --with-scheduler``) that reaped a
+    dead worker's jobs: their rows, as for a worker's ``lost_job``. Connections are
+    closed after (the worker's supervisor forks; the scheduler's loop is long)."""
+
+    def record(queue: str, job_ids: list[str]) -> None:
+        writer = RecordWriter()
+        try:
+            for job in Job.fetch_many(job_ids, connection, queue=queue):
+                row = _lost_row(job) if job is not None else None
+                if row is not None:
+                    writer.add(row)
+            writer.flush()
+        finally:
+            connections.close_all()
+
+    return record
 
 
 def _next_run(job: Job) -> dt.datetime | None:

@@ -54,7 +54,14 @@ def aware(value: dt.datetime) -> dt.datetime:
 
 
 class DjangoScheduler(Scheduler):
-    """rq-scheduler's API with Django's time zone and the queues of ``RQ_QUEUES``."""
+    """rq-scheduler's API with Django's time zone and the queues of ``RQ_QUEUES``; its
+    loop records the dead workers' jobs it reaps."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        from .hooks import record_reaped  # imports models: only once the apps are loaded
+
+        super().__init__(*args, **kwargs)
+        self.on_reaped = record_reaped(self.connection)
 
     def _queue(self, name: str | None) -> DjangoQueue:
         return get_queue(name or self.queue_name, connection=self.connection)
@@ -215,14 +222,16 @@ def reconcile() -> int:
 
 
 def worker_scheduler_hook() -> Callable[[redis.Redis], None]:
-    """``rqworker --with-scheduler``: reconcile once, then the scheduler's own pass."""
-    tick = scheduler_hook()
-    reconciled = False
+    """``rqworker --with-scheduler``: reconcile once, then the scheduler's own pass,
+    which records the dead workers' jobs it reaps."""
+    from .hooks import record_reaped  # imports models: only once the apps are loaded
+
+    tick: Callable[[redis.Redis], None] | None = None
 
     def hook(connection: redis.Redis) -> None:
-        nonlocal reconciled
-        if not reconciled:
-            reconciled = True
+        nonlocal tick
+        if tick is None:
+            tick = scheduler_hook(on_reaped=record_reaped(connection))
             try:
                 reconcile()
             finally:

@@ -435,7 +435,12 @@ class Scheduler:
     # -- running ----------------------------------------------------------------------------
 
     def ticker(self) -> Ticker:
-        return Ticker(self.connection, interval=self.interval, clock=self.clock)
+        return Ticker(
+            self.connection, interval=self.interval, clock=self.clock, on_reaped=self.on_reaped
+        )
+
+    #: told of dead workers' jobs the loop gave back or failed: (queue, job ids)
+    on_reaped: Callable[[str, list[str]], None] | None = None
 
     def run(self, burst: bool = False) -> bool:
         """Run the scheduler loop here (``jobq scheduler`` does this)."""

@@ -68,10 +68,14 @@ class Ticker:
         clock: Clock | None = None,
         grace: float = defaults.SCHEDULER_GRACE_SECONDS,
         lock: SchedulerLock | None = None,
+        on_reaped: Callable[[str, list[str]], None] | None = None,
     ) -> None:
+        """``on_reaped(queue, job_ids)``: told of dead workers' jobs a pass gave back
+        or failed (the Django integration records them)."""
         if interval <= 0:
             raise ValueError(f"interval must be a positive number of seconds, got {interval!r}")
         self.connection = connection
+        self.on_reaped = on_reaped
         self.interval = float(interval)
         self.clock: Clock = clock or SystemClock()
         self.grace_ms = int(grace * 1000)
@@ -148,6 +152,8 @@ class Ticker:
                     "queue %s: %d job(s) of dead workers requeued, %d failed",
                     q.name, len(requeued), len(failed),
                 )  # fmt: skip
+                if self.on_reaped is not None:
+                    self.on_reaped(q.name, requeued + failed)
 
     # -- the loop -----------------------------------------------------------------
 
@@ -240,7 +246,9 @@ class Ticker:
 
 
 def scheduler_hook(
-    interval: float = 0.5, clock: Clock | None = None
+    interval: float = 0.5,
+    clock: Clock | None = None,
+    on_reaped: Callable[[str, list[str]], None] | None = None,
 ) -> Callable[[redis.Redis], None]:
     """What ``jobq worker --with-scheduler`` calls every ~0.5 s: when this worker holds
     the scheduler lock, fire what is due. Redis errors reach the worker (it retries);
@@ -250,7 +258,7 @@ def scheduler_hook(
     def tick(connection: redis.Redis) -> None:
         nonlocal ticker
         if ticker is None or ticker.connection is not connection:
-            ticker = Ticker(connection, interval=interval, clock=clock)
+            ticker = Ticker(connection, interval=interval, clock=clock, on_reaped=on_reaped)
         try:
             ticker.step()
         except _REDIS_DOWN:

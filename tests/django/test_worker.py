@@ -111,9 +111,16 @@ def test_job_killed_at_its_timeout_is_recorded_as_failed(manage: Manage) -> None
     assert row.ended_at is not None
 
 
-def test_a_job_of_a_worker_killed_whole_gets_its_row_from_the_reaper(manage: Manage) -> None:
+@pytest.mark.parametrize(
+    "reaper_command",
+    [["rqworker", "--lease", "1", "default"], ["rqscheduler", "--interval", "0.2"]],
+    ids=["worker", "scheduler"],
+)
+def test_a_job_of_a_worker_killed_whole_gets_its_row_from_the_reaper(
+    manage: Manage, reaper_command: list[str]
+) -> None:
     """kill -9 of a whole worker (supervisor and children): nobody ran ``after_job``.
-    The worker whose upkeep reaps the expired lease updates the job's row."""
+    The worker or scheduler that reaps the expired lease updates the job's row."""
     queue = get_queue()
     job = queue.enqueue("tests.fixtures.jobs.sleep", 60)
     doomed = manage.start("rqworker", "--lease", "1", "default")
@@ -122,9 +129,9 @@ def test_a_job_of_a_worker_killed_whole_gets_its_row_from_the_reaper(manage: Man
     queue.connection.hset(queue.keys.job(job.id), "lost", defaults.MAX_LOST - 1)
     os.killpg(doomed.pid, signal.SIGKILL)
     doomed.wait()
-    reaper = manage.start("rqworker", "--lease", "1", "default")
+    reaper = manage.start(*reaper_command)
     try:
-        wait_until(lambda: _status(job.id) == JobStatus.FAILED, timeout=30)
+        wait_until(lambda: _status(job.id) == JobStatus.FAILED, timeout=45)
     finally:
         manage.stop_warm(reaper)
     record = JobRecord.objects.get(job_id=job.id)
