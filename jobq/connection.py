@@ -32,9 +32,9 @@ import logging
 import os
 import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import redis
@@ -43,6 +43,7 @@ from redis.cluster import ClusterNode, ClusterPipeline, RedisCluster
 from redis.exceptions import (
     ClusterError,
     ReadOnlyError,
+    RedisClusterException,
     SlotNotCoveredError,
     TryAgainError,
 )
@@ -53,6 +54,7 @@ from . import defaults
 from .exceptions import ConfigurationError
 
 logger = logging.getLogger(__name__)
+T = TypeVar("T")
 
 MIN_VERSION = (6, 2)
 
@@ -579,17 +581,22 @@ def check_version(connection: redis.Redis) -> tuple[int, ...]:
     return version
 
 
-def await_server(
-    connection: redis.Redis, stopped: threading.Event | None = None, cap: float = 5.0
-) -> tuple[int, ...] | None:
-    """:func:`check_version`, waiting with backoff while Redis is unreachable: a worker
-    or scheduler started before its Redis (a reboot, supervisord's start order) must
-    not crash loop. Returns None if ``stopped`` is set while waiting."""
+#: what a client meets while its Redis is not up yet
+_DOWN_AT_START: tuple[type[Exception], ...] = (*UNAVAILABLE, RedisClusterException)
+
+
+def retry_until_up(
+    action: Callable[[], T], stopped: threading.Event | None = None, cap: float = 5.0
+) -> T | None:
+    """``action()``, retried with backoff while Redis is unreachable: a worker or
+    scheduler started before its Redis (a reboot, supervisord's start order) must
+    not crash loop. A cluster client connects as it is made, so making one is such
+    an action too. Returns None if ``stopped`` is set while waiting."""
     delay = 0.1
     while True:
         try:
-            return check_version(connection)
-        except UNAVAILABLE as e:
+            return action()
+        except _DOWN_AT_START as e:
             logger.warning("Redis unavailable at start (%s); retrying in %.1f s", e, delay)
         if stopped is not None:
             if stopped.wait(delay):
@@ -597,6 +604,13 @@ def await_server(
         else:
             time.sleep(delay)
         delay = min(delay * 2, cap)
+
+
+def await_server(
+    connection: redis.Redis, stopped: threading.Event | None = None
+) -> tuple[int, ...] | None:
+    """:func:`check_version`, waiting while Redis is unreachable (:func:`retry_until_up`)."""
+    return retry_until_up(lambda: check_version(connection), stopped)
 
 
 #: redis-py 8 reads with this socket timeout unless the client says otherwise

@@ -23,6 +23,15 @@ class Context:
             self._connection = conn_mod.from_url(self.url)
         return self._connection
 
+    def connection_once_up(self, wait: bool) -> redis.Redis:
+        """The connection; with ``wait``, made once Redis answers (a long-running
+        command started before its Redis; a cluster client connects as it is made)."""
+        if not wait:
+            return self.connection
+        connection = conn_mod.retry_until_up(lambda: self.connection)
+        assert connection is not None  # no stop event: it waits until it has one
+        return connection
+
 
 class Seconds(click.FloatRange):
     """A number of seconds: a float range that also refuses nan and inf, which pass

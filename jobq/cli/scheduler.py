@@ -33,4 +33,4 @@ def scheduler(
     configure_logging(verbose, quiet)
     from ..scheduler.tick import Ticker
 
-    Ticker(ctx.connection, interval=interval).run(burst=burst)
+    Ticker(ctx.connection_once_up(wait=not burst), interval=interval).run(burst=burst)

@@ -85,15 +85,16 @@ def worker(
 
         hook = scheduler_hook()
     allowed = list(allow) or None
+    connection = ctx.connection_once_up(wait=not burst)
     w: SimpleWorker | Worker
     if simple:
         w = SimpleWorker(
-            list(queues), ctx.connection, name, lease_seconds=lease, allowed_modules=allowed,
+            list(queues), connection, name, lease_seconds=lease, allowed_modules=allowed,
             serializer=serializer, with_scheduler_hook=hook,
         )  # fmt: skip
     else:
         w = Worker(
-            list(queues), ctx.connection, name, concurrency=concurrency,
+            list(queues), connection, name, concurrency=concurrency,
             max_jobs_per_child=max_jobs_per_child, lease_seconds=lease, allowed_modules=allowed,
             serializer=serializer, with_scheduler_hook=hook,
         )  # fmt: skip

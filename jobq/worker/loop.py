@@ -104,18 +104,24 @@ class BaseWorker:
     def all(cls, connection: redis.Redis | None = None) -> list[dict[str, str]]:
         return list_workers(conn_mod.resolve(connection))
 
-    def _start(self, logging_level: str | None, burst: bool) -> None:
-        """What both kinds of worker do first: logging, a supported server (waited for,
-        unless a burst run), known queues."""
+    def _start(self, logging_level: str | None, burst: bool, maintenance: Maintenance) -> None:
+        """What both kinds of worker do first: logging, a supported server, known
+        queues, the worker's record. Until these land, Redis may still be starting
+        (a cluster forming answers CLUSTERDOWN): waited for, unless a burst run."""
         if logging_level:
             logging.basicConfig(
                 level=logging_level, format="%(asctime)s %(name)s %(levelname)s %(message)s"
             )
-        if burst:
+
+        def first_writes() -> None:
             conn_mod.check_version(self.connection)
+            self.connection.sadd(keys.QUEUES, *self.queue_names)
+            maintenance.publish("starting", [], 0, 0)
+
+        if burst:
+            first_writes()
         else:
-            conn_mod.await_server(self.connection)
-        self.connection.sadd(keys.QUEUES, *self.queue_names)
+            conn_mod.retry_until_up(first_writes)
 
     def _maintenance(
         self, concurrency: int, on_reaped: Callable[[str, list[str]], None] | None = None
@@ -406,8 +412,8 @@ class Worker(BaseWorker):
         """Run until stopped (or, with ``burst``, until the queues are empty)."""
         self._done_ok = self._done_failed = 0
         self._suspended = False
-        self._start(logging_level, burst)
         maintenance = self._maintenance(self.concurrency, self._report_lost)
+        self._start(logging_level, burst, maintenance)
         budget = SharedBudget(max_jobs) if max_jobs else None
         self.selector = selectors.DefaultSelector()
         previous = {s: signal.signal(s, self._on_signal) for s in (signal.SIGTERM, signal.SIGINT)}
@@ -417,7 +423,6 @@ class Worker(BaseWorker):
             ",".join(self.queue_names),
             self.concurrency,
         )
-        maintenance.publish("starting", [], 0, 0)
         self._check_suspended(maintenance, burst)  # rq: a suspended burst worker exits at once
         last_tick = 0.0
         try:
@@ -532,8 +537,8 @@ class SimpleWorker(BaseWorker):
         with_scheduler: bool = False,
         logging_level: str | None = None,
     ) -> bool:
-        self._start(logging_level, burst)
         maintenance = self._maintenance(1)
+        self._start(logging_level, burst, maintenance)
         holdings, lock, done = Holdings(), threading.Lock(), threading.Event()
         consumer = self._consumer(
             self.connection,
@@ -546,7 +551,6 @@ class SimpleWorker(BaseWorker):
             if in_main
             else {}
         )
-        maintenance.publish("starting", [], 0, 0)
         upkeep = threading.Thread(
             target=self._upkeep_loop, args=(maintenance, holdings, lock, done), daemon=True
         )

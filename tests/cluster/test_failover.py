@@ -223,3 +223,24 @@ def test_resharding_a_queues_slot_under_load(own_cluster: LocalCluster, tmp_path
     assert int(client.get_node_from_key(slot_key).port) == target
     _check_counts(queue, producer)
     queue.connection.close()
+
+
+def test_worker_and_scheduler_started_before_the_cluster_wait_for_it(tmp_path: Path) -> None:
+    """A cluster client connects as it is made: started before the cluster is up (a
+    reboot), a worker and a scheduler wait with backoff instead of exiting."""
+    cluster = LocalCluster(tmp_path / "late", masters=3)
+    procs = Processes(cluster.url, tmp_path)
+    try:
+        worker = procs.worker("default")
+        scheduler = procs.start("scheduler", "--interval", "0.2")
+        for proc in (worker, scheduler):
+            wait_until(lambda p=proc: "Redis unavailable at start" in procs.log(p), timeout=60)
+        cluster.start()
+        connection = from_url(cluster.url)
+        job = Queue(connection=connection).enqueue(jobs.add, 2, 3)
+        assert job.wait(timeout=60) == 5
+        assert worker.poll() is None and scheduler.poll() is None
+        connection.close()
+    finally:
+        procs.stop_all()
+        cluster.close()

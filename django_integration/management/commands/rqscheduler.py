@@ -13,8 +13,9 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connections
 
+from jobq import connection as conn_mod
 from jobq import defaults
-from jobq.django_integration.scheduling import get_scheduler, reconcile
+from jobq.django_integration.scheduling import DjangoScheduler, get_scheduler, reconcile
 
 from ._common import configure_logging, write_pid
 
@@ -41,10 +42,16 @@ class Command(BaseCommand):
             raise CommandError("--interval must be a positive number of seconds")
         write_pid(options["pid"])
         configure_logging(options["verbosity"])
+
+        def make() -> DjangoScheduler:
+            return get_scheduler(options["queue"], interval=options["interval"])
+
         try:
-            scheduler = get_scheduler(options["queue"], interval=options["interval"])
+            # a cluster client connects as it is made: wait for it unless a burst run
+            scheduler = make() if options["burst"] else conn_mod.retry_until_up(make)
         except KeyError as e:
             raise CommandError(str(e)) from e
+        assert scheduler is not None
         reconcile()
         connections.close_all()  # the loop itself never touches the database
         scheduler.run(burst=options["burst"])

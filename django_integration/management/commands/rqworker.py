@@ -9,7 +9,8 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connections
 
-from jobq import defaults
+from jobq import Worker, defaults
+from jobq import connection as conn_mod
 from jobq.django_integration import get_worker
 from jobq.django_integration.scheduling import worker_scheduler_hook
 
@@ -61,8 +62,9 @@ class Command(BaseCommand):
             raise CommandError("--lease must be at least 0.5 seconds")
         write_pid(options["pid"])
         configure_logging(options["verbosity"])
-        try:
-            worker = get_worker(
+
+        def make() -> Worker:
+            return get_worker(
                 *options["queues"],
                 name=options["name"],
                 concurrency=options["concurrency"],
@@ -70,8 +72,13 @@ class Command(BaseCommand):
                 lease_seconds=options["lease"],
                 with_scheduler_hook=worker_scheduler_hook() if options["with_scheduler"] else None,
             )
+
+        try:
+            # a cluster client connects as it is made: wait for it unless a burst run
+            worker = make() if options["burst"] else conn_mod.retry_until_up(make)
         except (ValueError, KeyError) as e:
             raise CommandError(str(e)) from e
+        assert worker is not None
         connections.close_all()  # the supervisor forks: no connection may cross it
         worker.work(
             burst=options["burst"],
