@@ -8,6 +8,7 @@ all decide the same way; these values only validate and carry the policy.
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -20,11 +21,14 @@ class Retry:
     (one number, or one per attempt: the last repeats)."""
 
     def __init__(self, max: int, interval: float | Sequence[float] = 0) -> None:
-        if not isinstance(max, int) or max < 1:
+        if isinstance(max, bool) or not isinstance(max, int) or max < 1:
             raise ValueError(f"Retry max must be a positive integer, got {max!r}")
         intervals = [interval] if isinstance(interval, int | float) else list(interval)
-        if any(not isinstance(i, int | float) or i < 0 for i in intervals):
-            raise ValueError(f"Retry intervals must be numbers >= 0, got {interval!r}")
+        if any(
+            isinstance(i, bool) or not isinstance(i, int | float) or not 0 <= i < math.inf
+            for i in intervals
+        ):
+            raise ValueError(f"Retry intervals must be finite numbers >= 0, got {interval!r}")
         self.max = max
         self.intervals: list[float] = [float(i) for i in intervals] or [0.0]
 

@@ -32,15 +32,17 @@ def test_encode_is_the_json_list_the_fail_script_reads() -> None:
     assert json.loads(Retry(max=2, interval=[0.2, 0.4]).encode()) == [0.2, 0.4]
 
 
-@pytest.mark.parametrize("max_", [0, -1, 1.5, "3", None])
+@pytest.mark.parametrize("max_", [0, -1, 1.5, "3", None, True])
 def test_max_must_be_a_positive_integer(max_: object) -> None:
     with pytest.raises(ValueError, match="Retry max must be a positive integer"):
         Retry(max=max_)  # type: ignore[arg-type]
 
 
-@pytest.mark.parametrize("interval", [-1, [1, -2], ["a"], [None]])
-def test_intervals_must_be_non_negative_numbers(interval: object) -> None:
-    with pytest.raises(ValueError, match="Retry intervals must be numbers >= 0"):
+@pytest.mark.parametrize(
+    "interval", [-1, [1, -2], ["a"], [None], float("nan"), [1, float("inf")], [True]]
+)
+def test_intervals_must_be_finite_non_negative_numbers(interval: object) -> None:
+    with pytest.raises(ValueError, match="Retry intervals must be finite numbers >= 0"):
         Retry(max=2, interval=interval)  # type: ignore[arg-type]
 
 
