@@ -221,14 +221,14 @@ def reconcile() -> int:
     return active
 
 
-def worker_scheduler_hook() -> Callable[[redis.Redis], None]:
+def worker_scheduler_hook() -> Callable[[redis.Redis], float | None]:
     """``rqworker --with-scheduler``: reconcile once, then the scheduler's own pass,
     which records the dead workers' jobs it reaps."""
     from .hooks import record_reaped  # imports models: only once the apps are loaded
 
-    tick: Callable[[redis.Redis], None] | None = None
+    tick: Callable[[redis.Redis], float | None] | None = None
 
-    def hook(connection: redis.Redis) -> None:
+    def hook(connection: redis.Redis) -> float | None:
         nonlocal tick
         if tick is None:
             tick = scheduler_hook(on_reaped=record_reaped(connection))
@@ -236,6 +236,6 @@ def worker_scheduler_hook() -> Callable[[redis.Redis], None]:
                 reconcile()
             finally:
                 connections.close_all()  # this runs in the supervisor, which forks
-        tick(connection)
+        return tick(connection)
 
     return hook

@@ -249,21 +249,24 @@ def scheduler_hook(
     interval: float = 0.5,
     clock: Clock | None = None,
     on_reaped: Callable[[str, list[str]], None] | None = None,
-) -> Callable[[redis.Redis], None]:
-    """What ``jobq worker --with-scheduler`` calls every ~0.5 s: when this worker holds
-    the scheduler lock, fire what is due. Redis errors reach the worker (it retries);
-    any other error is logged here so that the scheduler cannot take the worker down."""
+) -> Callable[[redis.Redis], float | None]:
+    """What ``jobq worker --with-scheduler`` calls at most ``interval`` apart: when
+    this worker holds the scheduler lock, fire what is due. Returns the seconds until
+    the next pass is due (the worker calls again then). Redis errors reach the worker
+    (it retries); any other error is logged here so that the scheduler cannot take the
+    worker down."""
     ticker: Ticker | None = None
 
-    def tick(connection: redis.Redis) -> None:
+    def tick(connection: redis.Redis) -> float | None:
         nonlocal ticker
         if ticker is None or ticker.connection is not connection:
             ticker = Ticker(connection, interval=interval, clock=clock, on_reaped=on_reaped)
         try:
-            ticker.step()
+            return ticker.step()
         except _REDIS_DOWN:
             raise
         except Exception:
             logger.exception("scheduler pass in the worker failed; will retry")
+            return None
 
     return tick

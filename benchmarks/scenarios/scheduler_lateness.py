@@ -14,7 +14,7 @@ to "now + interval" after each run: its lateness is the phase of its poll loop
 against the slot, anywhere from 0 to its poll interval (here 1 s, by default
 60 s), the same for every run of one process. jobq is also measured at a 100 ms
 interval, as its own process and inside a worker started with
-``--with-scheduler`` (whose pass runs every ~0.5 s).
+``--with-scheduler`` (whose passes are timed by the next slot, as the scheduler's).
 """
 
 from __future__ import annotations
@@ -161,7 +161,7 @@ def run(redis_url: str, quick: bool) -> dict[str, Any]:
         row(CASE, "100 ms interval, p99 ms", pct(jobq_fast, "p99_ms"), None,
             goal=f"jobq <= {GOAL_P99_MS}"),
         row(CASE, "worker --with-scheduler, 100 ms, p99 ms" + (" (full run only)" if quick else ""),
-            pct(jobq_hook, "p99_ms"), None, note="pass every ~0.5 s"),
+            pct(jobq_hook, "p99_ms"), None, note="passes timed by the next slot"),
     ]  # fmt: skip
     return {
         "scenario": "scheduler_lateness",

@@ -92,6 +92,7 @@ class BaseWorker:
         self.serializer = resolve_serializer(serializer) if serializer is not None else None
         self.max_prefetch = max_prefetch
         self.scheduler_hook = with_scheduler_hook
+        self._scheduler_due = 0.0
         #: around every job, in order (see jobq.hooks); children inherit them by fork
         self.hooks = Hooks(hooks)
         self.stop = Stop()
@@ -150,8 +151,23 @@ class BaseWorker:
         )
 
     def _scheduler_tick(self) -> None:
-        if self.scheduler_hook is not None:
-            self.scheduler_hook(self.connection)
+        """The embedded scheduler's pass (``--with-scheduler``), when due: the pass
+        says how long until its next slot, so runs are not a worker tick late."""
+        if self.scheduler_hook is None or time.monotonic() < self._scheduler_due:
+            return
+        try:
+            pause = self.scheduler_hook(self.connection)
+        except _REDIS_DOWN as e:
+            logger.warning("Redis unavailable (%s); scheduler pass will retry", e)
+            pause = None
+        wait = pause if isinstance(pause, int | float) and pause >= 0 else TICK
+        self._scheduler_due = time.monotonic() + min(wait, TICK)
+
+    def _until_scheduler(self, longest: float) -> float:
+        """How long the worker may block before the embedded scheduler's next pass."""
+        if self.scheduler_hook is None:
+            return longest
+        return max(0.0, min(longest, self._scheduler_due - time.monotonic()))
 
     def request_stop(self) -> None:
         """Warm shutdown, as the first SIGTERM does."""
@@ -372,7 +388,6 @@ class Worker(BaseWorker):
         try:
             self._run_pending()
             maintenance.promote_due()
-            self._scheduler_tick()
             if maintenance.heartbeat_due():
                 running = [
                     c.holdings.running.job_id for c in self.children.values() if c.holdings.running
@@ -434,7 +449,8 @@ class Worker(BaseWorker):
                     or (budget is not None and budget.left <= 0)
                 ):
                     break
-                self._read(TICK / 5)
+                self._read(self._until_scheduler(TICK / 5))
+                self._scheduler_tick()
                 before = {
                     pid: (c.holdings.ok, c.holdings.failed) for pid, c in self.children.items()
                 }
@@ -508,10 +524,14 @@ class SimpleWorker(BaseWorker):
         lock: threading.Lock,
         done: threading.Event,
     ) -> None:
-        while not done.wait(TICK):
+        last = 0.0
+        while not done.wait(self._until_scheduler(TICK)):
+            self._scheduler_tick()
+            if time.monotonic() - last < TICK:
+                continue
+            last = time.monotonic()
             try:
                 maintenance.promote_due()
-                self._scheduler_tick()
                 if maintenance.heartbeat_due():
                     with lock:
                         held = holdings.snapshot()
