@@ -34,15 +34,18 @@ typecheck: $(STAMP)
 
 # The Django tests run twice, on SQLite and on PostgreSQL (127.0.0.1:5432, user
 # postgres); each run creates and drops its own uniquely named test database.
+# A third run, on PostgreSQL, uses the newest Django (its own django.tasks) in a
+# second virtualenv when the machine has a Python >= 3.12 (tools/newest_django.sh).
 DJANGO_TESTS := DJANGO_SETTINGS_MODULE=tests.django.settings $(BIN)/python -m pytest tests/django
 
 pytest: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 	JOBQ_TEST_DB=sqlite $(DJANGO_TESTS) $(DJANGO_PYTEST_ARGS)
 	JOBQ_TEST_DB=postgres $(DJANGO_TESTS) $(DJANGO_PYTEST_ARGS)
+	tools/newest_django.sh $(DJANGO_PYTEST_ARGS)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py $(BENCH_ARGS)
 
 clean:
-	rm -rf $(VENV) var build *.egg-info
+	rm -rf $(VENV) .venv-newest-django var build *.egg-info

@@ -15,6 +15,8 @@ import os
 import tempfile
 import uuid
 
+import django
+
 BACKEND = os.environ.get("JOBQ_TEST_DB", "sqlite")
 RUN_ID = f"{os.getpid()}_{uuid.uuid4().hex[:8]}"
 #: set in worker processes: the test database the test process created
@@ -110,8 +112,12 @@ TASKS = {
         },
     }
 }
-# the documented task examples send mail from worker processes
-EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+# the documented task examples send mail from worker processes (Django 6.1 moved
+# the backend into MAILERS and deprecates EMAIL_BACKEND)
+if django.VERSION >= (6, 1):
+    MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 
 LOGGING = {
     "version": 1,
