@@ -152,10 +152,12 @@ def test_sentinel_failover_under_load_loses_no_acknowledged_job(
     own_sentinel: SentinelSetup, tmp_path: Path
 ) -> None:
     old_port = own_sentinel.master_port()
+    promoted: list[int] = []
 
     def kill_master() -> None:
         own_sentinel.master.kill()
         wait_until(lambda: own_sentinel.master_port() != old_port, timeout=30, interval=0.2)
+        promoted.append(own_sentinel.master_port())
         # back as a replica of the new master (as Sentinel would make it, only sooner),
         # so that durable enqueues find a replica again
         own_sentinel.master.extra_args += [
@@ -166,7 +168,9 @@ def test_sentinel_failover_under_load_loses_no_acknowledged_job(
         own_sentinel.master.start()
 
     producer, queue = _failover_under_load(own_sentinel.url, "default", kill_master, tmp_path)
-    assert own_sentinel.master_port() != old_port  # the replica took over
+    # the replica took over; on a loaded machine Sentinel (down-after 1 s) may later
+    # fail over again, back to the restarted node: the counts must hold either way
+    assert promoted and promoted[0] != old_port
     _check_counts(queue, producer)
     queue.connection.close()
 
