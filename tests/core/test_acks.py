@@ -35,7 +35,7 @@ def test_result_is_stored_while_the_next_job_of_the_batch_runs(
     queue: Queue, connection: redis.Redis
 ) -> None:
     fast = queue.enqueue(jobs.add, 1, 2)
-    slow = queue.enqueue(jobs.sleep, 2)
+    slow = queue.enqueue(jobs.sleep, 5)
     reports = Reports()
     consumer = Consumer(connection, [queue.keys], "w1", Executor(FunctionResolver()), reports)
     consumer._avg_seconds = 1e-6  # a worker that has seen fast jobs prefetches
@@ -44,7 +44,7 @@ def test_result_is_stored_while_the_next_job_of_the_batch_runs(
     runner = threading.Thread(target=consumer.run_batch, args=batch)
     runner.start()
     try:
-        assert fast.wait(timeout=1.5) == 3  # not held back until the slow job ends
+        assert fast.wait(timeout=4) == 3  # not held back until the slow job ends
         assert slow.get_status() == JobStatus.STARTED
         # the report follows Redis's reply to the flush, which woke the waiter first
         wait_until(lambda: ("acked", (fast.id,)) in reports.lines, timeout=1.0, interval=0.005)

@@ -37,9 +37,7 @@ def start_pool(procs: Processes, conn: redis.Redis) -> list[subprocess.Popen[byt
         procs.worker("default", "ticks", "--lease", "2", "--concurrency", "2") for _ in range(2)
     ]
     pool.append(procs.start("scheduler", "--interval", "0.2"))
-    wait_until(
-        lambda: len(Worker.all(conn)) == 2 and conn.exists(keys.SCHEDULER_LOCK), timeout=60
-    )
+    wait_until(lambda: len(Worker.all(conn)) == 2 and conn.exists(keys.SCHEDULER_LOCK), timeout=60)
     return pool
 
 
