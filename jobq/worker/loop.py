@@ -160,6 +160,9 @@ class BaseWorker:
         except _REDIS_DOWN as e:
             logger.warning("Redis unavailable (%s); scheduler pass will retry", e)
             pause = None
+        except Exception:  # the scheduler must not take the worker down
+            logger.exception("scheduler pass in the worker failed; will retry")
+            pause = None
         wait = pause if isinstance(pause, int | float) and pause >= 0 else TICK
         self._scheduler_due = time.monotonic() + min(wait, TICK)
 
