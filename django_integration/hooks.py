@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from collections.abc import Callable
 
 import redis
 from django.db import close_old_connections, connections
@@ -29,6 +28,7 @@ from jobq.job import Job
 from jobq.scheduler.handle import Schedule as RedisSchedule
 from jobq.status import JobStatus
 from jobq.worker.executor import Outcome
+from jobq.worker.maintenance import OnReaped
 
 from . import conf
 from .models import JobRecord, schedule_pk_from
@@ -108,7 +108,7 @@ def _lost_row(job: Job) -> JobRecord | None:
     return row
 
 
-def record_reaped(connection: redis.Redis) -> Callable[[str, list[str]], None]:
+def record_reaped(connection: redis.Redis) -> OnReaped:
     """For a scheduler (``rqscheduler``, ``rqworker --with-scheduler``) that reaped a
     dead worker's jobs: their rows, as for a worker's ``lost_job``. Connections are
     closed after (the worker's supervisor forks; the scheduler's loop is long)."""

@@ -32,6 +32,7 @@ from ..keys import QueueKeys
 from ..queue import Queue
 from ..serializers import Serializer
 from ..timeutil import Seconds, to_ms
+from ..worker.maintenance import OnReaped
 from .cron import CronSpec, from_ms, local_zone_name, zone
 from .definitions import MAX_CATCH_UP, Kind, ScheduleState
 from .handle import Schedule
@@ -440,7 +441,7 @@ class Scheduler:
         )
 
     #: told of dead workers' jobs the loop gave back or failed: (queue, job ids)
-    on_reaped: Callable[[str, list[str]], None] | None = None
+    on_reaped: OnReaped | None = None
 
     def run(self, burst: bool = False) -> bool:
         """Run the scheduler loop here (``jobq scheduler`` does this)."""

@@ -26,6 +26,7 @@ from .. import connection as conn_mod
 from .. import defaults, keys, transitions
 from ..connection import text
 from ..keys import QueueKeys
+from ..worker.maintenance import OnReaped, reap_queues
 from .firing import fire_due
 from .lock import SchedulerLock
 
@@ -68,7 +69,7 @@ class Ticker:
         clock: Clock | None = None,
         grace: float = defaults.SCHEDULER_GRACE_SECONDS,
         lock: SchedulerLock | None = None,
-        on_reaped: Callable[[str, list[str]], None] | None = None,
+        on_reaped: OnReaped | None = None,
     ) -> None:
         """``on_reaped(queue, job_ids)``: told of dead workers' jobs a pass gave back
         or failed (the Django integration records them)."""
@@ -145,15 +146,7 @@ class Ticker:
         if time.monotonic() - self._reaped < _REAP_EVERY:
             return
         self._reaped = time.monotonic()
-        for q in self._queues:
-            requeued, failed = transitions.reap(self.connection, q, now=now)
-            if requeued or failed:
-                logger.warning(
-                    "queue %s: %d job(s) of dead workers requeued, %d failed",
-                    q.name, len(requeued), len(failed),
-                )  # fmt: skip
-                if self.on_reaped is not None:
-                    self.on_reaped(q.name, requeued + failed)
+        reap_queues(self.connection, self._queues, now, self.on_reaped)
 
     # -- the loop -----------------------------------------------------------------
 
@@ -248,7 +241,7 @@ class Ticker:
 def scheduler_hook(
     interval: float = 0.5,
     clock: Clock | None = None,
-    on_reaped: Callable[[str, list[str]], None] | None = None,
+    on_reaped: OnReaped | None = None,
 ) -> Callable[[redis.Redis], float | None]:
     """What ``jobq worker --with-scheduler`` calls at most ``interval`` apart: when
     this worker holds the scheduler lock, fire what is due. Returns the seconds until

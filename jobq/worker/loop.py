@@ -45,7 +45,7 @@ from .children import (
 from .consumer import Budget, Consumer, LocalBudget, Stop
 from .executor import Executor, ShutdownRequested
 from .holdings import Holdings
-from .maintenance import Maintenance, WorkerRecord, list_workers
+from .maintenance import Maintenance, OnReaped, WorkerRecord, list_workers
 
 logger = logging.getLogger("jobq.worker")
 
@@ -124,9 +124,7 @@ class BaseWorker:
         else:
             conn_mod.retry_until_up(first_writes)
 
-    def _maintenance(
-        self, concurrency: int, on_reaped: Callable[[str, list[str]], None] | None = None
-    ) -> Maintenance:
+    def _maintenance(self, concurrency: int, on_reaped: OnReaped | None = None) -> Maintenance:
         record = WorkerRecord(self.name, self.queue_names, concurrency)
         return Maintenance(
             self.connection,

@@ -21,6 +21,28 @@ from ..registry import SPECS
 
 logger = logging.getLogger("jobq.worker")
 
+#: told of dead workers' jobs an upkeep gave back or failed: (queue name, job ids),
+#: so that hooks update what they recorded of them (Django's JobRecord)
+OnReaped = Callable[[str, list[str]], None]
+
+
+def reap_queues(
+    connection: redis.Redis, queues: Iterable[QueueKeys], now: int, on_reaped: OnReaped | None
+) -> None:
+    """Give back (or fail) the jobs whose lease expired: a worker's upkeep and the
+    scheduler's both sweep, so that a queue nobody serves is swept too."""
+    for q in queues:
+        requeued, failed = transitions.reap(connection, q, now=now)
+        if requeued or failed:
+            logger.warning(
+                "queue %s: %d job(s) of dead workers requeued, %d failed",
+                q.name,
+                len(requeued),
+                len(failed),
+            )
+            if on_reaped is not None:
+                on_reaped(q.name, requeued + failed)
+
 
 @dataclass
 class WorkerRecord:
@@ -57,7 +79,7 @@ class Maintenance:
         record: WorkerRecord,
         *,
         lease_seconds: float,
-        on_reaped: Callable[[str, list[str]], None] | None = None,
+        on_reaped: OnReaped | None = None,
     ) -> None:
         """``on_reaped(queue, job_ids)``: told of dead workers' jobs this upkeep gave
         back or failed, so that hooks update what they recorded of them."""
@@ -81,17 +103,8 @@ class Maintenance:
 
     def reap(self) -> None:
         now = transitions.now_ms()
+        reap_queues(self.connection, self.queues, now, self.on_reaped)
         for q in self.queues:
-            requeued, failed = transitions.reap(self.connection, q, now=now)
-            if requeued or failed:
-                logger.warning(
-                    "queue %s: %d job(s) of dead workers requeued, %d failed",
-                    q.name,
-                    len(requeued),
-                    len(failed),
-                )
-                if self.on_reaped is not None:
-                    self.on_reaped(q.name, requeued + failed)
             for spec in SPECS.values():
                 if spec.expires:
                     self.connection.zremrangebyscore(getattr(q, spec.name), "-inf", now)
