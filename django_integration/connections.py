@@ -57,7 +57,7 @@ def cache_client(alias: str) -> redis.Redis:
         client: redis.Redis = get_redis_connection(alias)
         return client
     if backend == "django.core.cache.backends.redis.RedisCache":
-        client = cache._cache.get_client(write=True)  # type: ignore[attr-defined]
+        client = cache._cache.get_client(write=True)  # type: ignore[attr-defined, unused-ignore]
         return client
     legacy = getattr(cache, "_client", None) or getattr(cache, "get_master_client", None)
     if isinstance(legacy, redis.Redis):  # django-redis-cache

@@ -100,7 +100,7 @@ def check_timezone(name: str) -> None:
         ) from e
 
 
-class ScheduleForm(forms.ModelForm):  # type: ignore[type-arg]
+class ScheduleForm(forms.ModelForm):  # type: ignore[type-arg, unused-ignore]
     interval = forms.IntegerField(
         required=False,
         min_value=1,

@@ -184,7 +184,7 @@ def _retry(where: str, raw: object) -> Retry | None:
             f"got {raw!r}"
         )
     try:
-        return Retry(max=raw.get("MAX"), interval=raw.get("INTERVAL", 0))  # type: ignore[arg-type]
+        return Retry(max=raw.get("MAX"), interval=raw.get("INTERVAL", 0))  # type: ignore[arg-type, unused-ignore]
     except ValueError as e:
         raise ImproperlyConfigured(f"{where}['RETRY']: {e}") from e
 
@@ -249,8 +249,8 @@ class JobqBackend(BaseTaskBackend):
     def enqueue(
         self,
         task: Task[P, T],
-        args: P.args,  # type: ignore[valid-type]
-        kwargs: P.kwargs,  # type: ignore[valid-type]
+        args: P.args,  # type: ignore[valid-type, unused-ignore]
+        kwargs: P.kwargs,  # type: ignore[valid-type, unused-ignore]
     ) -> TaskResult[T]:
         self.validate_task(task)
         _check_importable(task, self.alias)

@@ -421,13 +421,11 @@ def _sentinel_master(
     }
     if settings.ssl:
         options["ssl"] = True
-    sentinel = Sentinel(  # type: ignore[no-untyped-call]
+    sentinel = Sentinel(
         list(settings.nodes), sentinel_kwargs=sentinel_kwargs, db=settings.db, **creds, **options
     )
     assert settings.master_name is not None
-    client: redis.Redis = sentinel.master_for(  # type: ignore[no-untyped-call]
-        settings.master_name, redis_class=redis.Redis
-    )
+    client: redis.Redis = sentinel.master_for(settings.master_name, redis_class=redis.Redis)
     return client
 
 
@@ -439,7 +437,7 @@ def _cluster(
     options.pop("retry", None)
     options.pop("retry_on_error", None)
     cluster = RedisCluster(
-        startup_nodes=[ClusterNode(h, p) for h, p in settings.nodes],  # type: ignore[no-untyped-call]
+        startup_nodes=[ClusterNode(h, p) for h, p in settings.nodes],
         retry=Retry(ExponentialBackoff(cap=2.0, base=0.05), retries=10),
         ssl=settings.ssl,
         **creds,
@@ -561,7 +559,7 @@ def wait_for_replicas(
         node = cluster.get_node_from_key(key)
         return int(cluster.execute_command("WAIT", replicas, timeout_ms, target_nodes=node))
     try:
-        return int(client.execute_command("WAIT", replicas, timeout_ms))  # type: ignore[no-untyped-call]
+        return int(client.execute_command("WAIT", replicas, timeout_ms))
     except redis.ResponseError as e:
         if "replica" not in str(e):
             raise

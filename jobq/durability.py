@@ -170,7 +170,7 @@ class Waiter:
             retry = client.pipeline(transaction=False)
             for i in missing:
                 args, options = stack[i]
-                retry.execute_command(*args, **options)  # type: ignore[no-untyped-call]
+                retry.execute_command(*args, **options)
             self._queue_wait(client, retry)
             again = retry.execute(raise_on_error=False)
             wait_reply = again.pop()

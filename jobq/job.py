@@ -131,7 +131,7 @@ class Job:
         fields = self.connection.hgetall(self._keys.job(self.id))
         if not fields:
             raise NoSuchJobError(f"job {self.id!r} no longer exists in queue {self.origin!r}")
-        self._fields = {bytes(k): bytes(v) for k, v in fields.items()}  # type: ignore[arg-type]
+        self._fields = {bytes(k): bytes(v) for k, v in fields.items()}  # type: ignore[arg-type, unused-ignore]
         self._decoded.clear()
 
     # -- raw fields -----------------------------------------------------------

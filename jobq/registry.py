@@ -89,7 +89,7 @@ class BaseRegistry:
         end = -1 if limit < 0 else offset + limit - 1
         rows: list[tuple[bytes, float]] = self.connection.zrange(
             self.key, offset, end, withscores=True
-        )  # type: ignore[assignment]
+        )  # type: ignore[assignment, unused-ignore]
         return [(conn_mod.text(i), float(s)) for i, s in rows]
 
     def get_jobs(self, offset: int = 0, limit: int = -1) -> list[Job]:

@@ -40,20 +40,20 @@ class Script:
     def __call__(self, client: redis.Redis, keys: list[str], args: list[Any]) -> Any:
         # execute_command: redis-py's evalsha() only wraps it, at a cost per call
         try:
-            return client.execute_command("EVALSHA", self.sha, len(keys), *keys, *args)  # type: ignore[no-untyped-call]
+            return client.execute_command("EVALSHA", self.sha, len(keys), *keys, *args)
         except redis.exceptions.NoScriptError:
             client.script_load(self.source)
-            return client.execute_command("EVALSHA", self.sha, len(keys), *keys, *args)  # type: ignore[no-untyped-call]
+            return client.execute_command("EVALSHA", self.sha, len(keys), *keys, *args)
 
     def queue_in(self, pipe: Pipeline, keys: list[str], args: list[Any]) -> None:
         """Add the call to a pipeline; run the pipeline with :func:`execute_pipeline`."""
         # EVALSHA through execute_command: a cluster pipeline refuses pipe.evalsha()
-        pipe.execute_command("EVALSHA", self.sha, len(keys), *keys, *args)  # type: ignore[no-untyped-call]
+        pipe.execute_command("EVALSHA", self.sha, len(keys), *keys, *args)
 
     def queue_source_in(self, pipe: Pipeline, keys: list[str], args: list[Any]) -> None:
         """Add the call by EVAL (the server caches the script): for a pipeline whose
         later commands must not run without it, which a NOSCRIPT would cause."""
-        pipe.execute_command("EVAL", self.source, len(keys), *keys, *args)  # type: ignore[no-untyped-call]
+        pipe.execute_command("EVAL", self.source, len(keys), *keys, *args)
 
 
 def _read(rel: str) -> str:
@@ -123,7 +123,7 @@ def execute_pipeline(client: redis.Redis, pipe: Pipeline) -> list[Any]:
         retry = client.pipeline(transaction=False)
         for i in missing:
             args, options = stack[i]
-            retry.execute_command(*args, **options)  # type: ignore[no-untyped-call]
+            retry.execute_command(*args, **options)
         for i, value in zip(missing, retry.execute(raise_on_error=False), strict=True):
             results[i] = value
     for r in results:

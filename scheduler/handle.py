@@ -171,7 +171,7 @@ class Schedule:
         """A Job view of what each run starts from (function, arguments, options, meta)."""
         if self._template is None:
             raw = self.connection.hgetall(self._keys.schedule_job(self.id))
-            self._template = {bytes(k): bytes(v) for k, v in raw.items()}  # type: ignore[arg-type]
+            self._template = {bytes(k): bytes(v) for k, v in raw.items()}  # type: ignore[arg-type, unused-ignore]
         return Job(self.id, self.connection, origin=self.queue_name, fields=self._template)
 
     @property

@@ -425,7 +425,7 @@ class Scheduler:
     def _jobs_until(self, limit: int | str) -> list[tuple[int, Item]]:
         out: list[tuple[int, Item]] = []
         for q in self._known_queues():
-            rows: list[tuple[bytes, float]] = self.connection.zrange(  # type: ignore[assignment]
+            rows: list[tuple[bytes, float]] = self.connection.zrange(  # type: ignore[assignment, unused-ignore]
                 q.scheduled, "-inf", limit, byscore=True, withscores=True
             )
             ids = [text(i) for i, _ in rows]

@@ -5,8 +5,9 @@
 # (on PATH, or one that pyenv keeps). Without one the pass is skipped, saying so.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-venv="$root/.venv-newest-django"
-DJANGO_SPEC=${DJANGO_SPEC:-"Django>=6.1,<6.2"}
+venv="$root/${NEWEST_DJANGO_VENV:-.venv-newest-django}"
+# the pinned set (requirements/newest-django.txt); set empty, the newest releases
+requirements=${NEWEST_DJANGO_REQUIREMENTS-requirements/newest-django.txt}
 
 find_python() {
   local candidate
@@ -31,11 +32,19 @@ if [ -z "$python" ]; then
   echo "newest-Django pass skipped: no Python >= 3.12 on this machine"
   exit 0
 fi
-if [ ! -f "$venv/.installed" ] || [ "$root/pyproject.toml" -nt "$venv/.installed" ]; then
+stale() {
+  [ ! -f "$venv/.installed" ] || [ "$root/pyproject.toml" -nt "$venv/.installed" ] ||
+    { [ -n "$requirements" ] && [ "$root/$requirements" -nt "$venv/.installed" ]; }
+}
+if stale; then
   rm -rf "$venv"
   "$python" -m venv "$venv"
-  "$venv/bin/python" -m pip install -q --upgrade pip
-  "$venv/bin/python" -m pip install -q -e "$root[dev]" "$DJANGO_SPEC"
+  if [ -n "$requirements" ]; then
+    "$venv/bin/python" -m pip install -q -r "$root/$requirements"
+  else
+    "$venv/bin/python" -m pip install -q --upgrade --upgrade-strategy eager "$root[dev,demo]" "Django>=6.1"
+  fi
+  "$venv/bin/python" -m pip install -q --no-deps -e "$root"
   touch "$venv/.installed"
 fi
 "$venv/bin/python" -c 'import django, sys; print("newest-Django pass: Django", django.get_version(), "on Python", sys.version.split()[0])'

@@ -12,4 +12,4 @@ for sub in scheduler django_integration; do
 done
 cd "$view"
 export PYTHONPATH="$root/tools${PYTHONPATH:+:$PYTHONPATH}"  # the django-stubs plugin's settings
-exec "$root/.venv/bin/mypy" --config-file "$root/pyproject.toml" -p jobq "$@"
+exec "$root/${VENV:-.venv}/bin/mypy" --config-file "$root/pyproject.toml" -p jobq "$@"

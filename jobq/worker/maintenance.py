@@ -131,7 +131,7 @@ class Maintenance:
     def publish(self, state: str, running: Sequence[str], ok: int, failed: int) -> None:
         key = keys.worker(self.record.name)
         pipe = self.connection.pipeline(transaction=False)
-        pipe.hset(key, mapping=self.record.fields(state, running, ok, failed))  # type: ignore[arg-type]
+        pipe.hset(key, mapping=self.record.fields(state, running, ok, failed))  # type: ignore[arg-type, unused-ignore]
         pipe.expire(key, defaults.WORKER_TTL_SECONDS)
         pipe.zadd(keys.WORKERS, {self.record.name: transitions.now_ms()})
         pipe.execute()
