@@ -88,10 +88,16 @@ lock: $(STAMP)
 		--extra dev --extra demo -o requirements/newest-django.txt
 	$(UV_COMPILE) --python-version 3.11 pyproject.toml requirements/oldest.in \
 		--extra dev --extra demo -o requirements/oldest.txt
+	$(UV_COMPILE) --python-version 3.11 pyproject.toml requirements/bench.in \
+		--extra dev --extra demo -o requirements/bench.txt
 
-bench: $(STAMP)
-	$(BIN)/python benchmarks/run.py $(BENCH_ARGS)
+# The benchmark, in a virtualenv of its own: the pinned set plus the peers it
+# measures jobq against (requirements/bench.in: Huey, Dramatiq; rq is in dev).
+bench:
+	$(MAKE) --no-print-directory VENV=.venv-bench REQUIREMENTS=requirements/bench.txt \
+		.venv-bench/.installed
+	.venv-bench/bin/python benchmarks/run.py $(BENCH_ARGS)
 
 clean:
-	rm -rf .venv .venv-newest-django .venv-latest .venv-latest-newest-django .venv-oldest \
+	rm -rf .venv .venv-newest-django .venv-latest .venv-latest-newest-django .venv-oldest .venv-bench \
 		var build *.egg-info

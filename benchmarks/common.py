@@ -267,10 +267,10 @@ def percentiles(samples_s: list[float]) -> dict[str, float]:
     }
 
 
-def alternate(repeats: int) -> Iterator[tuple[str, str]]:
-    """System order per repetition: jobq first, then rq first, and so on."""
+def alternate(repeats: int, names: tuple[str, ...] = ("jobq", "rq")) -> Iterator[tuple[str, ...]]:
+    """System order per repetition: as given, then reversed, and so on."""
     for i in range(repeats):
-        yield ("jobq", "rq") if i % 2 == 0 else ("rq", "jobq")
+        yield names if i % 2 == 0 else tuple(reversed(names))
 
 
 # -- rows ------------------------------------------------------------------------------
@@ -284,13 +284,16 @@ def row(
     *,
     goal: str | None = None,
     note: str = "",
+    peer: str = "rq",
 ) -> dict[str, Any]:
-    """One line of the table. ``goal`` reads ``"ratio >= 3"`` (jobq/rq) or ``"jobq <= 2"``."""
+    """One line of the table. ``goal`` reads ``"ratio >= 3"`` (jobq/peer) or ``"jobq <= 2"``.
+    The ``rq`` column holds the figure of ``peer`` (rq unless said otherwise)."""
     ratio = jobq / rq if jobq is not None and rq else None
     return {
         "case": case,
         "metric": metric,
         "jobq": jobq,
+        "peer": peer,
         "rq": rq,
         "ratio": ratio,
         "goal": goal,

@@ -145,19 +145,20 @@ def _fmt(value: Any) -> str:
 
 
 def table(results: list[dict[str, Any]]) -> str:
-    header = ("case", "metric", "jobq", "rq", "jobq/rq", "goal", "met")
+    header = ("case", "metric", "jobq", "peer", "figure", "jobq/peer", "goal", "met")
     lines: list[tuple[str, ...]] = [header]
     for result in results:
         for r in result.get("rows", []):
             ratio = "-" if r.get("ratio") is None else f"{r['ratio']:.2f}x"
             lines.append(
                 (
-                    r["case"], r["metric"], _fmt(r.get("jobq")), _fmt(r.get("rq")), ratio,
+                    r["case"], r["metric"], _fmt(r.get("jobq")), r.get("peer", "rq"),
+                    _fmt(r.get("rq")), ratio,
                     r.get("goal") or "", _fmt(r.get("met")) if r.get("goal") else "",
                 )
             )  # fmt: skip
     widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
-    numeric = {2, 3, 4}
+    numeric = {2, 4, 5}
     out = []
     for n, line in enumerate(lines):
         cells = [c.rjust(w) if i in numeric else c.ljust(w) for i, (c, w) in enumerate(zip(line, widths, strict=True))]  # fmt: skip

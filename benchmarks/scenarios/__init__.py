@@ -17,6 +17,7 @@ returns::
 #: the order run.py runs them in; modules that are not there are skipped with a note
 SCENARIOS = (
     "enqueue_single",
+    "enqueue_threads",
     "enqueue_bulk",
     "process_noop",
     "latency",

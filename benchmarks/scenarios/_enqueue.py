@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ..common import CommandCounter, alternate, median, reset, row, sizes, timed
+from ..peers import PEERS, installed
 from ..systems import SYSTEMS, System
 
 Send = Callable[[System, Any, int], None]
@@ -40,39 +41,73 @@ def _commands(url: str, system: System, n: int, send: Send) -> dict[str, Any]:
     return counter.per_job(n)
 
 
+def _system(name: str) -> System:
+    return SYSTEMS[name] if name in SYSTEMS else PEERS[name]
+
+
 def measure(
-    url: str, quick: bool, *, scenario: str, case: str, n: int, send: Send, goal: str
+    url: str,
+    quick: bool,
+    *,
+    scenario: str,
+    case: str,
+    n: int,
+    send: Send,
+    goal: str,
+    peers: dict[str, str | None] | None = None,
 ) -> dict[str, Any]:
+    """jobq and rq, and each of ``peers`` (name → goal of jobq's ratio to it) that
+    the bench virtualenv has, in one run."""
     s = sizes(quick)
-    rates: dict[str, list[float]] = {"jobq": [], "rq": []}
-    for order in alternate(s.repeats):
+    peers = peers or {}
+    present = tuple(p for p in peers if installed(p))
+    names = ("jobq", "rq", *present)
+    rates: dict[str, list[float]] = {name: [] for name in names}
+    for order in alternate(s.repeats, names):
         for name in order:
-            rates[name].append(_rate(url, SYSTEMS[name], n, send))
+            rates[name].append(_rate(url, _system(name), n, send))
     count_n = min(n, s.count_jobs)
-    counts = {name: _commands(url, SYSTEMS[name], count_n, send) for name in ("jobq", "rq")}
-    j, r = counts["jobq"], counts["rq"]
-    return {
-        "scenario": scenario,
-        "rows": [
-            row(
-                case,
-                f"jobs/s (N={n}, median of {s.repeats})",
-                median(rates["jobq"]),
-                median(rates["rq"]),
-                goal=goal,
-            ),
+    counts = {name: _commands(url, _system(name), count_n, send) for name in names}
+    metric = f"jobs/s (N={n}, median of {s.repeats})"
+    rows = [
+        row(
+            case,
+            metric,
+            median(rates["jobq"]),
+            median(rates[name]),
+            goal=peers.get(name, goal),
+            peer=name,
+        )
+        for name in names[1:]
+    ]
+    for name in names[1:]:
+        c = counts[name]
+        rows.append(
             row(
                 case,
                 "Redis commands/job, top-level",
-                j["top_level_per_job"],
-                r["top_level_per_job"],
-            ),
+                counts["jobq"]["top_level_per_job"],
+                c["top_level_per_job"],
+                peer=name,
+            )
+        )
+        rows.append(
             row(
                 case,
                 "Redis commands/job, incl. inside Lua",
-                j["commandstats_total_per_job"],
-                r["commandstats_total_per_job"],
-            ),
-        ],
+                counts["jobq"]["commandstats_total_per_job"],
+                c["commandstats_total_per_job"],
+                peer=name,
+            )
+        )
+    notes = [
+        f"{case}: {p} is not installed here (make bench installs it)"
+        for p in peers
+        if p not in present
+    ]
+    return {
+        "scenario": scenario,
+        "rows": rows,
         "details": {"jobs": n, "rates": rates, "commands": counts},
+        "notes": notes,
     }
