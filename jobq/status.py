@@ -29,11 +29,25 @@ class JobStatus(StrEnum):
 
 TERMINAL = frozenset({JobStatus.FINISHED, JobStatus.FAILED, JobStatus.STOPPED, JobStatus.CANCELED})
 
-#: status → statuses it may move to, and the Lua transition that moves it.
+#: the statuses a job can start life in (enqueue, enqueue_many, a schedule's firing):
+#: canceled when a dependency it must wait for has already failed
+CREATED_AS = frozenset(
+    {JobStatus.QUEUED, JobStatus.SCHEDULED, JobStatus.DEFERRED, JobStatus.CANCELED}
+)
+
+#: status → statuses it may move to. tests/lua/test_status_edges.py runs every
+#: transition script and checks that the moves it sees are these, and only these.
+#: STOPPED is rq's status for a job stopped by a command; no jobq step sets it.
 TRANSITIONS: dict[JobStatus, frozenset[JobStatus]] = {
     JobStatus.QUEUED: frozenset({JobStatus.STARTED, JobStatus.CANCELED}),
     JobStatus.SCHEDULED: frozenset({JobStatus.QUEUED, JobStatus.CANCELED}),
-    JobStatus.DEFERRED: frozenset({JobStatus.QUEUED, JobStatus.CANCELED}),
+    JobStatus.DEFERRED: frozenset(
+        {
+            JobStatus.QUEUED,
+            JobStatus.SCHEDULED,  # its dependencies ended before its own due time
+            JobStatus.CANCELED,  # by a user, or a dependency failed
+        }
+    ),
     JobStatus.STARTED: frozenset(
         {
             JobStatus.FINISHED,

@@ -1,0 +1,165 @@
+"""The transition table in jobq.status against what the Lua scripts really do.
+
+Every transition script runs here on real Redis, from every status it accepts;
+the status of every job hash is read before and after each step, and each move
+seen (including a job made, and a job deleted) must be an edge of the table.
+The other way round, every edge of the table must be seen, so that the table
+lists what the scripts do and nothing else.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterator
+
+import pytest
+import redis
+
+from jobq import Queue, Retry, transitions
+from jobq.queue import Dependency
+from jobq.scheduler import Scheduler
+from jobq.status import CREATED_AS, TRANSITIONS, JobStatus
+from tests.fixtures.jobs import noop as say_hello
+
+WORKER = "edges-worker"
+FUTURE = dt.datetime.now(dt.UTC) + dt.timedelta(hours=1)
+Edge = tuple[JobStatus | None, JobStatus | None]
+
+
+class Observer:
+    """Reads every job's status around each step and collects the moves."""
+
+    def __init__(self, conn: redis.Redis) -> None:
+        self.conn = conn
+        self.edges: dict[Edge, str] = {}
+
+    def statuses(self) -> dict[bytes, JobStatus]:
+        out = {}
+        for key in self.conn.scan_iter(match="jobq:{*}:job:*", count=1000):
+            raw = self.conn.hget(key, "status")
+            if raw is not None:
+                out[key] = JobStatus(raw.decode())
+        return out
+
+    def step(self, label: str, action: Callable[[], object]) -> None:
+        before = self.statuses()
+        action()
+        after = self.statuses()
+        for key in before.keys() | after.keys():
+            old, new = before.get(key), after.get(key)
+            if old != new:
+                self.edges.setdefault((old, new), label)
+
+
+@pytest.fixture
+def observer(connection: redis.Redis) -> Iterator[Observer]:
+    yield Observer(connection)
+
+
+def _take(q: Queue, lease_ms: int = 60_000) -> str:
+    taken = transitions.dequeue(q.connection, q.keys, WORKER, 1, lease_ms)
+    assert taken, "nothing was queued"
+    return taken[0][0]
+
+
+def _finish(q: Queue, job_id: str) -> None:
+    transitions.finish(q.connection, q.keys, WORKER, [(job_id, b"null")])
+
+
+def _fail(q: Queue, job_id: str) -> None:
+    transitions.fail(q.connection, q.keys, WORKER, [(job_id, "Traceback ...", "ValueError")])
+
+
+def _run_every_transition(q: Queue, o: Observer) -> None:
+    conn, k = q.connection, q.keys
+    o.step("enqueue", lambda: q.enqueue(say_hello))
+    o.step("dequeue", lambda: _take(q))
+    o.step("finish", lambda: _finish(q, q.started_job_registry.get_job_ids()[0]))
+
+    parent = q.enqueue(say_hello)
+    o.step("enqueue with a dependency", lambda: q.enqueue(say_hello, depends_on=parent))
+    o.step(
+        "enqueue_at with a dependency",
+        lambda: q.enqueue_at(FUTURE, say_hello, depends_on=parent),
+    )
+    o.step("dequeue", lambda: _take(q))
+    o.step("finish settles dependents", lambda: _finish(q, parent.id))
+    q.empty()
+
+    o.step("enqueue_at", lambda: q.enqueue_at(FUTURE, say_hello))
+    far = int((FUTURE + dt.timedelta(minutes=1)).timestamp() * 1000)
+    o.step("promote", lambda: transitions.promote(conn, k, now=far))
+    q.empty()
+
+    doomed = q.enqueue(say_hello)
+    q.enqueue(say_hello, depends_on=doomed)
+    tolerant = q.enqueue(say_hello, depends_on=Dependency(doomed, allow_failure=True))
+    o.step("dequeue", lambda: _take(q))
+    o.step("fail settles dependents", lambda: _fail(q, doomed.id))
+    o.step("enqueue after a failed dependency", lambda: q.enqueue(say_hello, depends_on=doomed))
+    assert tolerant.get_status() == JobStatus.QUEUED
+    q.empty()
+
+    q.enqueue(say_hello, retry=Retry(max=2))
+    o.step("dequeue", lambda: _take(q))
+    o.step("fail with a retry", lambda: _fail(q, q.started_job_registry.get_job_ids()[0]))
+    q.empty()
+    q.enqueue(say_hello, retry=Retry(max=2, interval=3600))
+    o.step("dequeue", lambda: _take(q))
+    o.step("fail with a delayed retry", lambda: _fail(q, q.started_job_registry.get_job_ids()[0]))
+
+    q.enqueue(say_hello)
+    taken = _take(q)
+    o.step("release", lambda: transitions.release(conn, k, WORKER, [taken]))
+    _take(q, lease_ms=1)
+    o.step("reap", lambda: transitions.reap(conn, k, now=transitions.now_ms() + 10_000))
+    conn.hset(k.job(_take(q, lease_ms=1)), "lost", 99)
+    o.step("reap past the lost limit", lambda: transitions.reap(conn, k, now=far))
+
+    for make in (
+        lambda: q.enqueue(say_hello),
+        lambda: q.enqueue_at(FUTURE, say_hello),
+        lambda: q.enqueue(say_hello, depends_on=q.enqueue_at(FUTURE, say_hello)),
+    ):
+        job = make()
+        o.step("cancel", lambda job=job: transitions.cancel(conn, k, job.id))
+    q.enqueue(say_hello)
+    running = _take(q)
+    o.step("cancel a started job", lambda: transitions.cancel(conn, k, running))
+
+    for registry in (q.failed_job_registry, q.canceled_job_registry, q.finished_job_registry):
+        for job_id in registry.get_job_ids():
+            o.step("requeue", lambda job_id=job_id: transitions.requeue(conn, k, job_id))
+
+    for job in (
+        q.enqueue_at(FUTURE, say_hello),
+        q.enqueue(say_hello, depends_on=q.enqueue_at(FUTURE, say_hello)),
+    ):
+        o.step("enqueue_now", lambda job=job: transitions.enqueue_now(conn, k, job.id))
+
+    for job_id in q.get_job_ids()[:2]:
+        o.step("delete", lambda job_id=job_id: transitions.delete(conn, k, job_id))
+    o.step("empty", lambda: transitions.empty(conn, k))
+
+    scheduler = Scheduler(queue=q, connection=conn)
+    scheduler.schedule(dt.datetime.now(dt.UTC), say_hello, interval=3600)
+    o.step("fire schedules", scheduler.enqueue_jobs)
+
+
+def test_every_move_a_script_makes_is_in_the_table(queue: Queue, observer: Observer) -> None:
+    _run_every_transition(queue, observer)
+    allowed = {(None, s) for s in CREATED_AS}
+    allowed |= {(s, None) for s in JobStatus}  # delete, empty, expiry
+    allowed |= {(s, t) for s, targets in TRANSITIONS.items() for t in targets}
+    unlisted = {edge: label for edge, label in observer.edges.items() if edge not in allowed}
+    assert not unlisted, f"moves the table does not list: {unlisted}"
+
+
+def test_every_edge_of_the_table_is_made_by_a_script(queue: Queue, observer: Observer) -> None:
+    _run_every_transition(queue, observer)
+    table = {(None, s) for s in CREATED_AS}
+    table |= {(s, t) for s, targets in TRANSITIONS.items() for t in targets}
+    # STOPPED is rq's status for a job stopped by a command; no jobq step sets it
+    table = {(s, t) for s, t in table if JobStatus.STOPPED not in (s, t)}
+    never_seen = table - observer.edges.keys()
+    assert not never_seen, f"edges no script made: {sorted(map(str, never_seen))}"
