@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 from ._version import __version__
+from .async_queue import AsyncQueue
 from .decorators import job
 from .exceptions import (
     DeserializationError,
@@ -18,7 +19,7 @@ from .exceptions import (
     JobTimeoutException,
     NoSuchJobError,
 )
-from .job import Job
+from .job import AsyncJob, Job
 from .queue import Dependency, Queue
 from .registry import (
     CanceledJobRegistry,
@@ -44,6 +45,8 @@ def requeue_job(job_id: str, connection: object = None) -> Job:
 
 
 __all__ = [
+    "AsyncJob",
+    "AsyncQueue",
     "Callback",
     "CanceledJobRegistry",
     "DeferredJobRegistry",

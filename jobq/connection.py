@@ -32,9 +32,10 @@ import logging
 import os
 import threading
 import time
+import weakref
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import redis
@@ -52,6 +53,9 @@ from redis.sentinel import Sentinel
 
 from . import defaults
 from .exceptions import ConfigurationError
+
+if TYPE_CHECKING:
+    import redis.asyncio as aioredis
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -91,14 +95,15 @@ def default_url() -> str:
 _TCP_ONLY = ("socket_keepalive", "socket_keepalive_options")
 
 
-def client_options(*, unix: bool = False) -> dict[str, Any]:
-    """Options every jobq client shares; bytes in, bytes out."""
+def client_options(*, unix: bool = False, retry_class: Any = Retry) -> dict[str, Any]:
+    """Options every jobq client shares; bytes in, bytes out. ``retry_class``:
+    redis-py's Retry of the client's I/O model (``redis.asyncio.retry.Retry``)."""
     options: dict[str, Any] = {
         "decode_responses": False,
         "socket_keepalive": True,
         "socket_connect_timeout": 5,
         "health_check_interval": 30,
-        "retry": Retry(ExponentialBackoff(cap=2.0, base=0.05), retries=5),
+        "retry": retry_class(ExponentialBackoff(cap=2.0, base=0.05), retries=5),
         "retry_on_error": [redis.ConnectionError, redis.TimeoutError],
     }
     if unix:
@@ -367,16 +372,49 @@ def _url_as_cluster(
 # -- building clients ----------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class _Flavour:
+    """redis-py's classes for one I/O model: the same settings build a sync client
+    or an asyncio one through the same code."""
+
+    redis: Any
+    sentinel: Any
+    cluster: Any
+    node: Any
+    retry: Any
+
+
+_SYNC = _Flavour(redis.Redis, Sentinel, RedisCluster, ClusterNode, Retry)
+
+
+def _async_flavour() -> _Flavour:
+    import redis.asyncio as aioredis
+    from redis.asyncio.cluster import ClusterNode as AsyncClusterNode
+    from redis.asyncio.cluster import RedisCluster as AsyncRedisCluster
+    from redis.asyncio.retry import Retry as AsyncRetry
+    from redis.asyncio.sentinel import Sentinel as AsyncSentinel
+
+    return _Flavour(aioredis.Redis, AsyncSentinel, AsyncRedisCluster, AsyncClusterNode, AsyncRetry)
+
+
 def build(settings: RedisSettings, **overrides: Any) -> redis.Redis:
     """A new client for ``settings``; ``overrides`` are redis-py keyword arguments."""
-    client = _build(settings, overrides)
+    client: redis.Redis = _build(settings, overrides, _SYNC)
     setattr(client, _SETTINGS_ATTR, (settings, overrides))
     return client
 
 
-def _build(settings: RedisSettings, overrides: dict[str, Any]) -> redis.Redis:
+def build_async(settings: RedisSettings, **overrides: Any) -> aioredis.Redis:
+    """The asyncio twin of :func:`build` (``redis.asyncio``): the same settings, the
+    same resilience options, for :class:`jobq.AsyncQueue`."""
+    client: aioredis.Redis = _build(settings, overrides, _async_flavour())
+    return client
+
+
+def _build(settings: RedisSettings, overrides: dict[str, Any], flavour: _Flavour) -> Any:
     options = client_options(
-        unix=settings.kind == "unix" or (settings.url or "").startswith("unix:")
+        unix=settings.kind == "unix" or (settings.url or "").startswith("unix:"),
+        retry_class=flavour.retry,
     )
     if settings.socket_timeout is not None:
         options["socket_timeout"] = settings.socket_timeout
@@ -392,28 +430,28 @@ def _build(settings: RedisSettings, overrides: dict[str, Any]) -> redis.Redis:
     if settings.kind == "url":
         assert settings.url is not None
         try:
-            return redis.Redis.from_url(settings.url, **options)
+            return flavour.redis.from_url(settings.url, **options)
         except ValueError as e:
             raise ConfigurationError(f"invalid Redis URL {settings.url!r}: {e}") from e
     if settings.kind == "unix":
-        return redis.Redis(
+        return flavour.redis(
             unix_socket_path=settings.unix_socket_path, db=settings.db, **creds, **options
         )
     if settings.kind == "host":
-        return redis.Redis(
+        return flavour.redis(
             host=settings.host, port=settings.port, db=settings.db, ssl=settings.ssl,
             **creds, **options,
         )  # fmt: skip
     if settings.kind == "sentinel":
-        return _sentinel_master(settings, creds, options)
+        return _sentinel_master(settings, creds, options, flavour)
     if settings.kind == "cluster":
-        return _cluster(settings, creds, options)
+        return _cluster(settings, creds, options, flavour)
     raise ConfigurationError(f"unknown kind of Redis settings {settings.kind!r}")
 
 
 def _sentinel_master(
-    settings: RedisSettings, creds: dict[str, Any], options: dict[str, Any]
-) -> redis.Redis:
+    settings: RedisSettings, creds: dict[str, Any], options: dict[str, Any], flavour: _Flavour
+) -> Any:
     sentinel_kwargs = {
         "socket_connect_timeout": options.get("socket_connect_timeout", 5),
         "socket_timeout": options.get("socket_connect_timeout", 5),
@@ -421,34 +459,37 @@ def _sentinel_master(
     }
     if settings.ssl:
         options["ssl"] = True
-    sentinel = Sentinel(
+    sentinel = flavour.sentinel(
         list(settings.nodes), sentinel_kwargs=sentinel_kwargs, db=settings.db, **creds, **options
     )
     assert settings.master_name is not None
-    client: redis.Redis = sentinel.master_for(settings.master_name, redis_class=redis.Redis)
-    return client
+    return sentinel.master_for(settings.master_name, redis_class=flavour.redis)
 
 
 def _cluster(
-    settings: RedisSettings, creds: dict[str, Any], options: dict[str, Any]
-) -> redis.Redis:
+    settings: RedisSettings, creds: dict[str, Any], options: dict[str, Any], flavour: _Flavour
+) -> Any:
     # the cluster client follows MOVED/ASK and retries TRYAGAIN itself and, on a
     # connection error, refreshes its slot map; its retry object sets how many times
     options.pop("retry", None)
     options.pop("retry_on_error", None)
-    cluster = RedisCluster(
-        startup_nodes=[ClusterNode(h, p) for h, p in settings.nodes],
-        retry=Retry(ExponentialBackoff(cap=2.0, base=0.05), retries=10),
+    return flavour.cluster(
+        startup_nodes=[flavour.node(h, p) for h, p in settings.nodes],
+        retry=flavour.retry(ExponentialBackoff(cap=2.0, base=0.05), retries=10),
         ssl=settings.ssl,
         **creds,
         **options,
     )
-    return cast(redis.Redis, cluster)
 
 
 def from_url(url: str, **overrides: Any) -> redis.Redis:
     """A new client for ``url`` (redis://, rediss://, unix://, redis+sentinel://, redis+cluster://)."""
     return build(parse_url(url), **overrides)
+
+
+def async_from_url(url: str, **overrides: Any) -> aioredis.Redis:
+    """A new ``redis.asyncio`` client for ``url`` (every form :func:`from_url` takes)."""
+    return build_async(parse_url(url), **overrides)
 
 
 def from_settings(mapping: Mapping[str, Any], **overrides: Any) -> redis.Redis:
@@ -465,6 +506,36 @@ def get_connection(url: str | None = None) -> redis.Redis:
         if conn is None:
             conn = _clients[key] = from_url(url)
         return conn
+
+
+#: asyncio clients by event loop, then by URL (a client belongs to the loop it was made on)
+_async_clients: weakref.WeakKeyDictionary[Any, dict[str, Any]] = weakref.WeakKeyDictionary()
+
+
+def get_async_connection(url: str | None = None) -> aioredis.Redis:
+    """The running event loop's ``redis.asyncio`` client for ``url`` (default as in
+    :func:`get_connection`), made on first use."""
+    import asyncio
+
+    url = url or default_url()
+    per_loop = _async_clients.setdefault(asyncio.get_running_loop(), {})
+    client = per_loop.get(url)
+    if client is None:
+        client = per_loop[url] = async_from_url(url)
+    return cast("aioredis.Redis", client)
+
+
+def async_twin(connection: redis.Redis) -> aioredis.Redis:
+    """A ``redis.asyncio`` client to the server of ``connection``, a client this
+    module built (from a URL or settings): the same settings, the asyncio classes."""
+    built = getattr(connection, _SETTINGS_ATTR, None)
+    if built is None:
+        raise ConfigurationError(
+            "jobq cannot tell where this Redis client connects to; give the AsyncQueue a "
+            "redis.asyncio client (AsyncQueue(name, connection=...)) or a url="
+        )
+    settings, overrides = built
+    return build_async(settings, **overrides)
 
 
 def resolve(connection: redis.Redis | None) -> redis.Redis:

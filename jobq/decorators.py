@@ -9,7 +9,8 @@ from typing import Any, Generic, ParamSpec, TypeVar, overload
 import redis
 
 from . import defaults
-from .job import Job
+from .async_queue import async_queue_for
+from .job import AsyncJob, Job
 from .queue import OPTION_NAMES, Queue
 from .retry import Retry
 from .timeutil import Seconds
@@ -42,16 +43,32 @@ class JobFunction(Generic[P, R]):
             return self._queue
         return Queue(self._queue, connection=self._connection)
 
-    def delay(self, *args: P.args, **kwargs: P.kwargs) -> Job:
-        """Enqueue a call; rq's option names in kwargs override the decorator's."""
+    def _call_options(self, kwargs: dict[str, Any]) -> dict[str, Any]:
+        """The decorator's options, overridden by rq's option names taken out of kwargs."""
         options = {**self._options, **{k: kwargs.pop(k) for k in list(kwargs) if k in _OPTIONS}}
         if "job_timeout" in options:  # rq's name for it
             options["timeout"] = options.pop("job_timeout")
+        return options
+
+    def delay(self, *args: P.args, **kwargs: P.kwargs) -> Job:
+        """Enqueue a call; rq's option names in kwargs override the decorator's."""
+        options = self._call_options(kwargs)
         return self.get_queue().enqueue_call(
             self.__jobq_func__, args=args, kwargs=kwargs, **options
         )
 
     enqueue = delay
+
+    async def adelay(self, *args: P.args, **kwargs: P.kwargs) -> AsyncJob:
+        """``delay`` for asyncio code: ``await f.adelay(...)`` enqueues through
+        :class:`jobq.AsyncQueue` on the event loop's client for the queue's URL
+        (``JOBQ_REDIS_URL`` / ``RQ_REDIS_URL`` / ``REDIS_URL`` unless the decorator
+        was given a connection, whose URL is then used)."""
+        options = self._call_options(kwargs)
+        queue = self._queue.name if isinstance(self._queue, Queue) else self._queue
+        return await async_queue_for(queue, self._connection).enqueue_call(
+            self.__jobq_func__, args=args, kwargs=kwargs, **options
+        )
 
 
 #: the option kwargs of Queue.enqueue, less ``pipeline``

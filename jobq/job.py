@@ -7,6 +7,7 @@ half-written.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import datetime as dt
 import json
@@ -372,6 +373,7 @@ class Job:
         while True:
             left = longest if deadline is None else deadline - time.monotonic()
             if left <= 0:
+                transitions.unwatch(self.connection, self._keys, self.id)
                 raise TimeoutError(f"job {self.id!r} did not end within {timeout} s")
             block = max(min(left, longest), 0.001)
             fields = transitions.wait_for_end(
@@ -379,7 +381,10 @@ class Job:
             )
             register = False
             if fields is not None:
-                break
+                return self._outcome(fields)
+
+    def _outcome(self, fields: dict[bytes, bytes]) -> Any:
+        """What :meth:`wait` gives for the hash of a job that ended (``{}``: gone)."""
         if not fields:
             raise NoSuchJobError(f"job {self.id!r} no longer exists in queue {self.origin!r}")
         self._fields = fields
@@ -388,6 +393,84 @@ class Job:
         if status == JobStatus.FINISHED.value:
             return self.return_value()
         raise JobFailedError(self.id, self.exc_info or self.reason)
+
+    # -- asyncio ----------------------------------------------------------------
+
+    @classmethod
+    async def afetch(
+        cls,
+        id: str,
+        connection: Any,
+        serializer: Serializer | str | None = None,
+        queue: str | None = None,
+    ) -> AsyncJob:
+        """:meth:`fetch` on a ``redis.asyncio`` client; the job it returns waits with
+        ``await job.wait()`` and reloads with ``await job.arefresh()``."""
+        names = (
+            [queue]
+            if queue is not None
+            else sorted(conn_mod.text(n) for n in await connection.smembers(keys.QUEUES))
+        )
+        pipe = connection.pipeline(transaction=False)
+        for name in names:
+            pipe.hgetall(keys.queue_keys(name).job(id))
+        for name, fields in zip(names, await pipe.execute(), strict=True):
+            if fields:
+                return AsyncJob(id, connection, origin=name, fields=fields, serializer=serializer)
+        raise NoSuchJobError(
+            f"no job with id {id!r}" + (f" in queue {names[0]!r}" if queue is not None else "")
+        )
+
+
+class AsyncJob(Job):
+    """A job handle on a ``redis.asyncio`` client (:class:`jobq.AsyncQueue` returns
+    them): the same fields and properties; its round trips are ``await job.wait()``,
+    ``await job.arefresh()`` and ``await job.aget_status()``."""
+
+    async def arefresh(self) -> None:
+        client: Any = self.connection  # a redis.asyncio client
+        fields = await client.hgetall(self._keys.job(self.id))
+        if not fields:
+            raise NoSuchJobError(f"job {self.id!r} no longer exists in queue {self.origin!r}")
+        self._fields = fields
+        self._decoded.clear()
+
+    async def aget_status(self) -> JobStatus | None:
+        try:
+            await self.arefresh()
+        except NoSuchJobError:
+            return None
+        return self.status
+
+    async def wait(self, timeout: float | None = None) -> Any:
+        """:meth:`Job.wait` without blocking the event loop: the wait happens inside
+        Redis (one round trip a slice). Cancelling it takes back its registration, so
+        the job's end leaves nothing behind for it."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        longest = _ASYNC_BLOCK_SLICE
+        registered = False  # once the first call is sent, the watch may have run
+        try:
+            while True:
+                left = longest if deadline is None else deadline - time.monotonic()
+                if left <= 0:
+                    raise TimeoutError(f"job {self.id!r} did not end within {timeout} s")
+                block = max(min(left, longest), 0.001)
+                register, registered = not registered, True
+                fields = await transitions.wait_for_end_async(
+                    self.connection, self._keys, self.id, block, register=register
+                )
+                if fields is not None:
+                    return self._outcome(fields)
+        except (asyncio.CancelledError, TimeoutError):
+            if registered:
+                unwatch = transitions.unwatch_async(self.connection, self._keys, self.id)
+                await asyncio.shield(unwatch)
+            raise
+
+
+#: one BLPOP of an asyncio wait blocks at most this long (under redis-py's 5 s
+#: socket timeout, as max_block_seconds keeps the sync wait)
+_ASYNC_BLOCK_SLICE = 2.0
 
 
 def _queue_names(connection: redis.Redis) -> list[str]:

@@ -243,7 +243,13 @@ class Queue:
                 if callback is not None:
                     fields[name] = callback.path
 
-    def _job(self, prepared: _Prepared, now: int | bytes, status: str | None = None) -> Job:
+    def _job(
+        self,
+        prepared: _Prepared,
+        now: int | bytes,
+        status: str | None = None,
+        cls: type[Job] = Job,
+    ) -> Job:
         """The handle ``enqueue`` returns, built from what was sent (no read back)."""
         raw = {
             k.encode(): v if isinstance(v, bytes) else str(v).encode()
@@ -252,7 +258,7 @@ class Queue:
         raw[b"created"] = now if isinstance(now, bytes) else str(now).encode()
         if status is not None:
             raw[b"status"] = status.encode()
-        return Job(
+        return cls(
             prepared.job_id,
             self.connection,
             origin=self.name,

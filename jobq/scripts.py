@@ -45,6 +45,14 @@ class Script:
             client.script_load(self.source)
             return client.execute_command("EVALSHA", self.sha, len(keys), *keys, *args)
 
+    async def acall(self, client: Any, keys: list[str], args: list[Any]) -> Any:
+        """:meth:`__call__` on a ``redis.asyncio`` client."""
+        try:
+            return await client.execute_command("EVALSHA", self.sha, len(keys), *keys, *args)
+        except redis.exceptions.NoScriptError:
+            await client.script_load(self.source)
+            return await client.execute_command("EVALSHA", self.sha, len(keys), *keys, *args)
+
     def queue_in(self, pipe: Pipeline, keys: list[str], args: list[Any]) -> None:
         """Add the call to a pipeline; run the pipeline with :func:`execute_pipeline`."""
         # EVALSHA through execute_command: a cluster pipeline refuses pipe.evalsha()
@@ -125,6 +133,26 @@ def execute_pipeline(client: redis.Redis, pipe: Pipeline) -> list[Any]:
             args, options = stack[i]
             retry.execute_command(*args, **options)
         for i, value in zip(missing, retry.execute(raise_on_error=False), strict=True):
+            results[i] = value
+    for r in results:
+        if isinstance(r, Exception):
+            raise r
+    return results
+
+
+async def aexecute_pipeline(client: Any, pipe: Any) -> list[Any]:
+    """:func:`execute_pipeline` for a ``redis.asyncio`` client and pipeline."""
+    stack = pipeline_commands(pipe)
+    results: list[Any] = await pipe.execute(raise_on_error=False)
+    missing = [i for i, r in enumerate(results) if isinstance(r, redis.exceptions.NoScriptError)]
+    if missing:
+        for script in SCRIPTS.values():
+            await client.script_load(script.source)
+        retry = client.pipeline(transaction=False)
+        for i in missing:
+            args, options = stack[i]
+            retry.execute_command(*args, **options)
+        for i, value in zip(missing, await retry.execute(raise_on_error=False), strict=True):
             results[i] = value
     for r in results:
         if isinstance(r, Exception):

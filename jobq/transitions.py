@@ -16,7 +16,7 @@ from redis.cluster import ClusterPipeline
 
 from . import defaults, scripts
 from .connection import is_cluster, load_script_everywhere, text
-from .keys import QueueKeys
+from .keys import QUEUES, QueueKeys
 
 Fields = dict[str, Any]
 #: a call given one of these is only queued (a cluster pipeline is no redis Pipeline)
@@ -58,11 +58,7 @@ def enqueue(
     3 deferred, 4 canceled); when ``client`` is a pipeline the call is only queued.
     ``new_id``: the caller made the id at random for this job, so finding it taken
     means this enqueue already landed (redis-py resent it after a lost reply)."""
-    flags = (1 if at_front else 0) | (2 if new_id else 0)
-    args: list[Any] = [q.prefix, job_id, now, due, flags, ttl_ms, len(depends_on)]
-    args.extend(depends_on)
-    for item in fields.items():
-        args.extend(item)
+    args = enqueue_args(q, job_id, fields, now, due, at_front, ttl_ms, depends_on, new_id)
     script = scripts.get("enqueue")
     if _is_pipeline(client):
         script.queue_in(client, q.placement, args)
@@ -70,6 +66,52 @@ def enqueue(
     code = int(script(client, q.placement, args))
     scripts.raise_for_code("enqueue", code, job_id)
     return code
+
+
+def enqueue_args(
+    q: QueueKeys,
+    job_id: str,
+    fields: Fields,
+    now: int,
+    due: int = 0,
+    at_front: bool = False,
+    ttl_ms: int = 0,
+    depends_on: Sequence[str] = (),
+    new_id: bool = False,
+) -> list[Any]:
+    """The ARGV of enqueue-7.lua (its KEYS are ``q.placement``)."""
+    flags = (1 if at_front else 0) | (2 if new_id else 0)
+    args: list[Any] = [q.prefix, job_id, now, due, flags, ttl_ms, len(depends_on)]
+    args.extend(depends_on)
+    for item in fields.items():
+        args.extend(item)
+    return args
+
+
+async def enqueue_async(
+    client: Any, calls: Sequence[tuple[QueueKeys, list[Any]]], register: Sequence[str] = ()
+) -> list[int | Exception]:
+    """Run enqueue-7.lua once per (queue keys, :func:`enqueue_args`) call, all in one
+    pipelined round trip on a ``redis.asyncio`` client; ``register``: queue names to
+    add to the index of queues first. Returns each call's code, or the exception it
+    met (:func:`jobq.scripts.raise_for_code` codes are returned, not raised)."""
+    script = scripts.get("enqueue")
+    pipe = client.pipeline(transaction=False)
+    if register:
+        pipe.sadd(QUEUES, *register)
+    for q, args in calls:
+        pipe.execute_command("EVALSHA", script.sha, len(q.placement), *q.placement, *args)
+    replies: list[Any] = list(await pipe.execute(raise_on_error=False))[1 if register else 0 :]
+    missing = [i for i, r in enumerate(replies) if isinstance(r, redis.exceptions.NoScriptError)]
+    if missing:  # a restarted or flushed server: load the script, send those calls again
+        await client.script_load(script.source)
+        retry = client.pipeline(transaction=False)
+        for i in missing:
+            q, args = calls[i]
+            retry.execute_command("EVALSHA", script.sha, len(q.placement), *q.placement, *args)
+        for i, reply in zip(missing, await retry.execute(raise_on_error=False), strict=True):
+            replies[i] = reply
+    return [r if isinstance(r, Exception) else int(r) for r in replies]
 
 
 class NewJobLike(Protocol):
@@ -322,6 +364,38 @@ def wait_for_end(
     if not fields or fields.get(b"status") in _ENDED:
         return fields
     return None
+
+
+async def wait_for_end_async(
+    client: Any, q: QueueKeys, job_id: str, block: float, *, register: bool
+) -> dict[bytes, bytes] | None:
+    """:func:`wait_for_end` on a ``redis.asyncio`` client."""
+    pipe = client.pipeline(transaction=False)
+    watch = scripts.get("watch")
+    if register:  # EVAL, as in wait_for_end
+        keys = _watch_keys(q, job_id)
+        pipe.execute_command("EVAL", watch.source, len(keys), *keys)
+    pipe.blpop([q.notify(job_id)], timeout=block)
+    pipe.hgetall(q.job(job_id))
+    replies = await pipe.execute(raise_on_error=False)
+    for r in replies:
+        if isinstance(r, Exception):
+            raise r
+    fields: dict[bytes, bytes] = replies[-1]
+    if not fields or fields.get(b"status") in _ENDED:
+        return fields
+    return None
+
+
+def unwatch(client: redis.Redis, q: QueueKeys, job_id: str) -> bool:
+    """Take back a waiter that a wait registered and gave up on (timed out, or was
+    cancelled), so that the job's end leaves no token behind for it."""
+    return bool(scripts.get("unwatch")(client, _watch_keys(q, job_id), []))
+
+
+async def unwatch_async(client: Any, q: QueueKeys, job_id: str) -> bool:
+    """:func:`unwatch` on a ``redis.asyncio`` client."""
+    return bool(await scripts.get("unwatch").acall(client, _watch_keys(q, job_id), []))
 
 
 def update(client: redis.Redis, q: QueueKeys, job_id: str, fields: Fields) -> None:

@@ -1,0 +1,210 @@
+"""AsyncQueue: rq's enqueue API for asyncio code, on ``redis.asyncio``.
+
+The same Lua transitions and the same validation as :class:`jobq.Queue` (a job
+is prepared by the same code, so it is serialized, checked and stored alike);
+only the round trip differs. Enqueues made while others are in flight are sent
+together: the first one opens a batch, every enqueue made before the event loop
+runs again joins it, and the batch goes to Redis as one pipeline, each job still
+its own atomic step with its own reply. Sixty-four coroutines enqueuing at once
+thus cost a few round trips, not sixty-four.
+
+An awaited enqueue has landed when it returns, as with :class:`Queue`. An
+enqueue cancelled after its batch was sent may still land (as any request
+already on the wire).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import weakref
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
+
+import redis
+
+from . import connection as conn_mod
+from . import defaults, transitions
+from .exceptions import NoSuchJobError
+from .job import AsyncJob, Job
+from .queue import EnqueueData, Queue, _Prepared, _split_options
+from .scripts import raise_for_code
+from .serializers import Serializer
+from .timeutil import Seconds, to_ms
+
+_PLACEMENT = {1: "queued", 2: "scheduled", 3: "deferred", 4: "canceled"}
+
+
+class AsyncQueue:
+    """``AsyncQueue("high", connection=redis.asyncio.Redis(...))``, or ``url=...``
+    (every URL :func:`jobq.connection.from_url` takes: Sentinel, Cluster, TLS)."""
+
+    def __init__(
+        self,
+        name: str = defaults.QUEUE_NAME,
+        connection: Any = None,
+        *,
+        url: str | None = None,
+        default_timeout: Seconds | None = None,
+        default_result_ttl: Seconds | None = None,
+        serializer: Serializer | str | None = None,
+        max_payload_bytes: int | None = None,
+    ) -> None:
+        if connection is None:
+            connection = conn_mod.async_from_url(url or conn_mod.default_url())
+        self.connection = connection
+        # the sync Queue only prepares jobs here (validation, serialization): it
+        # never sends anything, so it holds the asyncio client without using it
+        self._plan = Queue(
+            name,
+            connection=connection,
+            default_timeout=default_timeout,
+            default_result_ttl=default_result_ttl,
+            serializer=serializer,
+            max_payload_bytes=max_payload_bytes,
+        )
+        self.name = name
+        self.keys = self._plan.keys
+        self.serializer = self._plan.serializer
+        self._batch: list[tuple[_Prepared, int, asyncio.Future[int]]] = []
+        self._registered = False
+
+    def __repr__(self) -> str:
+        return f"AsyncQueue({self.name!r})"
+
+    # -- rq's enqueue family, awaited ---------------------------------------------
+
+    async def enqueue(self, f: Callable[..., Any] | str, *args: Any, **kwargs: Any) -> AsyncJob:
+        """``await q.enqueue(func, *args, **kwargs)``; rq's option names are options."""
+        options, args, kwargs = _split_options(args, kwargs)
+        _no_pipeline(options)
+        return await self.enqueue_call(f, args=args, kwargs=kwargs, **options)
+
+    async def enqueue_call(
+        self,
+        func: Callable[..., Any] | str,
+        args: Sequence[Any] | None = None,
+        kwargs: dict[str, Any] | None = None,
+        **options: Any,
+    ) -> AsyncJob:
+        data = Queue.prepare_data(func, args, kwargs, **options)
+        return await self._send(self._plan._prepare(data))
+
+    async def enqueue_at(
+        self, datetime: dt.datetime, f: Callable[..., Any] | str, *args: Any, **kwargs: Any
+    ) -> AsyncJob:
+        """Run at ``datetime``; a naive datetime is read in the machine's local time."""
+        options, args, kwargs = _split_options(args, kwargs)
+        _no_pipeline(options)
+        data = Queue.prepare_data(f, args, kwargs, **options)
+        return await self._send(self._plan._prepare(data, due=to_ms(datetime)))
+
+    async def enqueue_in(
+        self, time_delta: dt.timedelta, f: Callable[..., Any] | str, *args: Any, **kwargs: Any
+    ) -> AsyncJob:
+        return await self.enqueue_at(dt.datetime.now(dt.UTC) + time_delta, f, *args, **kwargs)
+
+    async def enqueue_many(self, job_datas: Iterable[EnqueueData]) -> list[AsyncJob]:
+        """Enqueue many jobs in one pipelined round trip; all are validated first, so
+        a bad one raises before any is sent (``Queue.prepare_data`` makes each)."""
+        prepared = [self._plan._prepare(d) for d in job_datas]
+        return list(await asyncio.gather(*(self._send(p) for p in prepared)))
+
+    async def _send(self, prepared: _Prepared) -> AsyncJob:
+        now = transitions.now_ms()
+        future: asyncio.Future[int] = asyncio.get_running_loop().create_future()
+        if not self._batch:
+            asyncio.get_running_loop().call_soon(self._flush_soon)
+        self._batch.append((prepared, now, future))
+        code = await future
+        raise_for_code("enqueue", code, prepared.job_id)
+        job = self._plan._job(prepared, now, _PLACEMENT[code], cls=AsyncJob)
+        assert isinstance(job, AsyncJob)
+        return job
+
+    def _flush_soon(self) -> None:
+        batch, self._batch = self._batch, []
+        task = asyncio.ensure_future(self._flush(batch))
+        _pending.add(task)
+        task.add_done_callback(_pending.discard)
+
+    async def _flush(self, batch: list[tuple[_Prepared, int, asyncio.Future[int]]]) -> None:
+        calls = [
+            (
+                self.keys,
+                transitions.enqueue_args(
+                    self.keys, p.job_id, p.fields, now, p.due, p.at_front, p.ttl_ms,
+                    p.depends_on, p.new_id,
+                ),
+            )
+            for p, now, _ in batch
+        ]  # fmt: skip
+        register = () if self._registered else (self.name,)
+        try:
+            codes = await transitions.enqueue_async(self.connection, calls, register)
+        except BaseException as e:  # the batch's callers get the error; nothing is lost silently
+            for _, _, future in batch:
+                if not future.done():
+                    future.set_exception(e)
+            if not isinstance(e, Exception):
+                raise
+            return
+        self._registered = True
+        for (_, _, future), code in zip(batch, codes, strict=True):
+            if future.done():  # its caller was cancelled
+                continue
+            if isinstance(code, Exception):
+                future.set_exception(code)
+            else:
+                future.set_result(code)
+
+    # -- reading ------------------------------------------------------------------
+
+    async def count(self) -> int:
+        return int(await self.connection.llen(self.keys.queued))
+
+    async def get_job_ids(self, offset: int = 0, length: int = -1) -> list[str]:
+        end = -1 if length < 0 else offset + length - 1
+        ids = await self.connection.lrange(self.keys.queued, offset, end)
+        return [conn_mod.text(i) for i in ids]
+
+    async def fetch_job(self, job_id: str) -> AsyncJob | None:
+        try:
+            return await Job.afetch(job_id, self.connection, self.serializer, queue=self.name)
+        except NoSuchJobError:
+            return None
+
+    async def aclose(self) -> None:
+        """Close the client (only when this queue made it from a URL is that yours to do)."""
+        await self.connection.aclose()
+
+
+#: AsyncQueues of ``@job``'s ``adelay``, by event loop, then by (queue, sync client)
+_queues: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[tuple[str, int], AsyncQueue]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def async_queue_for(name: str, connection: redis.Redis | None = None) -> AsyncQueue:
+    """The running loop's AsyncQueue named ``name``: on the default URL's client, or
+    on the asyncio twin of ``connection`` (a client jobq built)."""
+    per_loop = _queues.setdefault(asyncio.get_running_loop(), {})
+    key = (name, id(connection))
+    queue = per_loop.get(key)
+    if queue is None:
+        client = (
+            conn_mod.get_async_connection()
+            if connection is None
+            else conn_mod.async_twin(connection)
+        )
+        queue = per_loop[key] = AsyncQueue(name, connection=client)
+    return queue
+
+
+#: flushes under way (a task nobody holds may be collected before it runs)
+_pending: set[asyncio.Future[None]] = set()
+
+
+def _no_pipeline(options: dict[str, Any]) -> None:
+    if options.pop("pipeline", None) is not None:
+        raise TypeError("AsyncQueue batches enqueues itself; it takes no pipeline=")
