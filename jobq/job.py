@@ -444,28 +444,39 @@ class AsyncJob(Job):
 
     async def wait(self, timeout: float | None = None) -> Any:
         """:meth:`Job.wait` without blocking the event loop: the wait happens inside
-        Redis (one round trip a slice). Cancelling it takes back its registration, so
-        the job's end leaves nothing behind for it."""
+        Redis (one round trip a slice). A wait that is cancelled or times out takes
+        back its registration, so the job's end leaves nothing behind for it; a
+        cancelled one also wakes its own blocked BLPOP and lets it return, so its
+        connection goes back to the pool whole instead of being cut mid-reply."""
         deadline = None if timeout is None else time.monotonic() + timeout
-        longest = _ASYNC_BLOCK_SLICE
         registered = False  # once the first call is sent, the watch may have run
-        try:
-            while True:
-                left = longest if deadline is None else deadline - time.monotonic()
-                if left <= 0:
-                    raise TimeoutError(f"job {self.id!r} did not end within {timeout} s")
-                block = max(min(left, longest), 0.001)
-                register, registered = not registered, True
-                fields = await transitions.wait_for_end_async(
+        while True:
+            left = _ASYNC_BLOCK_SLICE if deadline is None else deadline - time.monotonic()
+            if left <= 0:
+                await transitions.unwatch_async(self.connection, self._keys, self.id)
+                raise TimeoutError(f"job {self.id!r} did not end within {timeout} s")
+            block = max(min(left, _ASYNC_BLOCK_SLICE), 0.001)
+            register, registered = not registered, True
+            pending = asyncio.ensure_future(
+                transitions.wait_for_end_async(
                     self.connection, self._keys, self.id, block, register=register
                 )
-                if fields is not None:
-                    return self._outcome(fields)
-        except (asyncio.CancelledError, TimeoutError):
-            if registered:
-                unwatch = transitions.unwatch_async(self.connection, self._keys, self.id)
-                await asyncio.shield(unwatch)
-            raise
+            )
+            try:
+                fields = await asyncio.shield(pending)
+            except asyncio.CancelledError:
+                await asyncio.shield(self._abandon(pending))
+                raise
+            if fields is not None:
+                return self._outcome(fields)
+
+    async def _abandon(self, pending: asyncio.Future[Any]) -> None:
+        """Take back the registration of a cancelled wait and end its slice."""
+        token = b"abandoned:" + os.urandom(8).hex().encode()
+        await transitions.unwatch_async(self.connection, self._keys, self.id, wake=token)
+        with contextlib.suppress(Exception):
+            await pending
+        await transitions.drop_token_async(self.connection, self._keys, self.id, token)
 
 
 #: one BLPOP of an asyncio wait blocks at most this long (under redis-py's 5 s

@@ -393,9 +393,17 @@ def unwatch(client: redis.Redis, q: QueueKeys, job_id: str) -> bool:
     return bool(scripts.get("unwatch")(client, _watch_keys(q, job_id), []))
 
 
-async def unwatch_async(client: Any, q: QueueKeys, job_id: str) -> bool:
-    """:func:`unwatch` on a ``redis.asyncio`` client."""
-    return bool(await scripts.get("unwatch").acall(client, _watch_keys(q, job_id), []))
+async def unwatch_async(client: Any, q: QueueKeys, job_id: str, wake: bytes = b"") -> bool:
+    """:func:`unwatch` on a ``redis.asyncio`` client; ``wake``: a token pushed to the
+    job's notify list to end the caller's own BLPOP still blocked there (remove it
+    with :func:`drop_token_async` once that BLPOP has returned)."""
+    args = [wake] if wake else []
+    return bool(await scripts.get("unwatch").acall(client, _watch_keys(q, job_id), args))
+
+
+async def drop_token_async(client: Any, q: QueueKeys, job_id: str, token: bytes) -> None:
+    """Remove ``token`` from the job's notify list if nobody took it."""
+    await client.lrem(q.notify(job_id), 1, token)
 
 
 def update(client: redis.Redis, q: QueueKeys, job_id: str, fields: Fields) -> None:

@@ -240,7 +240,9 @@ class Scheduler:
 
     def _wake(self) -> None:
         """Leave one token for a sleeping scheduler: it looks at the schedules again."""
-        pipe = self.connection.pipeline(transaction=True)
+        # one key, one slot: a transaction, where the client has them (redis-py 5's
+        # cluster client has none; two wakes interleaving there leave one token too)
+        pipe = self.connection.pipeline(transaction=not conn_mod.is_cluster(self.connection))
         pipe.lpush(keys.SCHEDULER_WAKE, "1")
         pipe.ltrim(keys.SCHEDULER_WAKE, 0, 0)
         pipe.execute()
