@@ -18,6 +18,7 @@ returns::
 SCENARIOS = (
     "enqueue_single",
     "enqueue_threads",
+    "enqueue_async",
     "enqueue_bulk",
     "process_noop",
     "latency",
