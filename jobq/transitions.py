@@ -216,12 +216,13 @@ def release(client: redis.Redis, q: QueueKeys, worker: str, job_ids: Sequence[st
     )
 
 
-def renew(client: redis.Redis, q: QueueKeys, job_ids: Sequence[str], lease_ms: int) -> None:
-    """Extend the leases of jobs still in ``started`` (one ZADD XX, atomic)."""
+def renew(client: redis.Redis, q: QueueKeys, job_ids: Sequence[str], lease_ms: int) -> int:
+    """Extend the leases of jobs still in ``started``, atomically, also while Redis is
+    full (see renew-1.lua). Returns how many were renewed."""
     if not job_ids:
-        return
+        return 0
     deadline = now_ms() + lease_ms
-    client.zadd(q.started, dict.fromkeys(job_ids, deadline), xx=True)
+    return int(scripts.get("renew")(client, [q.started], [deadline, *job_ids]))
 
 
 def reap(

@@ -125,6 +125,10 @@ class Consumer:
         #: set while acks wait for the flush thread (started at the first wait)
         self._flush_armed = threading.Event()
         self._flusher: threading.Thread | None = None
+        #: Redis unavailable or unable to serve (full, loading): see run_consumer
+        self.outage = conn_mod.Outage(
+            "for the executor (results computed meanwhile are sent when it is back)"
+        )
 
     # -- fetching ---------------------------------------------------------------
 
@@ -140,6 +144,7 @@ class Consumer:
         for q in self.queues:
             taken = transitions.dequeue(self.connection, q, self.worker_name, count, self.lease_ms)
             if taken:
+                self.outage.ok()  # a write landed: any outage is over
                 return self._hold(q, taken, count)
         self.budget.give_back(count)
         return None
@@ -175,6 +180,7 @@ class Consumer:
         if not taken:
             self.budget.give_back(count)
             return None
+        self.outage.ok()
         batch = self._hold(q, taken, count)
         if self.stop.warm or self.stop.paused:  # came while blocked: leave them queued
             self.release(*batch)
@@ -296,6 +302,7 @@ class Consumer:
             if bad:
                 transitions.fail(pipe, q, self.worker_name, bad)
         replies = execute_pipeline(self.connection, pipe)
+        self.outage.ok()
         self._report_acks(pending, replies)
         for a in self._acks.values():
             a.done = []
