@@ -142,7 +142,11 @@ class Consumer:
         if count <= 0:
             return None
         for q in self.queues:
-            taken = transitions.dequeue(self.connection, q, self.worker_name, count, self.lease_ms)
+            skipped: list[transitions.Skipped] = []
+            taken = transitions.dequeue(
+                self.connection, q, self.worker_name, count, self.lease_ms, skipped
+            )
+            _log_skipped(q, skipped)
             if taken:
                 self.outage.ok()  # a write landed: any outage is over
                 return self._hold(q, taken, count)
@@ -164,6 +168,7 @@ class Consumer:
         if count <= 0:
             return None
         q = self.queues[0]
+        skipped: list[transitions.Skipped] = []
         try:
             taken = transitions.wait_and_dequeue(
                 self.connection,
@@ -173,10 +178,12 @@ class Consumer:
                 count,
                 self.lease_ms,
                 timeout,
+                skipped,
             )
         except BaseException:
             self.budget.give_back(count)
             raise
+        _log_skipped(q, skipped)
         if not taken:
             self.budget.give_back(count)
             return None
@@ -359,6 +366,11 @@ class Consumer:
 
 #: how often a paused loop looks at its flag again (the flag itself is set by upkeep)
 _PAUSED_POLL_SECONDS = 0.2
+
+
+def _log_skipped(q: QueueKeys, skipped: list[transitions.Skipped]) -> None:
+    for raw_id, reason in skipped:
+        logger.warning("queue %s: skipped id %r: %s", q.name, raw_id, reason)
 
 
 def _timeout_of(job: Job) -> float | None:
