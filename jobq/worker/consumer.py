@@ -20,6 +20,7 @@ import redis
 
 from .. import connection as conn_mod
 from .. import defaults, transitions
+from ..exceptions import DeserializationError
 from ..job import Job
 from ..keys import QueueKeys
 from ..scripts import execute_pipeline
@@ -376,5 +377,5 @@ def _log_skipped(q: QueueKeys, skipped: list[transitions.Skipped]) -> None:
 def _timeout_of(job: Job) -> float | None:
     try:
         return job.timeout
-    except ValueError:
-        return None
+    except (ValueError, DeserializationError):
+        return None  # the job fails with it when it runs

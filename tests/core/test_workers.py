@@ -206,3 +206,11 @@ def test_worker_process_suspend_and_resume(processes, queue: Queue, redis_url: s
     wait_until(lambda: held.get_status() == JobStatus.FINISHED, timeout=20)
     worker.send_signal(signal.SIGTERM)
     assert worker.wait(20) == 0
+
+
+def test_job_timeout_minus_one_is_no_timeout(queue: Queue, connection: redis.Redis) -> None:
+    """rq's -1 (and 0): no limit. The supervisor used to kill such a job after its
+    grace of about a second, as if it had overrun a timeout of -1 s."""
+    job = queue.enqueue(jobs.sleep, 2.5, job_timeout=-1)
+    Worker([queue], connection).work(burst=True)
+    assert job.get_status() == JobStatus.FINISHED
