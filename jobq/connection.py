@@ -699,6 +699,26 @@ def max_block_seconds(connection: redis.Redis) -> float:
     return max(0.01, float(socket_timeout) / 2)
 
 
+#: Redis's default proto-max-bulk-len: the largest value one command may carry
+DEFAULT_MAX_BULK_BYTES = 512 * 1024 * 1024
+
+
+def max_bulk_bytes(connection: redis.Redis) -> int:
+    """The largest value (a job's result) the server takes in one command: its
+    proto-max-bulk-len, or Redis's default where CONFIG is not allowed (an ACL user)."""
+    try:
+        reply: Any = connection.config_get("proto-max-bulk-len")
+    except redis.RedisError:
+        return DEFAULT_MAX_BULK_BYTES
+    if is_cluster(connection) and reply and isinstance(next(iter(reply.values())), dict):
+        reply = next(iter(reply.values()))
+    raw = next(iter(reply.values()), None) if isinstance(reply, dict) else None
+    try:
+        return int(raw) if raw is not None else DEFAULT_MAX_BULK_BYTES
+    except ValueError:
+        return DEFAULT_MAX_BULK_BYTES
+
+
 def text(value: object) -> str:
     """A reply (bytes from our clients, str from a user's decode_responses client) as text."""
     return value.decode() if isinstance(value, bytes) else str(value)

@@ -422,6 +422,11 @@ def move_schedule(client: redis.Redis, q: QueueKeys, schedule_id: str, next_slot
     return int(scripts.get("reschedule")(client, keys, [schedule_id, next_slot])) == 1
 
 
+def claim_worker_name(client: redis.Redis, key: str, instance: str, ttl_ms: int) -> bool:
+    """Take a worker name for ``instance``; False while another live worker holds it."""
+    return int(scripts.get("claim_worker")(client, [key], [instance, ttl_ms])) == 1
+
+
 def hold_lock(client: redis.Redis, key: str, token: str, ttl_ms: int) -> int:
     """Take or renew a lock: 2 taken, 1 renewed, 0 held by another owner."""
     return int(scripts.get("lock")(client, [key], [token, ttl_ms]))

@@ -103,6 +103,8 @@ class BaseWorker:
         self.hooks = Hooks(hooks)
         self.stop = Stop()
         self._signals = 0
+        #: the largest result Redis takes (read at start; children inherit it)
+        self.max_result_bytes: int | None = None
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.name!r}, queues={self.queue_names})"
@@ -122,6 +124,8 @@ class BaseWorker:
 
         def first_writes() -> None:
             conn_mod.check_version(self.connection)
+            maintenance.claim_name()
+            self.max_result_bytes = conn_mod.max_bulk_bytes(self.connection)
             self.connection.sadd(keys.QUEUES, *self.queue_names)
             maintenance.publish("starting", [], 0, 0)
 
@@ -145,7 +149,7 @@ class BaseWorker:
             connection,
             self.queue_keys,
             self.name,
-            Executor(self.resolver, self.hooks),
+            Executor(self.resolver, self.hooks, self.max_result_bytes),
             reporter,
             lease_seconds=self.lease_seconds,
             max_prefetch=self.max_prefetch,
@@ -550,6 +554,7 @@ class SimpleWorker(BaseWorker):
                 continue
             last = time.monotonic()
             try:
+                self._fail_overrun(holdings, lock)
                 maintenance.promote_due()
                 if maintenance.heartbeat_due():
                     with lock:
@@ -564,6 +569,31 @@ class SimpleWorker(BaseWorker):
                     self._upkeep_outage.failed(e)
                 else:
                     logger.exception("worker upkeep failed; will retry")
+
+    def _fail_overrun(self, holdings: Holdings, lock: threading.Lock) -> None:
+        """SIGALRM stops a job that overran its timeout, unless the job blocks it or sits
+        in C code. Then, KILL_GRACE later, the job is failed here with reason timeout
+        (and retried per its Retry), as the supervised worker's kill records it, and its
+        lease is no longer renewed. Its code still runs in this process: nothing short
+        of killing the worker stops it, and what it returns is dropped (lease lost)."""
+        with lock:
+            running = holdings.running
+            if running is None or not running.overdue(time.monotonic(), KILL_GRACE):
+                return
+            holdings.acked(running.queue, [running.job_id], 0, 1)
+        logger.error(
+            "job %s overran its %gs timeout and did not stop (SIGALRM blocked, or C code): "
+            "failed with reason timeout; it still runs in this SimpleWorker, its result "
+            "will be dropped (run the supervised worker to have overrunning jobs killed)",
+            running.job_id,
+            running.timeout or 0,
+        )
+        error = (
+            f"JobTimeoutException: Task exceeded maximum timeout value ({running.timeout:g} "
+            "seconds) and did not stop; it went on running in its SimpleWorker"
+        )
+        failure = [(running.job_id, error, "timeout")]
+        transitions.fail(self.connection, QueueKeys(running.queue), self.name, failure)
 
     def _check_suspended(self, maintenance: Maintenance) -> None:
         suspended = maintenance.is_suspended()
