@@ -43,7 +43,10 @@ import redis
 from redis.backoff import ExponentialBackoff
 from redis.cluster import ClusterNode, ClusterPipeline, RedisCluster
 from redis.exceptions import (
+    ClusterDownError,
     ClusterError,
+    MasterDownError,
+    OutOfMemoryError,
     ReadOnlyError,
     RedisClusterException,
     SlotNotCoveredError,
@@ -66,8 +69,10 @@ MIN_VERSION = (6, 2)
 #: errors that mean "Redis is (for now) not there": a restart, a Sentinel failover
 #: (the old master turned replica answers READONLY), a cluster failover
 #: (CLUSTERDOWN) or a queue's slot being resharded (TRYAGAIN until its keys are all
-#: moved; redis-py gives up with "TTL exhausted"). Workers and schedulers wait and
-#: try again.
+#: moved; redis-py gives up with "TTL exhausted"), a server still loading its data
+#: (LOADING), a replica cut from its master (MASTERDOWN), a full server
+#: (maxmemory with noeviction: OOM). Only for ``except`` clauses that need a class;
+#: the decision is :func:`is_transient`, which also knows error codes without a class.
 UNAVAILABLE: tuple[type[Exception], ...] = (
     redis.ConnectionError,
     redis.TimeoutError,
@@ -75,7 +80,70 @@ UNAVAILABLE: tuple[type[Exception], ...] = (
     ClusterError,
     TryAgainError,
     SlotNotCoveredError,
+    OutOfMemoryError,
+    MasterDownError,
+    ClusterDownError,
 )
+
+#: error codes of a Redis that is there but cannot take the command for now; a
+#: script's error keeps the code of the command inside it that failed
+TRANSIENT_CODES = frozenset(
+    {"OOM", "READONLY", "LOADING", "BUSY", "MASTERDOWN", "CLUSTERDOWN", "TRYAGAIN"}
+)
+
+
+def is_transient(exc: BaseException) -> bool:
+    """Whether ``exc`` means "Redis cannot serve now, it will again": the one test
+    every jobq process applies before it waits and retries (with backoff, see
+    :class:`Outage`) instead of failing. Anything else (a wrong type, NOPERM, a
+    script's own error) is a real error."""
+    if isinstance(exc, UNAVAILABLE):
+        return True
+    if not isinstance(exc, redis.ResponseError):
+        return False
+    code = getattr(exc, "status_code", None) or str(exc).split(" ", 1)[0]
+    return code in TRANSIENT_CODES
+
+
+class Outage:
+    """How one loop of a process lives through Redis being unavailable: the first
+    transient error is logged (once per outage, with what the loop does meanwhile),
+    the next tries wait with exponential backoff, and the first success after it
+    logs that Redis is back."""
+
+    def __init__(self, what: str, *, first: float = 0.1, cap: float = 5.0) -> None:
+        #: what waits, in the log lines: "at start", "for the scheduler", ...
+        self.what = what
+        self.first, self.cap = first, cap
+        self.delay = first
+        self.since: float | None = None
+
+    def failed(self, exc: BaseException) -> float:
+        """Note a transient error; returns how long to wait before the next try."""
+        if self.since is None:
+            self.since = time.monotonic()
+            logger.warning(
+                "Redis unavailable %s (%s); waiting, retrying with backoff", self.what, exc
+            )
+        else:
+            logger.debug("Redis still unavailable (%s)", exc)
+        delay = self.delay
+        self.delay = min(self.delay * 2, self.cap)
+        return delay
+
+    def ok(self) -> None:
+        """Note a success: ends the outage, if there was one."""
+        if self.since is not None:
+            logger.warning(
+                "Redis available again %s after %.1f s", self.what, time.monotonic() - self.since
+            )
+            self.since = None
+            self.delay = self.first
+
+    @property
+    def ongoing(self) -> bool:
+        return self.since is not None
+
 
 _lock = threading.Lock()
 _clients: dict[tuple[int, str], redis.Redis] = {}
@@ -689,29 +757,31 @@ def check_version(connection: redis.Redis) -> tuple[int, ...]:
     return version
 
 
-#: what a client meets while its Redis is not up yet
-_DOWN_AT_START: tuple[type[Exception], ...] = (*UNAVAILABLE, RedisClusterException)
-
-
 def retry_until_up(
     action: Callable[[], T], stopped: threading.Event | None = None, cap: float = 5.0
 ) -> T | None:
-    """``action()``, retried with backoff while Redis is unreachable: a worker or
-    scheduler started before its Redis (a reboot, supervisord's start order) must
-    not crash loop. A cluster client connects as it is made, so making one is such
-    an action too. Returns None if ``stopped`` is set while waiting."""
-    delay = 0.1
+    """``action()``, retried with backoff while Redis is unreachable or cannot serve
+    (:func:`is_transient`): a worker or scheduler started before its Redis (a reboot,
+    supervisord's start order) or against a full one must not crash loop. A cluster
+    client connects as it is made, so making one is such an action too (a cluster
+    not formed yet raises RedisClusterException). Returns None if ``stopped`` is set
+    while waiting."""
+    outage = Outage("at start", cap=cap)
     while True:
         try:
-            return action()
-        except _DOWN_AT_START as e:
-            logger.warning("Redis unavailable at start (%s); retrying in %.1f s", e, delay)
+            result = action()
+        except (redis.RedisError, RedisClusterException) as e:
+            if not (is_transient(e) or isinstance(e, RedisClusterException)):
+                raise
+            delay = outage.failed(e)
+        else:
+            outage.ok()
+            return result
         if stopped is not None:
             if stopped.wait(delay):
                 return None
         else:
             time.sleep(delay)
-        delay = min(delay * 2, cap)
 
 
 def await_server(
@@ -735,6 +805,26 @@ def max_block_seconds(connection: redis.Redis) -> float:
         kwargs = getattr(getattr(connection, "connection_pool", None), "connection_kwargs", {})
     socket_timeout = kwargs.get("socket_timeout") or _REDIS_PY_SOCKET_TIMEOUT
     return max(0.01, float(socket_timeout) / 2)
+
+
+#: Redis's default proto-max-bulk-len: the largest value one command may carry
+DEFAULT_MAX_BULK_BYTES = 512 * 1024 * 1024
+
+
+def max_bulk_bytes(connection: redis.Redis) -> int:
+    """The largest value (a job's result) the server takes in one command: its
+    proto-max-bulk-len, or Redis's default where CONFIG is not allowed (an ACL user)."""
+    try:
+        reply: Any = connection.config_get("proto-max-bulk-len")
+    except redis.RedisError:
+        return DEFAULT_MAX_BULK_BYTES
+    if is_cluster(connection) and reply and isinstance(next(iter(reply.values())), dict):
+        reply = next(iter(reply.values()))
+    raw = next(iter(reply.values()), None) if isinstance(reply, dict) else None
+    try:
+        return int(raw) if raw is not None else DEFAULT_MAX_BULK_BYTES
+    except ValueError:
+        return DEFAULT_MAX_BULK_BYTES
 
 
 def text(value: object) -> str:

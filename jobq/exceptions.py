@@ -77,5 +77,21 @@ class ScriptError(JobqError):
         super().__init__(f"transition {transition!r} returned code {code} for job {job_id!r}")
 
 
+class ResultTooLarge(JobqError, ValueError):
+    """A job's serialized result is larger than Redis accepts in one value."""
+
+    def __init__(self, size: int, limit: int) -> None:
+        self.size, self.limit = size, limit
+        super().__init__(
+            f"the job's result serializes to {size} bytes, over the {limit} bytes Redis "
+            "accepts in one value (proto-max-bulk-len): store large results elsewhere (a "
+            "file, a row, an object store) and return a reference"
+        )
+
+
+class DuplicateWorkerName(JobqError, ValueError):
+    """Another live worker (its record still heartbeats) has this worker's name."""
+
+
 # rq's spelling
 DequeueTimeout = TimeoutError

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 import redis
 
 from . import connection as conn_mod
-from . import defaults, keys, transitions
+from . import defaults, keys, numbers, transitions
 from .exceptions import DeserializationError, JobFailedError, NoSuchJobError
 from .serializers import Serializer, resolve_serializer
 from .status import JobStatus
@@ -29,9 +29,8 @@ if TYPE_CHECKING:
 
 
 def _ms_to_dt(raw: bytes | None) -> dt.datetime | None:
-    if not raw:
-        return None
-    return dt.datetime.fromtimestamp(int(float(raw)) / 1000, tz=dt.UTC)
+    ms = numbers.whole(raw, 0, numbers.MAX_MS)
+    return None if ms is None else dt.datetime.fromtimestamp(ms / 1000, tz=dt.UTC)
 
 
 def new_job_id() -> str:
@@ -144,9 +143,25 @@ class Job:
         raw = self._raw(name)
         return raw.decode(errors="replace") if raw is not None else None
 
-    def _number(self, name: str, default: float | None = None) -> float | None:
+    def _seconds(self, name: str, default: float) -> float:
+        """A duration field (timeout, TTL): seconds, -1 for none or forever. Garbage
+        (not decimal, nan, inf, past MAX_SECONDS) raises DeserializationError: the job
+        fails with it rather than run under a timeout no client gave."""
         raw = self._raw(name)
-        return float(raw) if raw not in (None, b"") else default
+        if raw in (None, b""):
+            return default
+        value = numbers.number(raw, -1, numbers.MAX_SECONDS)
+        if value is None:
+            raise DeserializationError(
+                f"job {self.id!r}: field {name} holds {raw[:40]!r}, not a number of seconds "
+                f"in [-1, {numbers.MAX_SECONDS:g}]"
+            )
+        return value
+
+    def _count(self, name: str, lo: int, hi: int, default: int) -> int:
+        """A counter field; garbage reads as ``default``, as in the Lua steps."""
+        value = numbers.whole(self._raw(name), lo, hi)
+        return default if value is None else value
 
     @property
     def serializer(self) -> Serializer:
@@ -236,23 +251,30 @@ class Job:
 
     @property
     def timeout(self) -> float | None:
-        return self._number("timeout", defaults.JOB_TIMEOUT)
+        """Seconds the job may run; None for no limit (rq's -1, or 0)."""
+        value = self._seconds("timeout", defaults.JOB_TIMEOUT)
+        return value if value > 0 else None
 
     @property
     def result_ttl(self) -> float | None:
-        return self._number("result_ttl", defaults.RESULT_TTL)
+        return self._ttl("result_ttl", defaults.RESULT_TTL)
 
     @property
     def failure_ttl(self) -> float | None:
-        return self._number("failure_ttl", defaults.FAILURE_TTL)
+        return self._ttl("failure_ttl", defaults.FAILURE_TTL)
+
+    def _ttl(self, name: str, default: float) -> float:
+        """A TTL field; garbage reads as the default, as in the Lua steps (terminal.lua)."""
+        value = numbers.number(self._raw(name), -1, numbers.MAX_SECONDS)
+        return default if value is None else value
 
     @property
     def attempts(self) -> int:
-        return int(self._number("attempts", 0) or 0)
+        return self._count("attempts", 0, numbers.MAX_COUNT, 0)
 
     @property
     def max_attempts(self) -> int:
-        return int(self._number("max_attempts", 1) or 1)
+        return self._count("max_attempts", 1, numbers.MAX_ATTEMPTS, 1)
 
     @property
     def retries_left(self) -> int:
@@ -312,7 +334,8 @@ class Job:
         if not raw:
             return None
         done, _, total = raw.partition("/")
-        return int(done), int(total)
+        d, t = numbers.whole(done, 0, 2**63), numbers.whole(total, 0, 2**63)
+        return None if d is None or t is None else (d, t)
 
     def return_value(self, refresh: bool = False) -> Any:
         if refresh:

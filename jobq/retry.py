@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .functions import function_path
+from .numbers import MAX_ATTEMPTS
 
 
 class Retry:
@@ -21,8 +22,10 @@ class Retry:
     (one number, or one per attempt: the last repeats)."""
 
     def __init__(self, max: int, interval: float | Sequence[float] = 0) -> None:
-        if isinstance(max, bool) or not isinstance(max, int) or max < 1:
-            raise ValueError(f"Retry max must be a positive integer, got {max!r}")
+        if isinstance(max, bool) or not isinstance(max, int) or not 1 <= max < MAX_ATTEMPTS:
+            raise ValueError(
+                f"Retry max must be a positive integer below {MAX_ATTEMPTS}, got {max!r}"
+            )
         intervals = [interval] if isinstance(interval, int | float) else list(interval)
         if any(
             isinstance(i, bool) or not isinstance(i, int | float) or not 0 <= i < math.inf

@@ -172,28 +172,48 @@ def load_scripts(pipe: Pipeline, *names: str) -> None:
 
 
 def _dequeue_call(
-    q: QueueKeys, worker: str, count: int, lease_ms: int, now: int | str
+    q: QueueKeys, worker: str, count: int, lease_ms: int, now: int, server_clock: bool = False
 ) -> tuple[list[str], list[Any]]:
-    return [q.queued, q.started, q.wake], [q.prefix, now, lease_ms, count, worker]
+    args = [q.prefix, now, lease_ms, count, worker, "1" if server_clock else ""]
+    return [q.queued, q.started, q.wake], args
 
 
-def _taken(reply: list[Any]) -> list[tuple[str, dict[bytes, bytes]]]:
+#: what a dequeue row of two entries (id, reason) means: the id was skipped
+Skipped = tuple[bytes, str]
+
+
+def _taken(
+    reply: list[Any], skipped: list[Skipped] | None = None
+) -> list[tuple[str, dict[bytes, bytes]]]:
+    """Rows of jobs taken, as (id, fields); ids the step skipped (no job id, or a key
+    holding no job hash: see dequeue-3.lua) go to ``skipped`` as (raw id, reason). The
+    step takes only ids of UTF-8 text, so the ids taken decode."""
     taken = []
     for row in reply:
-        job_id = row[0].decode()
+        raw_id = bytes(row[0])
+        if len(row) == 2:
+            if skipped is not None:
+                skipped.append((raw_id, text(row[1])))
+            continue
         it = iter(row[1:])
         fields = {
             k: (v if isinstance(v, bytes) else str(v).encode()) for k, v in zip(it, it, strict=True)
         }
-        taken.append((job_id, fields))
+        taken.append((raw_id.decode(), fields))
     return taken
 
 
 def dequeue(
-    client: redis.Redis, q: QueueKeys, worker: str, count: int, lease_ms: int
+    client: redis.Redis,
+    q: QueueKeys,
+    worker: str,
+    count: int,
+    lease_ms: int,
+    skipped: list[Skipped] | None = None,
 ) -> list[tuple[str, dict[bytes, bytes]]]:
+    """Take up to ``count`` jobs with a lease; ids skipped as garbage go to ``skipped``."""
     keys, args = _dequeue_call(q, worker, count, lease_ms, now_ms())
-    return _taken(scripts.get("dequeue")(client, keys, args))
+    return _taken(scripts.get("dequeue")(client, keys, args), skipped)
 
 
 def wait_and_dequeue(
@@ -204,15 +224,17 @@ def wait_and_dequeue(
     count: int,
     lease_ms: int,
     timeout: float,
+    skipped: list[Skipped] | None = None,
 ) -> list[tuple[str, dict[bytes, bytes]]]:
     """Block up to ``timeout`` for a wake token on any of ``wake``, then dequeue from
     ``q`` right after, in the same round trip: a woken worker has its jobs at once."""
     pipe = client.pipeline(transaction=False)
     pipe.blpop(list(wake), timeout=timeout)
     # the dequeue runs when the pop returns, a time known only to the server's clock
-    keys, args = _dequeue_call(q, worker, count, lease_ms, "")
+    latest = now_ms() + int(timeout * 1000)
+    keys, args = _dequeue_call(q, worker, count, lease_ms, latest, server_clock=True)
     scripts.get("dequeue").queue_in(pipe, keys, args)
-    return _taken(scripts.execute_pipeline(client, pipe)[1])
+    return _taken(scripts.execute_pipeline(client, pipe)[1], skipped)
 
 
 def finish(
@@ -258,12 +280,13 @@ def release(client: redis.Redis, q: QueueKeys, worker: str, job_ids: Sequence[st
     )
 
 
-def renew(client: redis.Redis, q: QueueKeys, job_ids: Sequence[str], lease_ms: int) -> None:
-    """Extend the leases of jobs still in ``started`` (one ZADD XX, atomic)."""
+def renew(client: redis.Redis, q: QueueKeys, job_ids: Sequence[str], lease_ms: int) -> int:
+    """Extend the leases of jobs still in ``started``, atomically, also while Redis is
+    full (see renew-1.lua). Returns how many were renewed."""
     if not job_ids:
-        return
+        return 0
     deadline = now_ms() + lease_ms
-    client.zadd(q.started, dict.fromkeys(job_ids, deadline), xx=True)
+    return int(scripts.get("renew")(client, [q.started], [deadline, *job_ids]))
 
 
 def reap(
@@ -273,7 +296,8 @@ def reap(
     keys = [q.started, q.failed, q.queued, q.scheduled, q.deferred, q.canceled, q.wake]
     args = [q.prefix, now if now is not None else now_ms(), defaults.REAP_BATCH, defaults.MAX_LOST]
     requeued, failed = scripts.get("reap")(client, keys, args)
-    return [text(i) for i in requeued], [text(i) for i in failed]
+    # the step reaps only job ids (UTF-8 text, see valid_id in checks.lua)
+    return [bytes(i).decode() for i in requeued], [bytes(i).decode() for i in failed]
 
 
 def promote(client: redis.Redis, q: QueueKeys, *, now: int | None = None) -> int:
@@ -478,6 +502,11 @@ def move_schedule(client: redis.Redis, q: QueueKeys, schedule_id: str, next_slot
     """Set a schedule's next slot; False when the schedule is unknown."""
     keys = [q.schedules, q.schedule_due]
     return int(scripts.get("reschedule")(client, keys, [schedule_id, next_slot])) == 1
+
+
+def claim_worker_name(client: redis.Redis, key: str, instance: str, ttl_ms: int) -> bool:
+    """Take a worker name for ``instance``; False while another live worker holds it."""
+    return int(scripts.get("claim_worker")(client, [key], [instance, ttl_ms])) == 1
 
 
 def hold_lock(client: redis.Redis, key: str, token: str, ttl_ms: int) -> int:

@@ -38,8 +38,9 @@ _BLOCK_SLACK = 0.11
 _REAP_EVERY = defaults.HEARTBEAT_SECONDS
 #: passes in a row while work keeps coming due, before the loop sleeps anyway
 _MAX_PASSES = 100
-#: Redis restarting, failing over (Sentinel, Cluster) or resharding: wait and retry
-_REDIS_DOWN: tuple[type[Exception], ...] = conn_mod.UNAVAILABLE
+#: Redis restarting, failing over, resharding, loading or full: wait and retry
+#: (which errors are so: conn_mod.is_transient, nowhere else)
+_is_transient = conn_mod.is_transient
 
 
 class Clock(Protocol):
@@ -87,6 +88,7 @@ class Ticker:
         self._names_read = -float("inf")
         self._reaped = -float("inf")
         self._woken = True
+        self.outage = conn_mod.Outage("for the scheduler")
 
     def now_ms(self) -> int:
         return int(self.clock.time() * 1000)
@@ -175,8 +177,10 @@ class Ticker:
             if long_wait and self.connection.blpop([keys.SCHEDULER_WAKE], timeout=block):
                 self._woken = True
                 return
-        except _REDIS_DOWN as e:  # the next step meets it again and backs off
-            logger.warning("Redis unavailable while waiting (%s)", e)
+        except Exception as e:  # the next step meets it again and backs off
+            if not _is_transient(e):
+                raise
+            logger.debug("Redis unavailable while waiting (%s)", e)
         left = deadline - time.monotonic()
         if left > 0:
             self.clock.sleep(left)
@@ -186,7 +190,6 @@ class Ticker:
         of passes if this scheduler can take the lock. Returns whether it held the lock."""
         previous = self._install_signals()
         held = False
-        delay = 0.1
         try:
             if burst:
                 conn_mod.check_version(self.connection)
@@ -197,13 +200,13 @@ class Ticker:
                 try:
                     pause = self.step()
                     held = held or self.lock.held
-                    delay = 0.1
-                except _REDIS_DOWN as e:
-                    logger.warning("Redis unavailable (%s); retrying in %.1f s", e, delay)
-                    pause, delay = delay, min(delay * 2, 5.0)
-                except Exception:  # the loop must outlive one bad schedule or pass
-                    logger.exception("scheduler pass failed; retrying in %.3g s", self.interval)
-                    pause = self.interval
+                    self.outage.ok()
+                except Exception as e:  # the loop must outlive one bad schedule or pass
+                    if _is_transient(e):
+                        pause = self.outage.failed(e)
+                    else:
+                        logger.exception("scheduler pass failed; retrying in %.3g s", self.interval)
+                        pause = self.interval
                 if burst:
                     if not held:
                         logger.info("another scheduler holds the lock (%s)", self.lock.owner())
@@ -234,7 +237,9 @@ class Ticker:
         try:
             if self.lock.held:
                 self.lock.release()
-        except _REDIS_DOWN as e:
+        except Exception as e:
+            if not _is_transient(e):
+                raise
             logger.warning("could not release the scheduler lock (%s); it expires by itself", e)
 
 
@@ -256,9 +261,9 @@ def scheduler_hook(
             ticker = Ticker(connection, interval=interval, clock=clock, on_reaped=on_reaped)
         try:
             return ticker.step()
-        except _REDIS_DOWN:
-            raise
-        except Exception:
+        except Exception as e:
+            if _is_transient(e):
+                raise
             logger.exception("scheduler pass in the worker failed; will retry")
             return None
 

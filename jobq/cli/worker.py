@@ -7,6 +7,7 @@ import logging
 import click
 
 from .. import defaults
+from ..exceptions import DuplicateWorkerName
 from ..worker import SimpleWorker, Worker
 from . import Context, Seconds, main, url_option
 
@@ -98,4 +99,7 @@ def worker(
             max_jobs_per_child=max_jobs_per_child, lease_seconds=lease, allowed_modules=allowed,
             serializer=serializer, with_scheduler_hook=hook,
         )  # fmt: skip
-    w.work(burst=burst, max_jobs=max_jobs, with_scheduler=with_scheduler)
+    try:
+        w.work(burst=burst, max_jobs=max_jobs, with_scheduler=with_scheduler)
+    except DuplicateWorkerName as e:
+        raise click.ClickException(str(e)) from e

@@ -6,13 +6,16 @@ ARGV[1] key prefix  ARGV[2] job id  ARGV[3] now (ms)
 Returns 1 canceled, -3 no such job, -4 the job already ended (nothing changed)
 ]]
 --- @include dependents
+--- @include checks
+
+check_keys({ 'list', 'zset', 'zset', 'zset', 'zset', 'zset', 'list' })
 
 local prefix, id, now = ARGV[1], ARGV[2], tonumber(ARGV[3])
 local q = { queued = KEYS[1], scheduled = KEYS[2], deferred = KEYS[3], started = KEYS[4],
             canceled = KEYS[5], failed = KEYS[6], wake = KEYS[7] }
 local jk = prefix .. 'job:' .. id
-local st = redis.call('HGET', jk, 'status')
-if not st then return -3 end
+local st = redis.pcall('HGET', jk, 'status')
+if type(st) ~= 'string' then return -3 end  -- no job (or garbage at its key)
 if st == 'finished' or st == 'failed' or st == 'canceled' or st == 'stopped' then return -4 end
 redis.call('LREM', q.queued, 0, id)
 redis.call('ZREM', q.scheduled, id)

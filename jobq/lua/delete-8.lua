@@ -8,20 +8,23 @@ Returns 1 deleted, -3 no such job
 ]]
 --- @include dependents
 --- @include fields
+--- @include checks
+
+check_keys({ 'list', 'zset', 'zset', 'zset', 'zset', 'zset', 'zset', 'list' })
 
 local prefix, id, now = ARGV[1], ARGV[2], tonumber(ARGV[3])
 local q = { queued = KEYS[1], scheduled = KEYS[2], deferred = KEYS[3], started = KEYS[4],
             finished = KEYS[5], failed = KEYS[6], canceled = KEYS[7], wake = KEYS[8] }
 local jk = prefix .. 'job:' .. id
-local st = redis.call('HGET', jk, 'status')
-if not st then return -3 end
+local st = redis.pcall('HGET', jk, 'status')
+if type(st) ~= 'string' then return -3 end  -- no job (or garbage at its key)
 if st == 'queued' then redis.call('LREM', q.queued, 0, id) end
 for _, key in ipairs({ q.scheduled, q.deferred, q.started, q.finished, q.failed, q.canceled }) do
   redis.call('ZREM', key, id)
 end
 for _, dep in ipairs(decode_array(redis.call('HGET', jk, 'deps'))) do
   if type(dep) == 'string' then
-    redis.call('SREM', prefix .. 'dependents:' .. dep, id)
+    redis.pcall('SREM', prefix .. 'dependents:' .. dep, id)  -- garbage there: nothing to undo
   end
 end
 redis.call('DEL', prefix .. 'notify:' .. id)

@@ -5,6 +5,10 @@ ARGV[1] key prefix  ARGV[2] N
 Returns the number of ids removed; call again until it returns 0
 ]]
 --- @include terminal
+--- @include checks
+
+check_keys({ 'list' })
+arg_int(ARGV[2], 'N', 1, 1e6)
 
 local ids = redis.call('LPOP', KEYS[1], ARGV[2])
 if not ids then return 0 end

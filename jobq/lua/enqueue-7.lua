@@ -20,13 +20,30 @@ Returns 1 queued, 2 scheduled, 3 deferred, 4 canceled (a dependency failed),
 --- @include push_ready
 --- @include claim_id
 --- @include terminal
+--- @include checks
 
 local prefix, id, now = ARGV[1], ARGV[2], tonumber(ARGV[3])
-local due, flags, ttl = tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6])
+local due, flags = arg_int(ARGV[4], 'due', 0, 1e15), arg_int(ARGV[5], 'flags', 0, 3)
+local ttl = arg_int(ARGV[6], 'ttl', 0, 1e15)
+local ndeps = arg_int(ARGV[7], 'number of dependencies', 0, #ARGV - 7)
+now = arg_int(now, 'now', 0, 1e15)
 local front = flags % 2 == 1
 local q = { queued = KEYS[1], scheduled = KEYS[2], deferred = KEYS[3], wake = KEYS[4],
             finished = KEYS[5], failed = KEYS[6], canceled = KEYS[7] }
 local jk = prefix .. 'job:' .. id
+
+-- validate before the first write: what the common case writes, and what the other
+-- cases (dependencies, a due time) touch
+if ndeps == 0 and due <= now then
+  check_keys({ 'list', '', '', 'list', 'zset', 'zset', 'zset' })
+else
+  check_keys({ 'list', 'zset', 'zset', 'list', 'zset', 'zset', 'zset' })
+  for i = 8, 7 + ndeps do
+    check_key(prefix .. 'job:' .. ARGV[i], 'hash')
+    check_key(prefix .. 'dependents:' .. ARGV[i], 'set')
+  end
+end
+check_key(jk, 'hash')
 
 if flags >= 2 then
   if redis.call('EXISTS', jk) == 1 then
@@ -36,7 +53,6 @@ elseif not claim_id(prefix, q, id) then
   return -1
 end
 
-local ndeps = tonumber(ARGV[7])
 local first_field = 8 + ndeps
 if ndeps == 0 and due <= now then
   -- the common case: one write for the hash, one push

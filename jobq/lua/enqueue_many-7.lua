@@ -7,34 +7,50 @@ ARGV[1] key prefix of the queue   ARGV[2] now (ms)
 then per job: id, flags (1: at front; 2: a new random id, which only this same call,
 sent again after a lost reply, can have stored: then nothing is written for it), ttl
 (ms, 0 = none), number F of field-value arguments, the F arguments
-Returns a code per job, in order: 1 queued, -1 a live job with this id exists
-(that job is not written; the others are)
+Returns a code per job, in order: 1 queued, -1 a live job with this id exists, or its
+key holds another kind of value than a hash (that job is not written; the others are)
 ]]
 --- @include push_ready
 --- @include claim_id
+--- @include checks
 
 local prefix, now = ARGV[1], ARGV[2]
 local q = { queued = KEYS[1], finished = KEYS[5], failed = KEYS[6], canceled = KEYS[7] }
-local back, front, codes = {}, {}, {}
+-- validate everything before the first write: the keys, every job's numbers, and
+-- the kind of every job key (a key holding no hash: that job is refused with -1)
+check_keys({ 'list', '', '', 'list', 'zset', 'zset', 'zset' })
+arg_int(now, 'now', 0, 1e15)
+local jobs = {}
 local i = 3
 while i <= #ARGV do
-  local id, flags, ttl, nf = ARGV[i], tonumber(ARGV[i + 1]), tonumber(ARGV[i + 2]), tonumber(ARGV[i + 3])
-  local first, last = i + 4, i + 3 + nf
+  local id = ARGV[i]
+  local flags = arg_int(ARGV[i + 1], 'flags', 0, 3)
+  local ttl = arg_int(ARGV[i + 2], 'ttl', 0, 1e15)
+  local nf = arg_int(ARGV[i + 3], 'field count', 0, #ARGV - i - 3)
   local jk = prefix .. 'job:' .. id
+  jobs[#jobs + 1] = { id = id, flags = flags, ttl = ttl, first = i + 4, last = i + 3 + nf,
+                      jk = jk, garbage = not kind_ok(jk, 'hash') }
+  i = i + 4 + nf
+end
+
+local back, front, codes = {}, {}, {}
+for _, job in ipairs(jobs) do
+  local id, flags, jk = job.id, job.flags, job.jk
   local new_id = flags >= 2
-  if new_id and redis.call('EXISTS', jk) == 1 then
+  if job.garbage then
+    codes[#codes + 1] = -1
+  elseif new_id and redis.call('EXISTS', jk) == 1 then
     codes[#codes + 1] = landed_code(jk)  -- sent again after a lost reply: already here
   elseif new_id or claim_id(prefix, q, id) then
-    redis.call('HSET', jk, 'status', 'queued', 'created', now, unpack(ARGV, first, last))
-    if ttl > 0 then
-      redis.call('PEXPIRE', jk, ttl)
+    redis.call('HSET', jk, 'status', 'queued', 'created', now, unpack(ARGV, job.first, job.last))
+    if job.ttl > 0 then
+      redis.call('PEXPIRE', jk, job.ttl)
     end
     if flags % 2 == 1 then front[#front + 1] = id else back[#back + 1] = id end
     codes[#codes + 1] = 1
   else
     codes[#codes + 1] = -1
   end
-  i = last + 1
 end
 -- LPUSH of many ids leaves them in the order of one LPUSH each
 if #front > 0 then redis.call('LPUSH', KEYS[1], unpack(front)) end

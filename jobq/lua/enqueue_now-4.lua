@@ -5,11 +5,14 @@ ARGV[1] key prefix  ARGV[2] job id  ARGV[3] now (ms)
 Returns 1 queued, -3 no such job, -4 the job is neither scheduled nor deferred (nothing changed)
 ]]
 --- @include push_ready
+--- @include checks
+
+check_keys({ 'zset', 'zset', 'list', 'list' })
 
 local prefix, id, now = ARGV[1], ARGV[2], ARGV[3]
 local jk = prefix .. 'job:' .. id
-local st = redis.call('HGET', jk, 'status')
-if not st then return -3 end
+local st = redis.pcall('HGET', jk, 'status')
+if type(st) ~= 'string' then return -3 end  -- no job (or garbage at its key)
 if st ~= 'scheduled' and st ~= 'deferred' then return -4 end
 redis.call('ZREM', KEYS[1], id)
 redis.call('ZREM', KEYS[2], id)

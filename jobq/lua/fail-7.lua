@@ -7,6 +7,9 @@ ARGV[4 ..] triples: job id, error text (traceback), short reason
 Returns one code per job: 1 failed, 2 retried, -2 lease lost
 ]]
 --- @include retry
+--- @include checks
+
+check_keys({ 'zset', 'zset', 'list', 'zset', 'zset', 'zset', 'list' })
 
 local prefix, now, worker = ARGV[1], tonumber(ARGV[2]), ARGV[3]
 local q = { started = KEYS[1], failed = KEYS[2], queued = KEYS[3], scheduled = KEYS[4],
@@ -15,7 +18,8 @@ local codes = {}
 for i = 4, #ARGV, 3 do
   local id = ARGV[i]
   local jk = prefix .. 'job:' .. id
-  if not redis.call('ZSCORE', q.started, id) or redis.call('HGET', jk, 'worker') ~= worker then
+  -- pcall: a key holding no hash is no job this worker holds (the reaper drops it)
+  if not redis.call('ZSCORE', q.started, id) or redis.pcall('HGET', jk, 'worker') ~= worker then
     codes[#codes + 1] = -2
   else
     redis.call('ZREM', q.started, id)

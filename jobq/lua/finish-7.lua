@@ -7,6 +7,9 @@ Returns one code per job: 1 finished, -2 lease lost (another worker or a cancel
 took the job meanwhile; nothing written for it)
 ]]
 --- @include dependents
+--- @include checks
+
+check_keys({ 'zset', 'zset', 'list', 'zset', 'zset', 'list', 'zset' })
 
 local prefix, now, worker = ARGV[1], tonumber(ARGV[2]), ARGV[3]
 local q = { started = KEYS[1], finished = KEYS[2], queued = KEYS[3], deferred = KEYS[4],
@@ -15,9 +18,10 @@ local codes = {}
 for i = 4, #ARGV, 2 do
   local id, result = ARGV[i], ARGV[i + 1]
   local jk = prefix .. 'job:' .. id
-  local f = redis.call('HMGET', jk, 'worker', 'result_ttl', 'waiters')
+  -- pcall: a key holding no hash is no job this worker holds (the reaper drops it)
+  local f = redis.pcall('HMGET', jk, 'worker', 'result_ttl', 'waiters')
   -- held by this worker, and still leased (ZREM answers 0 when not in started)
-  if f[1] ~= worker or redis.call('ZREM', q.started, id) == 0 then
+  if f.err or f[1] ~= worker or redis.call('ZREM', q.started, id) == 0 then
     codes[#codes + 1] = -2
   else
     make_terminal(prefix, id, 'finished', q.finished, now, { 'result', result },

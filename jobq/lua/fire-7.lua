@@ -18,19 +18,30 @@ Returns { code, run id }: 1 fired, 2 fired and the schedule ended,
 ]]
 --- @include push_ready
 --- @include claim_id
+--- @include checks
+--- @include fields
 
+check_keys({ 'hash', 'zset', 'list', 'list', 'zset', 'zset', 'zset' })
 local prefix, id, rev = ARGV[1], ARGV[2], ARGV[3]
-local expected, slot, nxt = tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6])
-local now, skipped, meta = tonumber(ARGV[7]), tonumber(ARGV[8]), ARGV[9]
+local expected = arg_int(ARGV[4], 'expected slot', 0, 1e15)
+local slot = arg_int(ARGV[5], 'slot', 0, 1e15)
+local nxt = arg_int(ARGV[6], 'next slot', -1, 1e15)
+local now = arg_int(ARGV[7], 'now', 0, 1e15)
+local skipped = arg_int(ARGV[8], 'slots passed over', 0, 1e15)
+local meta = ARGV[9]
 local raw = redis.call('HGET', KEYS[1], id)
 if not raw then
   return { 0, '' }
 end
-local s = cjson.decode(raw)
+local decoded, s = pcall(cjson.decode, raw)
+if not decoded or type(s) ~= 'table' then
+  return redis.error_reply('ERR jobq: schedule ' .. id .. ' holds no JSON object; nothing was written')
+end
 if s.rev ~= rev or s.next_run ~= expected or slot < expected then
   return { 0, '' }
 end
 local tk = prefix .. 'schedule-job:' .. id
+check_key(tk, 'hash')
 local template = redis.call('HGETALL', tk)
 if #template == 0 then
   return { 0, '' }
@@ -39,6 +50,8 @@ end
 local run = id .. '@' .. ARGV[5]
 local jk = prefix .. 'job:' .. run
 local rk = prefix .. 'schedule-runs:' .. id
+check_key(jk, 'hash')
+check_key(rk, 'zset')
 local code = 1
 if not claim_id(prefix, { finished = KEYS[5], failed = KEYS[6], canceled = KEYS[7] }, run) then
   code = 3
@@ -49,7 +62,7 @@ else
   if meta ~= '' then
     redis.call('HSET', jk, 'meta', meta)
   end
-  local ttl = tonumber(s.ttl_ms) or 0
+  local ttl = int_field(s.ttl_ms, 0, 1e15, 0)
   if ttl > 0 then
     redis.call('PEXPIRE', jk, ttl)
   end
@@ -57,7 +70,7 @@ else
   for _ = 1, 20 do
     local oldest = redis.call('ZRANGE', rk, 0, 0)[1]
     if not oldest then break end
-    local st = redis.call('HGET', prefix .. 'job:' .. oldest, 'status')
+    local st = redis.pcall('HGET', prefix .. 'job:' .. oldest, 'status')  -- garbage: not waiting
     if st == 'queued' or st == 'scheduled' then break end
     redis.call('ZREM', rk, oldest)
   end
@@ -65,11 +78,12 @@ else
   push_ready(KEYS[3], KEYS[4], run, false)
 end
 
-s.runs = (tonumber(s.runs) or 0) + 1
-s.skipped = (tonumber(s.skipped) or 0) + skipped
+-- garbage counters (nan, inf: cjson cannot encode them) start again from 0
+s.runs = int_field(s.runs, 0, 1e15, 0) + 1
+s.skipped = int_field(s.skipped, 0, 1e15, 0) + skipped
 s.last_run = slot
 s.last_job = run
-local left = tonumber(s.left) or -1
+local left = int_field(s.left, -1, 1e15, -1)
 if left > 0 then
   left = left - 1
   s.left = left

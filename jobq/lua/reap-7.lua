@@ -4,13 +4,21 @@ Each goes back to the front of the queue, or to `failed` with reason
 KEYS[1] started  KEYS[2] failed  KEYS[3] queued  KEYS[4] scheduled  KEYS[5] deferred
 KEYS[6] canceled  KEYS[7] wake
 ARGV[1] key prefix  ARGV[2] now (ms)  ARGV[3] batch limit  ARGV[4] max_lost
+Ids in `started` that are no job ids (see valid_id) or whose key holds no job hash
+(gone, or garbage) only leave `started`.
 Returns { requeued ids, failed ids }: the hooks of the worker that reaped them
 update what they recorded of the dead worker's jobs (Django's JobRecord)
 ]]
 --- @include dependents
 --- @include fields
+--- @include checks
 
-local prefix, now, max_lost = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[4])
+check_keys({ 'zset', 'zset', 'list', 'zset', 'zset', 'zset', 'list' })
+
+local prefix = ARGV[1]
+local now = arg_int(ARGV[2], 'now', 0, 1e15)
+local max_lost = arg_int(ARGV[4], 'max_lost', 1, 1e9)
+arg_int(ARGV[3], 'batch limit', 1, 1e6)
 local q = { started = KEYS[1], failed = KEYS[2], queued = KEYS[3], scheduled = KEYS[4],
             deferred = KEYS[5], canceled = KEYS[6], wake = KEYS[7] }
 local ids = redis.call('ZRANGE', q.started, '-inf', now, 'BYSCORE', 'LIMIT', 0, ARGV[3])
@@ -18,7 +26,8 @@ local requeued, failed = {}, {}
 for _, id in ipairs(ids) do
   local jk = prefix .. 'job:' .. id
   redis.call('ZREM', q.started, id)
-  if redis.call('EXISTS', jk) == 1 then
+  -- no job id, or a key holding no hash: garbage, no job; its id just leaves `started`
+  if valid_id(id) and redis.call('TYPE', jk).ok == 'hash' then
     local lost = hincr(jk, 'lost', 1)
     local worker = redis.call('HGET', jk, 'worker') or '?'
     if lost >= max_lost then

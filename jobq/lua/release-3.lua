@@ -6,13 +6,17 @@ Returns the number of jobs handed back (jobs the worker no longer holds are skip
 ]]
 --- @include push_ready
 --- @include fields
+--- @include checks
+
+check_keys({ 'zset', 'list', 'list' })
 
 local prefix, worker = ARGV[1], ARGV[2]
 local n = 0
 for i = #ARGV, 3, -1 do
   local id = ARGV[i]
   local jk = prefix .. 'job:' .. id
-  if redis.call('ZSCORE', KEYS[1], id) and redis.call('HGET', jk, 'worker') == worker then
+  -- pcall: a key holding no hash is no job this worker holds (the reaper drops it)
+  if redis.call('ZSCORE', KEYS[1], id) and redis.pcall('HGET', jk, 'worker') == worker then
     redis.call('ZREM', KEYS[1], id)
     hincr(jk, 'attempts', -1)
     redis.call('HSET', jk, 'status', 'queued')

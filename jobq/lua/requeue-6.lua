@@ -6,11 +6,14 @@ ARGV[1] key prefix  ARGV[2] job id  ARGV[3] now (ms)  ARGV[4] at_front (1/0)
 Returns 1 requeued, -3 no such job, -4 the job has not ended (nothing changed)
 ]]
 --- @include push_ready
+--- @include checks
+
+check_keys({ 'list', 'zset', 'zset', 'zset', 'list', 'zset' })
 
 local prefix, id, now = ARGV[1], ARGV[2], ARGV[3]
 local jk = prefix .. 'job:' .. id
-local st = redis.call('HGET', jk, 'status')
-if not st then return -3 end
+local st = redis.pcall('HGET', jk, 'status')
+if type(st) ~= 'string' then return -3 end  -- no job (or garbage at its key)
 if st ~= 'failed' and st ~= 'canceled' and st ~= 'stopped' and st ~= 'finished' then
   return -4
 end

@@ -9,6 +9,10 @@ ARGV[5 ..] field, value pairs of the run template (the job hash every run starts
 Returns 1 stored, 2 stored over an existing schedule with this id (its runs stay)
 ]]
 
+--- @include checks
+
+check_keys({ 'hash', 'zset' })
+arg_int(ARGV[4], 'first slot', 0, 1e15)
 local prefix, id = ARGV[1], ARGV[2]
 local tk = prefix .. 'schedule-job:' .. id
 local existed = redis.call('HEXISTS', KEYS[1], id)

@@ -9,6 +9,10 @@ Returns the number of runs canceled (>= 0), or -3 when neither the schedule, nor
 its ended record, nor runs of it are known
 ]]
 --- @include dependents
+--- @include checks
+
+check_keys({ 'hash', 'zset', 'list', 'zset', 'zset', 'zset', 'list' })
+check_key(ARGV[1] .. 'schedule-runs:' .. ARGV[2], 'zset')
 
 local prefix, id, now = ARGV[1], ARGV[2], tonumber(ARGV[3])
 local q = { queued = KEYS[3], scheduled = KEYS[4], deferred = KEYS[5], canceled = KEYS[6],
@@ -25,7 +29,7 @@ if existed == 0 and #runs == 0 then
 end
 local canceled = 0
 for _, run in ipairs(runs) do
-  local st = redis.call('HGET', prefix .. 'job:' .. run, 'status')
+  local st = redis.pcall('HGET', prefix .. 'job:' .. run, 'status')  -- garbage: left alone
   if st == 'queued' or st == 'scheduled' then
     redis.call('LREM', q.queued, 0, run)
     redis.call('ZREM', q.scheduled, run)

@@ -1,14 +1,17 @@
 """Executor children: forked processes that run the consumer loop and report
-to the supervisor over a pipe, one short text line per event.
+to the supervisor over a pipe, one framed message per event.
 
-Lines: ``T queue id...`` (took), ``S queue id timeout`` (started),
-``A queue ok failed id...`` (acknowledged or handed back). Queue names and job
-ids never contain white space (both are validated at enqueue).
+A frame is a 4-byte big-endian length and a JSON array: ``["T", queue, [ids]]``
+(took), ``["S", queue, id, timeout or null]`` (started), ``["A", queue, ok, failed,
+[ids]]`` (acknowledged or handed back). Framed, not lines of text: whatever bytes a
+job id holds (a space, a newline), it cannot split or merge reports; a frame the
+supervisor cannot read is logged and dropped, never taken for another.
 """
 
 from __future__ import annotations
 
 import ctypes
+import json
 import logging
 import multiprocessing
 import os
@@ -25,6 +28,8 @@ logger = logging.getLogger("jobq.worker")
 _PR_SET_PDEATHSIG = 1
 #: exit code of a child that ran its --max-jobs-per-child jobs (0: its queues were empty)
 EXIT_RECYCLED = 75
+#: bytes of a frame's length prefix
+_HEADER = 4
 
 
 def die_with_parent() -> None:
@@ -41,20 +46,21 @@ class PipeReporter:
     def __init__(self, fd: int) -> None:
         self.fd = fd
 
-    def _send(self, line: str) -> None:
-        data = (line + "\n").encode()
+    def _send(self, message: list[Any]) -> None:
+        body = json.dumps(message, separators=(",", ":")).encode()
+        data = len(body).to_bytes(_HEADER, "big") + body
         while data:
             n = os.write(self.fd, data)
             data = data[n:]
 
     def took(self, queue: str, job_ids: Sequence[str]) -> None:
-        self._send(f"T {queue} {' '.join(job_ids)}")
+        self._send(["T", queue, list(job_ids)])
 
     def started(self, queue: str, job_id: str, timeout: float | None) -> None:
-        self._send(f"S {queue} {job_id} {timeout if timeout else '-'}")
+        self._send(["S", queue, job_id, timeout or None])
 
     def acked(self, queue: str, job_ids: Sequence[str], ok: int, failed: int) -> None:
-        self._send(f"A {queue} {ok} {failed} {' '.join(job_ids)}")
+        self._send(["A", queue, ok, failed, list(job_ids)])
 
 
 class SharedBudget:
@@ -111,22 +117,31 @@ class Child:
 
     def feed(self, data: bytes) -> None:
         self.buffer += data
-        *lines, self.buffer = self.buffer.split(b"\n")
-        for line in lines:
-            self._apply(line.decode())
+        start = 0
+        while len(self.buffer) - start >= _HEADER:
+            size = int.from_bytes(self.buffer[start : start + _HEADER], "big")
+            end = start + _HEADER + size
+            if end > len(self.buffer):
+                break
+            self._apply(self.buffer[start + _HEADER : end])
+            start = end
+        self.buffer = self.buffer[start:]
 
-    def _apply(self, line: str) -> None:
-        kind, _, rest = line.partition(" ")
-        parts = rest.split(" ")
-        if kind == "T":
-            self.holdings.took(parts[0], [p for p in parts[1:] if p])
-        elif kind == "S":
-            timeout = None if parts[2] == "-" else float(parts[2])
-            self.holdings.started(parts[0], parts[1], timeout)
-        elif kind == "A":
-            self.holdings.acked(parts[0], [p for p in parts[3:] if p], int(parts[1]), int(parts[2]))
-        else:
-            logger.error("unexpected report from child %d: %r", self.pid, line)
+    def _apply(self, frame: bytes) -> None:
+        try:
+            message = json.loads(frame)
+            kind, queue, *rest = message
+            if kind == "T":
+                self.holdings.took(queue, [str(i) for i in rest[0]])
+            elif kind == "S":
+                timeout = None if rest[1] is None else float(rest[1])
+                self.holdings.started(queue, str(rest[0]), timeout)
+            elif kind == "A":
+                self.holdings.acked(queue, [str(i) for i in rest[2]], int(rest[0]), int(rest[1]))
+            else:
+                raise ValueError(f"unknown kind {kind!r}")
+        except (ValueError, TypeError, IndexError) as e:
+            logger.error("unreadable report from child %d (%s): %r", self.pid, e, frame[:200])
 
 
 def spawn(target: Callable[[PipeReporter], int]) -> Child:

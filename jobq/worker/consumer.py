@@ -20,6 +20,7 @@ import redis
 
 from .. import connection as conn_mod
 from .. import defaults, transitions
+from ..exceptions import DeserializationError
 from ..job import Job
 from ..keys import QueueKeys
 from ..scripts import execute_pipeline
@@ -125,6 +126,10 @@ class Consumer:
         #: set while acks wait for the flush thread (started at the first wait)
         self._flush_armed = threading.Event()
         self._flusher: threading.Thread | None = None
+        #: Redis unavailable or unable to serve (full, loading): see run_consumer
+        self.outage = conn_mod.Outage(
+            "for the executor (results computed meanwhile are sent when it is back)"
+        )
 
     # -- fetching ---------------------------------------------------------------
 
@@ -138,8 +143,13 @@ class Consumer:
         if count <= 0:
             return None
         for q in self.queues:
-            taken = transitions.dequeue(self.connection, q, self.worker_name, count, self.lease_ms)
+            skipped: list[transitions.Skipped] = []
+            taken = transitions.dequeue(
+                self.connection, q, self.worker_name, count, self.lease_ms, skipped
+            )
+            _log_skipped(q, skipped)
             if taken:
+                self.outage.ok()  # a write landed: any outage is over
                 return self._hold(q, taken, count)
         self.budget.give_back(count)
         return None
@@ -159,6 +169,7 @@ class Consumer:
         if count <= 0:
             return None
         q = self.queues[0]
+        skipped: list[transitions.Skipped] = []
         try:
             taken = transitions.wait_and_dequeue(
                 self.connection,
@@ -168,13 +179,16 @@ class Consumer:
                 count,
                 self.lease_ms,
                 timeout,
+                skipped,
             )
         except BaseException:
             self.budget.give_back(count)
             raise
+        _log_skipped(q, skipped)
         if not taken:
             self.budget.give_back(count)
             return None
+        self.outage.ok()
         batch = self._hold(q, taken, count)
         if self.stop.warm or self.stop.paused:  # came while blocked: leave them queued
             self.release(*batch)
@@ -296,6 +310,7 @@ class Consumer:
             if bad:
                 transitions.fail(pipe, q, self.worker_name, bad)
         replies = execute_pipeline(self.connection, pipe)
+        self.outage.ok()
         self._report_acks(pending, replies)
         for a in self._acks.values():
             a.done = []
@@ -354,8 +369,13 @@ class Consumer:
 _PAUSED_POLL_SECONDS = 0.2
 
 
+def _log_skipped(q: QueueKeys, skipped: list[transitions.Skipped]) -> None:
+    for raw_id, reason in skipped:
+        logger.warning("queue %s: skipped id %r: %s", q.name, raw_id, reason)
+
+
 def _timeout_of(job: Job) -> float | None:
     try:
         return job.timeout
-    except ValueError:
-        return None
+    except (ValueError, DeserializationError):
+        return None  # the job fails with it when it runs

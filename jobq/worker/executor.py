@@ -19,7 +19,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from ..exceptions import DeserializationError, FunctionNotAllowed, JobTimeoutException
+from ..exceptions import (
+    DeserializationError,
+    FunctionNotAllowed,
+    JobTimeoutException,
+    ResultTooLarge,
+)
 from ..functions import FunctionResolver
 from ..hooks import Hooks
 from ..job import Job
@@ -109,14 +114,23 @@ def _reason(exc: BaseException) -> str:
         return "function not importable"
     if isinstance(exc, DeserializationError):
         return "bad payload"
+    if isinstance(exc, ResultTooLarge):
+        return "result too large"
     return f"{type(exc).__module__}.{type(exc).__qualname__}".removeprefix("builtins.")
 
 
 class Executor:
     """Calls job functions (sync or async) with timeouts and callbacks."""
 
-    def __init__(self, resolver: FunctionResolver, hooks: Hooks | None = None) -> None:
+    def __init__(
+        self,
+        resolver: FunctionResolver,
+        hooks: Hooks | None = None,
+        max_result_bytes: int | None = None,
+    ) -> None:
         self.resolver = resolver
+        #: results larger than Redis takes fail with their cause (None: no check)
+        self.max_result_bytes = max_result_bytes
         self.hooks = hooks if hooks is not None else Hooks()
         self._runner: asyncio.Runner | None = None
         self._alarm = _Alarm()
@@ -164,6 +178,8 @@ class Executor:
             with _Deadline(self._alarm, job.timeout):
                 value = self._call(func, args, kwargs)
             result = job.serializer.dumps(value)
+            if self.max_result_bytes is not None and len(result) > self.max_result_bytes:
+                raise ResultTooLarge(len(result), self.max_result_bytes)
         except ShutdownRequested:
             raise
         except BaseException as exc:

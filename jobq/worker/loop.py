@@ -55,8 +55,9 @@ TICK = 0.5
 _COALESCE_SECONDS = 0.01
 #: a job may overrun its timeout by this much before the supervisor kills its child
 KILL_GRACE = 2.0
-#: Redis restarting, failing over (Sentinel, Cluster) or resharding: wait and retry
-_REDIS_DOWN: tuple[type[Exception], ...] = conn_mod.UNAVAILABLE
+#: Redis restarting, failing over, resharding, loading or full: wait and retry
+#: (which errors are so: conn_mod.is_transient, nowhere else)
+_is_transient = conn_mod.is_transient
 
 
 def _queue_names(queues: Iterable[Queue | str]) -> list[str]:
@@ -93,10 +94,17 @@ class BaseWorker:
         self.max_prefetch = max_prefetch
         self.scheduler_hook = with_scheduler_hook
         self._scheduler_due = 0.0
+        self._scheduler_outage = conn_mod.Outage("for the embedded scheduler")
+        #: the supervisor's (or in-process worker's) upkeep: leases, reaping, record
+        self._upkeep_outage = conn_mod.Outage(
+            "for the worker's upkeep (leases kept, renewed when it is back)"
+        )
         #: around every job, in order (see jobq.hooks); children inherit them by fork
         self.hooks = Hooks(hooks)
         self.stop = Stop()
         self._signals = 0
+        #: the largest result Redis takes (read at start; children inherit it)
+        self.max_result_bytes: int | None = None
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.name!r}, queues={self.queue_names})"
@@ -116,6 +124,8 @@ class BaseWorker:
 
         def first_writes() -> None:
             conn_mod.check_version(self.connection)
+            maintenance.claim_name()
+            self.max_result_bytes = conn_mod.max_bulk_bytes(self.connection)
             self.connection.sadd(keys.QUEUES, *self.queue_names)
             maintenance.publish("starting", [], 0, 0)
 
@@ -139,7 +149,7 @@ class BaseWorker:
             connection,
             self.queue_keys,
             self.name,
-            Executor(self.resolver, self.hooks),
+            Executor(self.resolver, self.hooks, self.max_result_bytes),
             reporter,
             lease_seconds=self.lease_seconds,
             max_prefetch=self.max_prefetch,
@@ -155,12 +165,13 @@ class BaseWorker:
             return
         try:
             pause = self.scheduler_hook(self.connection)
-        except _REDIS_DOWN as e:
-            logger.warning("Redis unavailable (%s); scheduler pass will retry", e)
-            pause = None
-        except Exception:  # the scheduler must not take the worker down
-            logger.exception("scheduler pass in the worker failed; will retry")
-            pause = None
+            self._scheduler_outage.ok()
+        except Exception as e:  # the scheduler must not take the worker down
+            if _is_transient(e):
+                pause = self._scheduler_outage.failed(e)
+            else:
+                logger.exception("scheduler pass in the worker failed; will retry")
+                pause = None
         wait = pause if isinstance(pause, int | float) and pause >= 0 else TICK
         self._scheduler_due = time.monotonic() + min(wait, TICK)
 
@@ -176,20 +187,19 @@ class BaseWorker:
 
 
 def run_consumer(consumer: Consumer, burst: bool) -> None:
-    """Run the loop; when Redis goes away, wait for it and settle what is pending."""
-    delay = 0.1
+    """Run the loop; when Redis goes away (or cannot serve: full, loading, failing
+    over), wait for it with backoff and settle what is pending: results computed
+    meanwhile are sent once Redis takes writes again."""
     while True:
         try:
             consumer.recover()
             consumer.run(burst=burst)
             consumer.flush()
             return
-        except _REDIS_DOWN as e:
-            if consumer.stop.warm and delay > 5:
+        except Exception as e:
+            if not _is_transient(e):
                 raise
-            logger.warning("Redis unavailable (%s); retrying in %.1f s", e, delay)
-            time.sleep(delay)
-            delay = min(delay * 2, 5.0)
+            time.sleep(consumer.outage.failed(e))
 
 
 class Worker(BaseWorker):
@@ -351,10 +361,10 @@ class Worker(BaseWorker):
         while self._pending:
             try:
                 self._pending[0]()
-            except _REDIS_DOWN as e:
-                logger.warning(
-                    "Redis unavailable (%s); will retry settling a dead executor's jobs", e
-                )
+            except Exception as e:
+                if not _is_transient(e):
+                    raise
+                self._upkeep_outage.failed(e)  # settled on a later tick
                 return
             self._pending.pop(0)
 
@@ -399,8 +409,11 @@ class Worker(BaseWorker):
                     self._held(), "busy" if running else "idle", running, ok, failed
                 )
                 self._check_suspended(maintenance, burst)
-        except _REDIS_DOWN as e:
-            logger.warning("Redis unavailable (%s); will retry", e)
+                self._upkeep_outage.ok()  # its writes landed: any outage is over
+        except Exception as e:
+            if not _is_transient(e):
+                raise
+            self._upkeep_outage.failed(e)  # the next tick tries again
 
     def _check_suspended(self, maintenance: Maintenance, burst: bool) -> None:
         if maintenance.is_suspended():
@@ -481,10 +494,19 @@ class Worker(BaseWorker):
         self._run_pending()
         for s, handler in previous.items():
             signal.signal(s, handler)
-        with contextlib.suppress(*_REDIS_DOWN):
-            maintenance.unregister()
+        _unregister(maintenance)
         self.selector.close()
         logger.info("worker %s stopped", self.name)
+
+
+def _unregister(maintenance: Maintenance) -> None:
+    """Drop the worker's record on the way out; Redis away: it expires by itself."""
+    try:
+        maintenance.unregister()
+    except Exception as e:
+        if not _is_transient(e):
+            raise
+        logger.warning("worker record not removed (%s); it expires by itself", e)
 
 
 class _LockedReporter:
@@ -532,6 +554,7 @@ class SimpleWorker(BaseWorker):
                 continue
             last = time.monotonic()
             try:
+                self._fail_overrun(holdings, lock)
                 maintenance.promote_due()
                 if maintenance.heartbeat_due():
                     with lock:
@@ -540,10 +563,37 @@ class SimpleWorker(BaseWorker):
                         ok, failed = holdings.ok, holdings.failed
                     maintenance.heartbeat(held, "busy" if running else "idle", running, ok, failed)
                     self._check_suspended(maintenance)
-            except _REDIS_DOWN as e:
-                logger.warning("Redis unavailable (%s); will retry", e)
-            except Exception:
-                logger.exception("worker upkeep failed; will retry")
+                    self._upkeep_outage.ok()  # its writes landed: any outage is over
+            except Exception as e:
+                if _is_transient(e):
+                    self._upkeep_outage.failed(e)
+                else:
+                    logger.exception("worker upkeep failed; will retry")
+
+    def _fail_overrun(self, holdings: Holdings, lock: threading.Lock) -> None:
+        """SIGALRM stops a job that overran its timeout, unless the job blocks it or sits
+        in C code. Then, KILL_GRACE later, the job is failed here with reason timeout
+        (and retried per its Retry), as the supervised worker's kill records it, and its
+        lease is no longer renewed. Its code still runs in this process: nothing short
+        of killing the worker stops it, and what it returns is dropped (lease lost)."""
+        with lock:
+            running = holdings.running
+            if running is None or not running.overdue(time.monotonic(), KILL_GRACE):
+                return
+            holdings.acked(running.queue, [running.job_id], 0, 1)
+        logger.error(
+            "job %s overran its %gs timeout and did not stop (SIGALRM blocked, or C code): "
+            "failed with reason timeout; it still runs in this SimpleWorker, its result "
+            "will be dropped (run the supervised worker to have overrunning jobs killed)",
+            running.job_id,
+            running.timeout or 0,
+        )
+        error = (
+            f"JobTimeoutException: Task exceeded maximum timeout value ({running.timeout:g} "
+            "seconds) and did not stop; it went on running in its SimpleWorker"
+        )
+        failure = [(running.job_id, error, "timeout")]
+        transitions.fail(self.connection, QueueKeys(running.queue), self.name, failure)
 
     def _check_suspended(self, maintenance: Maintenance) -> None:
         suspended = maintenance.is_suspended()
@@ -588,6 +638,5 @@ class SimpleWorker(BaseWorker):
             consumer.executor.close()
             for s, handler in previous.items():
                 signal.signal(s, handler)
-            with contextlib.suppress(*_REDIS_DOWN):
-                maintenance.unregister()
+            _unregister(maintenance)
         return True

@@ -9,6 +9,7 @@ import logging
 import os
 import socket
 import time
+import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -16,6 +17,7 @@ import redis
 
 from .. import defaults, keys, transitions
 from ..connection import text
+from ..exceptions import DuplicateWorkerName
 from ..keys import QueueKeys
 from ..registry import SPECS
 
@@ -52,6 +54,8 @@ class WorkerRecord:
     pid: int = field(default_factory=os.getpid)
     hostname: str = field(default_factory=socket.gethostname)
     birth: int = field(default_factory=transitions.now_ms)
+    #: this run of the worker: a name is held by one instance at a time
+    instance: str = field(default_factory=lambda: uuid.uuid4().hex)
 
     def fields(
         self, state: str, running: Sequence[str], ok: int, failed: int
@@ -127,6 +131,21 @@ class Maintenance:
         self.renew(held)
         self.reap()
         self.publish(state, running, ok, failed)
+
+    def claim_name(self) -> None:
+        """Take the worker's name, or refuse to start while a live worker has it (as rq
+        does). Live means its record has not expired: it lives WORKER_TTL_SECONDS past
+        the last heartbeat, so the name of a worker that died is free that long after."""
+        key = keys.worker(self.record.name)
+        ttl_ms = defaults.WORKER_TTL_SECONDS * 1000
+        if not transitions.claim_worker_name(self.connection, key, self.record.instance, ttl_ms):
+            heartbeat = self.connection.hget(key, "heartbeat")
+            raise DuplicateWorkerName(
+                f"a worker named {self.record.name!r} is already running (its last heartbeat: "
+                f"{text(heartbeat) if heartbeat else 'none yet'} ms); choose another --name, or "
+                f"stop that worker: its name is free {defaults.WORKER_TTL_SECONDS} s after its "
+                "last heartbeat"
+            )
 
     def publish(self, state: str, running: Sequence[str], ok: int, failed: int) -> None:
         key = keys.worker(self.record.name)

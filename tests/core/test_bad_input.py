@@ -158,3 +158,54 @@ def test_deleting_a_job_with_garbage_dependencies(queue: Queue, connection: redi
     connection.hset(job.key, "deps", "{oops")
     job.delete()
     assert queue.count == 0 and job.get_status() is None
+
+
+@pytest.mark.parametrize("raw", ["1e308", "inf", "nan", "-5", "2.5", "0x10", "99999999999"])
+def test_garbage_max_attempts_never_retries_forever(
+    queue: Queue, connection: redis.Redis, raw: str
+) -> None:
+    """Issue 16: max_attempts of 1e308 gave thousands of attempts and went on."""
+    job = queue.enqueue(jobs.fail, retry=Retry(max=2))
+    connection.hset(job.key, "max_attempts", raw)
+    burst(queue, connection)
+    assert_all_ended(connection, queue.name, [job.id])
+    job.refresh()
+    assert (job.get_status(refresh=False), job.attempts, job.max_attempts) == (
+        JobStatus.FAILED, 1, 1,
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize("raw", ["nan", "inf", "1e308", "x", "1_0", " 5"])
+def test_garbage_timeout_fails_the_job_with_its_reason(
+    queue: Queue, connection: redis.Redis, raw: str
+) -> None:
+    job = queue.enqueue(jobs.add, 1, 2)
+    after = queue.enqueue(jobs.add, 2, 2)
+    connection.hset(job.key, "timeout", raw)
+    burst(queue, connection)
+    job.refresh()
+    assert job.get_status(refresh=False) == JobStatus.FAILED
+    assert job.reason == "bad payload"
+    assert "field timeout" in (job.exc_info or "")
+    assert after.wait(5) == 4
+
+
+@pytest.mark.parametrize("raw", ["1e400", "nan", "-inf", "0x10", "1_0"])
+def test_garbage_numbers_read_as_their_defaults(
+    queue: Queue, connection: redis.Redis, raw: str
+) -> None:
+    """Counters, TTLs, timestamps and progress holding garbage read as no value (an
+    admin page or a hook reading the job does not raise)."""
+    job = queue.enqueue(jobs.add, 1, 2)
+    for field in ("attempts", "max_attempts", "result_ttl", "failure_ttl", "created", "started"):
+        connection.hset(job.key, field, raw)
+    connection.hset(job.key, "progress", f"{raw}/{raw}")
+    job.refresh()
+    assert (job.attempts, job.max_attempts, job.retries_left) == (0, 1, 1)
+    assert (job.result_ttl, job.failure_ttl) == (500, 365 * 24 * 3600)
+    assert (job.created_at, job.started_at, job.progress) == (None, None, None)
+
+
+def test_retry_max_is_bounded() -> None:
+    with pytest.raises(ValueError, match="below 100000"):
+        Retry(max=10**6)

@@ -116,3 +116,21 @@ def test_dependency_in_another_queue_is_refused_not_ignored(connection: redis.Re
         other.enqueue_many([Queue.prepare_data(jobs.noop, depends_on=a)])
     assert other.count == 0 and other.deferred_job_registry.count == 0
     assert connection.keys("jobq:{b}:*") == []
+
+
+def test_a_dependency_that_does_not_exist_is_passed_over_as_in_rq(
+    queue: Queue, connection: redis.Redis
+) -> None:
+    """rq 2.x defers a job only on dependencies that exist and have not finished
+    (Queue.setup_dependencies reads them with Job.fetch_dependencies, which leaves out
+    jobs no longer in Redis): a missing one, never enqueued or expired after it ended,
+    is passed over and the job runs. jobq matches it (docs/reliability.md)."""
+    job = queue.enqueue(jobs.add, 1, 2, depends_on="never-enqueued")
+    assert job.get_status() == JobStatus.QUEUED
+    done = queue.enqueue(jobs.add, 0, 0, result_ttl=0)
+    burst(queue, connection)
+    assert not connection.exists(done.key)  # ended and gone
+    later = queue.enqueue(jobs.add, 2, 2, depends_on=[done, "never-enqueued"])
+    assert later.get_status() == JobStatus.QUEUED
+    burst(queue, connection)
+    assert (job.result, later.result) == (3, 4)

@@ -3,8 +3,11 @@ async jobs, suspension, and the worker registry."""
 
 from __future__ import annotations
 
+import time
+from collections.abc import Iterator
 from pathlib import Path
 
+import pytest
 import redis
 
 from jobq import Queue, SimpleWorker, Worker, keys
@@ -206,3 +209,109 @@ def test_worker_process_suspend_and_resume(processes, queue: Queue, redis_url: s
     wait_until(lambda: held.get_status() == JobStatus.FINISHED, timeout=20)
     worker.send_signal(signal.SIGTERM)
     assert worker.wait(20) == 0
+
+
+def test_job_timeout_minus_one_is_no_timeout(queue: Queue, connection: redis.Redis) -> None:
+    """rq's -1 (and 0): no limit. The supervisor used to kill such a job after its
+    grace of about a second, as if it had overrun a timeout of -1 s."""
+    job = queue.enqueue(jobs.sleep, 2.5, job_timeout=-1)
+    Worker([queue], connection).work(burst=True)
+    assert job.get_status() == JobStatus.FINISHED
+
+
+def test_a_second_worker_with_the_same_name_refuses_to_start(
+    processes, queue: Queue, connection: redis.Redis, redis_url: str
+) -> None:  # type: ignore[no-untyped-def]
+    """As rq does: while a worker of that name heartbeats, another refuses with a clear
+    error (no traceback) and the first goes on; once the first's record expired (its
+    heartbeat stopped), the name is free again."""
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    from tests.conftest import _env, wait_until
+
+    first = processes.worker("--name", "w-same")
+    wait_until(lambda: [w["name"] for w in Worker.all(connection)] == ["w-same"], timeout=30)
+
+    def start_second(*args: str) -> subprocess.CompletedProcess[bytes]:
+        argv = [sys.executable, "-m", "jobq", "worker", "--url", redis_url, "--name", "w-same"]
+        return subprocess.run([*argv, *args], env=_env(), capture_output=True, timeout=60)
+
+    for args in ((), ("--simple",)):
+        second = start_second("--burst", *args)
+        out = (second.stdout + second.stderr).decode()
+        assert second.returncode != 0, out
+        assert "a worker named 'w-same' is already running" in out, out
+        assert "Traceback" not in out, out
+    assert first.poll() is None
+    job = queue.enqueue(jobs.add, 1, 2)
+    assert job.wait(20) == 3  # the first still works, its record intact
+    assert connection.hget(keys.worker("w-same"), "pid") == str(first.pid).encode()
+
+    os.killpg(first.pid, signal.SIGKILL)
+    first.wait()
+    connection.pexpire(keys.worker("w-same"), 1)  # as if WORKER_TTL_SECONDS had passed
+    time.sleep(0.05)
+    again = start_second("--burst")
+    assert again.returncode == 0, (again.stdout + again.stderr).decode()
+
+
+def test_a_worker_object_refuses_a_live_name(queue: Queue, connection: redis.Redis) -> None:
+    from jobq.exceptions import DuplicateWorkerName
+
+    connection.hset(keys.worker("taken"), mapping={"instance": "other", "heartbeat": 1})
+    connection.expire(keys.worker("taken"), 60)
+    for cls in (Worker, SimpleWorker):
+        with pytest.raises(DuplicateWorkerName, match="'taken' is already running"):
+            cls([queue], connection, name="taken").work(burst=True)
+    assert connection.hget(keys.worker("taken"), "instance") == b"other"
+
+
+@pytest.fixture
+def small_bulk_limit(connection: redis.Redis) -> Iterator[int]:
+    """Redis takes values of at most 1 MiB (its smallest proto-max-bulk-len)."""
+    before = connection.config_get("proto-max-bulk-len")["proto-max-bulk-len"]
+    connection.config_set("proto-max-bulk-len", 1024 * 1024)
+    yield 1024 * 1024
+    connection.config_set("proto-max-bulk-len", before)
+
+
+@pytest.mark.parametrize("worker_class", [Worker, SimpleWorker])
+def test_a_result_larger_than_redis_takes_fails_with_its_cause(
+    queue: Queue,
+    connection: redis.Redis,
+    small_bulk_limit: int,
+    worker_class: type[Worker] | type[SimpleWorker],
+) -> None:
+    """Not "worker child died": Redis refused the acknowledgement (invalid bulk
+    length) and the executor that sent it died of it."""
+    big = queue.enqueue(jobs.big_result, 2 * small_bulk_limit)
+    after = queue.enqueue(jobs.add, 1, 2)
+    worker_class([queue], connection).work(burst=True)
+    assert big.get_status() == JobStatus.FAILED
+    assert big.reason == "result too large"
+    assert f"over the {small_bulk_limit} bytes Redis accepts" in (big.exc_info or "")
+    assert after.result == 3
+
+
+def test_simple_worker_fails_a_job_that_blocks_sigalrm_on_time(
+    processes, queue: Queue, connection: redis.Redis, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    """SIGALRM cannot stop it and no supervisor can kill it: the SimpleWorker's upkeep
+    fails it with reason timeout once it overran (timeout + grace), while its code
+    still runs; what it returns then is dropped. The worker goes on."""
+    from tests.conftest import wait_until
+
+    stuck = queue.enqueue(jobs.ignore_alarm_sleep, str(tmp_path / "pid"), 7, job_timeout=1)
+    after = queue.enqueue(jobs.add, 1, 2)
+    began = time.monotonic()
+    worker = processes.worker("--simple", "--burst")
+    wait_until(lambda: stuck.get_status() == JobStatus.FAILED, timeout=20)
+    assert time.monotonic() - began < 6.5  # before the job returned (7 s)
+    assert stuck.reason == "timeout"
+    assert after.wait(20) == 3
+    assert worker.wait(20) == 0
+    assert stuck.get_status() == JobStatus.FAILED  # its late result was not recorded
+    assert "overran its 1s timeout and did not stop" in processes.log(worker)

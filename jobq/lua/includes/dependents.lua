@@ -12,15 +12,21 @@ local function settle_dependents(prefix, id, ok, now, q)
     local top = table.remove(stack)
     local parent, parent_ok = top[1], top[2]
     local dkey = prefix .. 'dependents:' .. parent
-    local members = redis.call('SMEMBERS', dkey)
-    if #members > 0 then redis.call('DEL', dkey) end
+    local members = redis.pcall('SMEMBERS', dkey)
+    if members.err then  -- garbage where the set of dependents was: nobody to settle
+      redis.call('DEL', dkey)
+      members = {}
+    elseif #members > 0 then
+      redis.call('DEL', dkey)
+    end
     for _, d in ipairs(members) do
       local jk = prefix .. 'job:' .. d
-      if redis.call('HGET', jk, 'status') == 'deferred' then
+      -- pcall: a dependent whose key holds no hash is garbage, left alone
+      if redis.pcall('HGET', jk, 'status') == 'deferred' then
         if parent_ok or redis.call('HGET', jk, 'allow_dep_fail') == '1' then
           if hincr(jk, 'pending_deps', -1) <= 0 then
             redis.call('ZREM', q.deferred, d)
-            local due = tonumber(redis.call('HGET', jk, 'due') or '0') or 0
+            local due = int_field(redis.call('HGET', jk, 'due'), 0, 1e15, 0)
             if due > 0 then redis.call('HDEL', jk, 'due') end
             if due > now then  -- enqueued with a due time still ahead
               redis.call('HSET', jk, 'status', 'scheduled')

@@ -7,14 +7,16 @@
 
 local function retry_or_fail(prefix, id, now, err, reason, q)
   local jk = prefix .. 'job:' .. id
-  local attempts = tonumber(redis.call('HGET', jk, 'attempts') or '0') or 0
-  local max_attempts = tonumber(redis.call('HGET', jk, 'max_attempts') or '1') or 1
-  if max_attempts == math.huge then max_attempts = 1 end  -- garbage: never retry forever
+  -- garbage (1e308, nan, -1, 2.5) is no retry: never retry forever
+  local attempts = count_or_zero(redis.call('HGET', jk, 'attempts'))
+  local max_attempts = int_field(redis.call('HGET', jk, 'max_attempts'), 1, MAX_ATTEMPTS, 1)
   if attempts < max_attempts then
     local delay = 0
     local intervals = decode_array(redis.call('HGET', jk, 'retry_intervals'))
     if #intervals > 0 then
-      delay = tonumber(intervals[math.min(attempts, #intervals)]) or 0
+      -- seconds, finite, at most MAX_RETRY_DELAY; anything else: at once
+      delay = tonumber(intervals[math.max(1, math.min(attempts, #intervals))]) or 0
+      if delay ~= delay or delay < 0 or delay > MAX_RETRY_DELAY then delay = 0 end
     end
     redis.call('HSET', jk, 'error', err, 'reason', reason)
     if delay > 0 then

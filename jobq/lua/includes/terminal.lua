@@ -1,5 +1,6 @@
 -- Terminal states: wake the waiters of a job, file it in its registry with its TTL.
 --- @include defaults
+--- @include checks
 
 local MAX_WAKE = 10000
 -- a TTL in seconds past this (centuries, inf) keeps the job forever
@@ -9,11 +10,15 @@ local NOTIFY_MS = 60000
 
 -- waiters: the job's waiters field if the caller read it already, else nil
 local function notify_waiters(prefix, id, jk, waiters)
-  if waiters == nil then waiters = redis.call('HGET', jk, 'waiters') end
-  -- at most MAX_WAKE: a count no client made (garbage, 1e309) must not loop forever
+  if waiters == nil then
+    waiters = redis.pcall('HGET', jk, 'waiters')
+    if type(waiters) == 'table' then waiters = nil end  -- no hash at jk: no waiters
+  end
+  -- at most MAX_WAKE: a count no client made (garbage, 1e309, nan) must not loop forever
   local w = math.min(tonumber(waiters or '0') or 0, MAX_WAKE)
   if w > 0 then
     local nk = prefix .. 'notify:' .. id
+    if not kind_ok(nk, 'list') then redis.call('DEL', nk) end  -- garbage: replaced
     for _ = 1, w do
       redis.call('RPUSH', nk, '1')
     end
