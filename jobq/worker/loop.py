@@ -26,7 +26,7 @@ from typing import Any
 import redis
 
 from .. import connection as conn_mod
-from .. import defaults, keys, transitions
+from .. import defaults, keys, signing, transitions
 from ..functions import FunctionResolver
 from ..hooks import Hook, Hooks
 from ..job import Job
@@ -77,6 +77,7 @@ class BaseWorker:
         max_prefetch: int = defaults.MAX_PREFETCH,
         with_scheduler_hook: Callable[[redis.Redis], Any] | None = None,
         hooks: Iterable[Hook] = (),
+        secret: signing.Keyring | signing.Secret | Sequence[signing.Secret] | None = None,
     ) -> None:
         if isinstance(queues, Queue | str):
             queues = [queues]
@@ -89,6 +90,8 @@ class BaseWorker:
         self.name = name or f"{socket.gethostname()}.{os.getpid()}.{uuid.uuid4().hex[:6]}"
         self.lease_seconds = lease_seconds
         self.resolver = FunctionResolver(allowed_modules)
+        #: checks each job's MAC (default JOBQ_SECRET_KEY, in Django its SECRET_KEY)
+        self.keyring = signing.resolve(secret)
         self.serializer = resolve_serializer(serializer) if serializer is not None else None
         self.max_prefetch = max_prefetch
         self.scheduler_hook = with_scheduler_hook
@@ -113,6 +116,8 @@ class BaseWorker:
             logging.basicConfig(
                 level=logging_level, format="%(asctime)s %(name)s %(levelname)s %(message)s"
             )
+        if self.keyring is None:
+            logger.warning(signing.unsigned_warning(self.resolver.allowed))
 
         def first_writes() -> None:
             conn_mod.check_version(self.connection)
@@ -139,7 +144,7 @@ class BaseWorker:
             connection,
             self.queue_keys,
             self.name,
-            Executor(self.resolver, self.hooks),
+            Executor(self.resolver, self.hooks, self.keyring),
             reporter,
             lease_seconds=self.lease_seconds,
             max_prefetch=self.max_prefetch,
