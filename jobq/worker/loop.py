@@ -116,8 +116,6 @@ class BaseWorker:
             logging.basicConfig(
                 level=logging_level, format="%(asctime)s %(name)s %(levelname)s %(message)s"
             )
-        if self.keyring is None:
-            logger.warning(signing.unsigned_warning(self.resolver.allowed))
 
         def first_writes() -> None:
             conn_mod.check_version(self.connection)
@@ -128,6 +126,8 @@ class BaseWorker:
             first_writes()
         else:
             conn_mod.retry_until_up(first_writes)
+        if self.keyring is None:
+            logger.warning(signing.unsigned_warning(self.resolver.allowed))
 
     def _maintenance(self, concurrency: int, on_reaped: OnReaped | None = None) -> Maintenance:
         record = WorkerRecord(self.name, self.queue_names, concurrency)
