@@ -310,3 +310,66 @@ def test_an_unsigned_pickle_job_is_never_unpickled(
     job = Job.fetch("p", connection)
     assert job.get_status() == JobStatus.FAILED
     assert job.reason == "unsigned job"
+
+
+# -- what holds without a secret (README, docs/security.md) ----------------------------------
+
+
+def test_without_a_secret_a_forged_job_runs_the_function_it_names(
+    connection: redis.Redis, tmp_path: Path
+) -> None:
+    """The documented limit of the unsigned mode: write access to Redis chooses any
+    importable function and its JSON arguments (here a harmless one)."""
+    mark = tmp_path / "mark"
+    _forge(
+        connection,
+        "default",
+        "f",
+        {"func": "tests.fixtures.jobs.mark", "data": f'[["{mark}"],{{}}]'},
+    )
+    _work(connection)
+    assert mark.read_text() == "f\n"
+
+
+def test_without_a_secret_the_allowlist_limits_what_a_forged_job_can_run(
+    connection: redis.Redis, tmp_path: Path
+) -> None:
+    pwned = tmp_path / "pwned"
+    _forge(connection, "default", "x", {"func": "os.system", "data": f'[["touch {pwned}"],{{}}]'})
+    _work(connection, allowed_modules=["tests.fixtures"])
+    assert not pwned.exists()
+    assert Job.fetch("x", connection).reason == "function not allowed"
+
+
+def test_reading_a_json_job_never_runs_code(connection: redis.Redis, tmp_path: Path) -> None:
+    """Reading a job (args, meta, result, description: what the admin shows) decodes
+    data only: JSON tags make dates, bytes and sets, never objects; a job that claims to
+    be pickled is not unpickled without the pickle key."""
+    import os
+    import pickle
+
+    from jobq.exceptions import ConfigurationError, DeserializationError
+
+    pwned = tmp_path / "pwned"
+
+    class Boom:
+        def __reduce__(self):  # type: ignore[no-untyped-def]
+            return (os.system, (f"touch {pwned}",))
+
+    key = "jobq:{default}:job:r"
+    connection.hset(
+        key,
+        mapping={
+            "func": "os.system",
+            "data": '[[{"__jobq__":"bytes","v":"aGk="},{"__jobq__":"os.system","v":"x"}],{}]',
+            "meta": '{"__jobq__":"set","v":[1]}',
+        },
+    )
+    job = Job.fetch("r", connection, queue="default")
+    assert job.args == [b"hi", {"__jobq__": "os.system", "v": "x"}]
+    assert job.meta == {1}
+    connection.hset(key, mapping={"ser": "pickle", "data": pickle.dumps([[Boom()], {}])})
+    job = Job.fetch("r", connection, queue="default")
+    with pytest.raises((ConfigurationError, DeserializationError)):
+        job.args  # noqa: B018
+    assert not pwned.exists()
