@@ -58,8 +58,11 @@ SECRET_ENV = "JOBQ_SECRET_KEY"
 FALLBACKS_ENV = "JOBQ_SECRET_KEY_FALLBACKS"
 
 _VERSION = b"v1:"
+_MAC_PREFIX = "v1:"
 _PURPOSE = b"jobq.job-envelope.v1"
-_SIGNED_BYTES = tuple((name.encode(), name) for name in SIGNED_FIELDS)
+#: each signed field by its position in SIGNED_FIELDS (the message tags values with it)
+_INDEX = {name: i for i, name in enumerate(SIGNED_FIELDS)}
+_INDEX_BYTES = {name.encode(): i for i, name in enumerate(SIGNED_FIELDS)}
 _MAC_BYTES = MAC_FIELD.encode()
 _SCHEDULE_ID = b"schedule_id"
 _SLOT = b"slot"
@@ -75,36 +78,32 @@ def derive(secret: Secret, purpose: bytes = _PURPOSE) -> bytes:
     return hmac.digest(raw, purpose, "sha256")
 
 
-def _as_bytes(value: Any) -> bytes:
-    """A field value as Redis will store it (what redis-py sends)."""
-    if isinstance(value, bytes):
-        return value
-    if isinstance(value, str):
-        return value.encode()
-    return str(value).encode()
-
-
-def _netstring(part: bytes) -> bytes:
-    return b"%d:%b," % (len(part), part)
-
-
-def _message(kind: bytes, queue: str, subject: str, values: Iterable[bytes | None]) -> bytes:
-    parts = [_VERSION, kind, _netstring(queue.encode()), _netstring(subject.encode())]
-    for value in values:
-        parts.append(b"-" if value is None else _netstring(value))
+def _message(kind: bytes, queue: str, subject: str, pairs: list[tuple[int, bytes]]) -> bytes:
+    """What is MACed: version, kind, queue and subject, then each signed field present,
+    in SIGNED_FIELDS order, as its position and its length-prefixed value (so a field
+    that is absent differs from one that is empty, and no two envelopes read alike)."""
+    q, s = queue.encode(), subject.encode()
+    parts = [b"%b%b%d:%b,%d:%b," % (_VERSION, kind, len(q), q, len(s), s)]
+    pairs.sort()
+    for i, value in pairs:
+        parts.append(b"%c%d:%b," % (i, len(value), value))
     return b"".join(parts)
 
 
-def _producer_values(fields: Mapping[str, Any]) -> list[bytes | None]:
-    out: list[bytes | None] = []
-    for _, name in _SIGNED_BYTES:
-        value = fields.get(name)
-        out.append(None if value is None else _as_bytes(value))
-    return out
+def _producer_values(fields: Mapping[str, Any]) -> list[tuple[int, bytes]]:
+    """The signed fields of a job about to be written, as Redis will store them (what
+    redis-py sends: bytes as they are, anything else as its str, UTF-8)."""
+    index = _INDEX
+    return [
+        (i, v if type(v) is bytes else str(v).encode())
+        for k, v in fields.items()
+        if (i := index.get(k)) is not None
+    ]
 
 
-def _stored_values(fields: Mapping[bytes, bytes]) -> list[bytes | None]:
-    return [fields.get(name) for name, _ in _SIGNED_BYTES]
+def _stored_values(fields: Mapping[bytes, bytes]) -> list[tuple[int, bytes]]:
+    index = _INDEX_BYTES
+    return [(i, v) for k, v in fields.items() if (i := index.get(k)) is not None]
 
 
 class Keyring:
@@ -119,7 +118,7 @@ class Keyring:
         return f"Keyring({len(self._keys)} key(s))"
 
     def _mac(self, key: bytes, message: bytes) -> str:
-        return (_VERSION + hmac.digest(key, message, "sha256").hex().encode()).decode()
+        return _MAC_PREFIX + hmac.digest(key, message, "sha256").hex()
 
     def sign_job(self, queue: str, job_id: str, fields: Mapping[str, Any]) -> str:
         """The MAC of job ``job_id`` of ``queue`` whose hash will hold ``fields``."""
