@@ -1,9 +1,10 @@
 """Payload serialization: JSON by default, signed pickle on request.
 
-JSON keeps a write to Redis from ever being code execution. Pickle is there for
-users who move from rq with arguments JSON cannot carry, and then every payload
-is signed with HMAC-SHA256 so that a payload someone wrote into Redis by hand is
-refused before it is unpickled.
+JSON keeps reading a payload from ever running code. Pickle is there for users
+who move from rq with arguments JSON cannot carry, and then every payload is
+signed with HMAC-SHA256 so that a payload someone wrote into Redis by hand is
+refused before it is unpickled. What a payload cannot say — which function runs
+it — is guarded by the job's envelope MAC (:mod:`jobq.signing`).
 """
 
 from __future__ import annotations

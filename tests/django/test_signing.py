@@ -69,7 +69,7 @@ def test_jobq_secret_key_setting_and_secret_key_fallbacks(settings: object) -> N
     keyring.verify("q", "i", {b"func": b"m.f", b"mac": old.encode()})
 
 
-def test_inline_and_tasks_backend_jobs_are_signed_and_verified(settings: object) -> None:
+def test_inline_jobs_are_signed_and_verified(settings: object) -> None:
     """ASYNC=False runs go through the worker's check: a missing MAC would fail them."""
     job = get_queue("default", is_async=False).enqueue("tests.django.tasks.add", 4, 5)
     assert job.get_status() == JobStatus.FINISHED
