@@ -13,15 +13,16 @@ from .._version import __version__
 from ..exceptions import JobqError
 
 
-def describe(error: BaseException) -> str:
-    """One line that says what went wrong (and, where it helps, what to do)."""
+def describe(error: BaseException, where: str = "--url / JOBQ_REDIS_URL") -> str:
+    """One line that says what went wrong (and, where it helps, what to do); ``where``
+    names the setting that says which Redis."""
     text = " ".join(str(error).split()) or type(error).__name__
     if isinstance(
         error, redis.exceptions.AuthenticationError | redis.exceptions.AuthorizationError
     ):
         return f"Redis refused the credentials: {text}"
     if isinstance(error, redis.ConnectionError | redis.TimeoutError):
-        return f"cannot reach Redis: {text} (check --url / JOBQ_REDIS_URL and that Redis is up)"
+        return f"cannot reach Redis: {text} (check {where} and that Redis is up)"
     if isinstance(error, redis.RedisError):
         return f"Redis error: {text}"
     if isinstance(error, JobqError | ValueError | TypeError | OSError | ImportError):

@@ -26,7 +26,7 @@ class JobqCommand(BaseCommand):
         except Exception as e:
             if options.get("traceback"):
                 raise
-            raise CommandError(describe(e)) from e
+            raise CommandError(describe(e, where="settings.RQ_QUEUES")) from e
 
 
 def configure_logging(verbosity: int) -> None:
