@@ -66,6 +66,8 @@ class Job:
         self._decoded: dict[str, Any] = {}
         #: why a worker refused this job (see :meth:`verify`): its payload is never loaded
         self._refused: SignatureError | None = None
+        #: the keys this job was verified with: every refresh is checked again
+        self._verified_with: Keyring | None = None
 
     def __repr__(self) -> str:
         return f"Job({self.id!r}, origin={self.origin!r})"
@@ -142,6 +144,11 @@ class Job:
             raise NoSuchJobError(f"job {self.id!r} no longer exists in queue {self.origin!r}")
         self._fields = {bytes(k): bytes(v) for k, v in fields.items()}  # type: ignore[arg-type]
         self._decoded.clear()
+        if self._verified_with is not None:  # what Redis holds now must still be signed
+            try:
+                self._verified_with.verify(self.origin, self.id, self._fields)
+            except SignatureError as e:
+                self._refused = e
 
     # -- raw fields -----------------------------------------------------------
 
@@ -186,6 +193,13 @@ class Job:
             self._refused = e
             self._decoded.clear()
             raise
+        self._verified_with = keyring
+
+    @property
+    def refused(self) -> SignatureError | None:
+        """Why this job was refused (its MAC did not hold when checked, or no longer
+        held when its hash was read again), or None."""
+        return self._refused
 
     def _load(self, name: str, default: Any = None) -> Any:
         if self._refused is not None:

@@ -185,6 +185,8 @@ class Executor:
     def _perform(self, job: Job) -> Outcome:
         token = set_current_job(job)
         try:
+            if job.refused is not None:  # its hash changed under a hook's refresh
+                raise job.refused
             func = self.resolver.resolve(job.func_name)
             args, kwargs = job.args, job.kwargs
             with _Deadline(self._alarm, job.timeout):
@@ -205,7 +207,7 @@ class Executor:
 
     def _callback(self, job: Job, name: str, *args: Any) -> None:
         path = job._text(name)
-        if not path:
+        if not path or job.refused is not None:
             return
         try:
             func = self.resolver.resolve(path)

@@ -373,3 +373,17 @@ def test_reading_a_json_job_never_runs_code(connection: redis.Redis, tmp_path: P
     with pytest.raises((ConfigurationError, DeserializationError)):
         job.args  # noqa: B018
     assert not pwned.exists()
+
+
+def test_a_job_whose_hash_is_rewritten_while_it_runs_gets_no_forged_callback(
+    connection: redis.Redis,
+) -> None:
+    """The MAC is checked again whenever the running job reads its hash again: a
+    callback written into Redis meanwhile is never called."""
+    q = Queue("default", connection, secret=SECRET)
+    job = q.enqueue(
+        jobs.rewrite_own_field_then_refresh, "on_success", "tests.fixtures.jobs.record_success"
+    )
+    _work(connection, secret=SECRET)
+    assert job.get_status() == JobStatus.FINISHED
+    assert "callback" not in job.meta
