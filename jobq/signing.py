@@ -25,6 +25,7 @@ being usable elsewhere.
 
 from __future__ import annotations
 
+import functools
 import hmac
 import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -159,11 +160,17 @@ def set_default_provider(provider: Callable[[], Keyring | None] | None) -> None:
 
 
 def from_environment() -> Keyring | None:
+    """The keyring of ``JOBQ_SECRET_KEY`` and ``JOBQ_SECRET_KEY_FALLBACKS``, or None."""
     secret = os.environ.get(SECRET_ENV)
     if not secret:
         return None
-    fallbacks = [s for s in os.environ.get(FALLBACKS_ENV, "").split(",") if s.strip()]
-    return Keyring(secret, [s.strip() for s in fallbacks])
+    return _environment_keyring(secret, os.environ.get(FALLBACKS_ENV, ""))
+
+
+@functools.lru_cache(maxsize=8)
+def _environment_keyring(secret: str, fallbacks: str) -> Keyring:
+    """Built once per value (a queue is made per ``@job`` call, and keys are derived)."""
+    return Keyring(secret, [f.strip() for f in fallbacks.split(",") if f.strip()])
 
 
 def resolve(secret: Keyring | Secret | Sequence[Secret] | None = None) -> Keyring | None:
