@@ -1,7 +1,10 @@
 """The Django app: label ``jobq``; registers system checks and schedule signals.
 
 Nothing here reads settings: checks read them when ``manage.py check`` (or any
-command) runs, and everything else on first use.
+command) runs, and everything else on first use. ``ready`` installs the default
+signing keys of the process (read on first use: ``SECRET_KEY``, see
+:func:`conf.signing_keyring`), so that every queue, worker and scheduler made in a
+Django project signs and checks jobs without being told.
 """
 
 from __future__ import annotations
@@ -16,4 +19,9 @@ class JobqConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from jobq import signing
+
         from . import checks, signals  # noqa: F401  (they register themselves)
+        from .conf import signing_keyring
+
+        signing.set_default_provider(signing_keyring)

@@ -26,6 +26,7 @@ from django.core.signals import setting_changed
 
 from jobq import connection as core
 from jobq.exceptions import ConfigurationError
+from jobq.signing import Keyring
 
 #: per-queue keys that say where Redis is (django-rq's list, plus USERNAME/kwargs)
 CONNECTION_KEYS = (
@@ -62,7 +63,7 @@ COMMIT_MODES = ("on_commit", "immediate")
 RECORD_MODES = ("all", "scheduled", "none")
 JOBQ_KEYS = (
     "COMMIT_MODE", "RECORD", "DATABASE", "ALLOWED_MODULES", "API_TOKEN", "SHOW_ADMIN_LINK",
-    "MAX_PAYLOAD_BYTES",
+    "MAX_PAYLOAD_BYTES", "SECRET_KEY",
 )  # fmt: skip
 
 
@@ -114,6 +115,8 @@ class JobqOptions:
     show_admin_link: bool = True
     #: largest serialized job arguments an enqueue accepts (None: jobq's default, 0: no limit)
     max_payload_bytes: int | None = None
+    #: the secret that signs jobs (None: Django's SECRET_KEY, derived for this purpose)
+    secret_key: str | None = None
 
 
 @dataclass
@@ -127,7 +130,7 @@ _cache = _Cache()
 
 
 def _clear(*, setting: str, **kwargs: Any) -> None:
-    if setting in ("RQ_QUEUES", "JOBQ", "CACHES"):
+    if setting in ("RQ_QUEUES", "JOBQ", "CACHES", "SECRET_KEY", "SECRET_KEY_FALLBACKS"):
         _cache.queues = None
         _cache.options = None
         _cache.extra.clear()
@@ -420,7 +423,38 @@ def parse_options(raw: object) -> JobqOptions:
         api_token=_api_token(raw.get("API_TOKEN")),
         show_admin_link=bool(raw.get("SHOW_ADMIN_LINK", True)),
         max_payload_bytes=_payload_limit(raw.get("MAX_PAYLOAD_BYTES")),
+        secret_key=_secret(raw.get("SECRET_KEY")),
     )
+
+
+def _secret(value: object) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value:
+        raise ImproperlyConfigured(
+            "settings.JOBQ['SECRET_KEY'] must be a non-empty string (leave it out to sign "
+            f"jobs with a key derived from SECRET_KEY), got {value!r}"
+        )
+    return value
+
+
+def signing_keyring() -> Keyring | None:
+    """The keys that sign and check jobs in this project: ``JOBQ['SECRET_KEY']``, else
+    Django's ``SECRET_KEY`` with its ``SECRET_KEY_FALLBACKS`` (each derived for jobq's
+    purpose, never used as is); None only when neither is set."""
+    cache = memo()
+    if "keyring" not in cache:
+        secret: str | bytes | None = options().secret_key
+        fallbacks: list[str | bytes] = []
+        if secret is None:
+            try:
+                secret = settings.SECRET_KEY
+            except ImproperlyConfigured:  # Django refuses an empty SECRET_KEY
+                secret = None
+            fallbacks = [f for f in getattr(settings, "SECRET_KEY_FALLBACKS", ()) if f]
+        cache["keyring"] = Keyring(secret, fallbacks) if secret else None
+    keyring: Keyring | None = cache["keyring"]
+    return keyring
 
 
 def _payload_limit(value: object) -> int | None:

@@ -49,6 +49,21 @@ class FunctionNotAllowed(JobqError):
     """The worker's allowlist does not include the job's function."""
 
 
+class SignatureError(JobqError):
+    """A job's envelope carries no MAC ("unsigned job") or one that does not match its
+    id, queue, function, arguments and options ("signature mismatch"): the worker
+    refuses it before importing or loading anything."""
+
+    def __init__(self, job_id: str, reason: str) -> None:
+        self.job_id = job_id
+        self.reason = reason
+        super().__init__(
+            f"job {job_id!r} refused: {reason}. This worker has a secret and runs only jobs "
+            "signed with it (or one of its fallbacks): enqueue with the same secret "
+            "(JOBQ_SECRET_KEY, secret=..., Django's SECRET_KEY) or check who wrote this job"
+        )
+
+
 class LeaseLost(JobqError):
     """The worker no longer holds the job (reaped, canceled or deleted meanwhile)."""
 

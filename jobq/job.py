@@ -20,8 +20,15 @@ import redis
 
 from . import connection as conn_mod
 from . import defaults, keys, numbers, transitions
-from .exceptions import DeserializationError, JobFailedError, NoSuchJobError
+from .exceptions import (
+    ConfigurationError,
+    DeserializationError,
+    JobFailedError,
+    NoSuchJobError,
+    SignatureError,
+)
 from .serializers import Serializer, resolve_serializer
+from .signing import Keyring
 from .status import JobStatus
 
 if TYPE_CHECKING:
@@ -57,6 +64,10 @@ class Job:
         self._fields: dict[bytes, bytes] = fields or {}
         self._serializer_spec = serializer
         self._decoded: dict[str, Any] = {}
+        #: why a worker refused this job (see :meth:`verify`): its payload is never loaded
+        self._refused: SignatureError | None = None
+        #: the keys this job was verified with: every refresh is checked again
+        self._verified_with: Keyring | None = None
 
     def __repr__(self) -> str:
         return f"Job({self.id!r}, origin={self.origin!r})"
@@ -133,6 +144,11 @@ class Job:
             raise NoSuchJobError(f"job {self.id!r} no longer exists in queue {self.origin!r}")
         self._fields = {bytes(k): bytes(v) for k, v in fields.items()}  # type: ignore[arg-type, unused-ignore]
         self._decoded.clear()
+        if self._verified_with is not None:  # what Redis holds now must still be signed
+            try:
+                self._verified_with.verify(self.origin, self.id, self._fields)
+            except SignatureError as e:
+                self._refused = e
 
     # -- raw fields -----------------------------------------------------------
 
@@ -174,7 +190,36 @@ class Job:
         result: Serializer = self._decoded["serializer"]
         return result
 
+    def verify(self, keyring: Keyring | None) -> None:
+        """Check the job's MAC with ``keyring`` (a worker's secret); without one, a
+        pickle job is still checked with its pickle key's envelope keys. Raises
+        :class:`SignatureError`, after which this handle never loads the payload."""
+        if keyring is None:
+            if self._raw("ser") != b"pickle":
+                return  # no secret: unsigned jobs run (the worker said so at start)
+            try:
+                keyring = getattr(self.serializer, "keyring", None)
+            except ConfigurationError:
+                return  # no pickle key: loading the payload fails, with that reason
+            if keyring is None:
+                return
+        try:
+            keyring.verify(self.origin, self.id, self._fields)
+        except SignatureError as e:
+            self._refused = e
+            self._decoded.clear()
+            raise
+        self._verified_with = keyring
+
+    @property
+    def refused(self) -> SignatureError | None:
+        """Why this job was refused (its MAC did not hold when checked, or no longer
+        held when its hash was read again), or None."""
+        return self._refused
+
     def _load(self, name: str, default: Any = None) -> Any:
+        if self._refused is not None:
+            raise DeserializationError(str(self._refused))
         if name not in self._decoded:
             raw = self._raw(name)
             self._decoded[name] = default if raw is None else self.serializer.loads(raw)

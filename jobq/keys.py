@@ -27,6 +27,10 @@ SCHEDULER_LOCK = f"{NAMESPACE}:scheduler:lock"
 SCHEDULER_WAKE = f"{NAMESPACE}:scheduler:wake"
 
 
+#: longest queue name: it is in every key of the queue, and in every worker's record
+MAX_QUEUE_NAME = 128
+
+
 def check_id(value: object, what: str, max_length: int = 256) -> str:
     """An id that becomes part of a key: non-empty, bounded, no white space or braces
     (braces would change the hash tag; spaces break the worker's pipe protocol)."""
@@ -53,9 +57,17 @@ class QueueKeys:
     prefix: str = field(init=False)
 
     def __post_init__(self) -> None:
-        if not self.name or any(c in self.name for c in "{}\n\r "):
+        name = self.name
+        if (
+            not isinstance(name, str)
+            or not name
+            or len(name) > MAX_QUEUE_NAME
+            or any(c.isspace() or c in "{}" for c in name)
+        ):
+            shown = repr(name) if len(repr(name)) <= 60 else repr(name)[:57] + "..."
             raise ValueError(
-                f"invalid queue name {self.name!r}: use a non-empty name without spaces or braces"
+                f"invalid queue name {shown}: use a non-empty name of at most {MAX_QUEUE_NAME} "
+                "characters, without spaces or braces"
             )
         object.__setattr__(self, "prefix", f"{NAMESPACE}:{{{self.name}}}:")
 

@@ -11,7 +11,7 @@ from typing import Any, NamedTuple
 import redis
 
 from . import connection as conn_mod
-from . import defaults, durability, keys, transitions
+from . import defaults, durability, keys, signing, transitions
 from .exceptions import NoSuchJobError
 from .functions import function_path
 from .job import Job, ids_of, new_job_id
@@ -107,14 +107,20 @@ class Queue:
         is_async: bool = True,
         max_payload_bytes: int | None = None,
         durable: durability.Durable | bool | None = None,
+        secret: signing.Keyring | signing.Secret | Sequence[signing.Secret] | None = None,
     ) -> None:
         """``max_payload_bytes``: largest serialized arguments accepted (default
         ``JOBQ_MAX_PAYLOAD_BYTES`` as the queue is made, or 512 KiB; 0: no limit). ``durable``: enqueue returns
-        once the job is fsynced and/or on replicas (see :mod:`jobq.durability`)."""
+        once the job is fsynced and/or on replicas (see :mod:`jobq.durability`).
+        ``secret``: signs every job this queue makes (default ``JOBQ_SECRET_KEY``, in
+        Django its ``SECRET_KEY``; see :mod:`jobq.signing` and docs/security.md)."""
         self.name = name
         self.keys = keys.queue_keys(name)
         self.connection = conn_mod.resolve(connection)
         self.serializer = resolve_serializer(serializer)
+        #: signs each job's envelope; a pickle queue without a secret signs with its
+        #: pickle key, so that a signed payload cannot move to another job
+        self.keyring = signing.resolve(secret) or getattr(self.serializer, "keyring", None)
         timeout = seconds(default_timeout, "default_timeout")
         result_ttl = seconds(default_result_ttl, "default_result_ttl")
         self.default_timeout = defaults.JOB_TIMEOUT if timeout is None else timeout
@@ -195,8 +201,11 @@ class Queue:
         ttl = seconds(data.ttl, "ttl")
         if ttl is not None and ttl <= 0:
             raise ValueError(f"ttl must be positive seconds or None, got {data.ttl!r}")
+        job_id = new_job_id() if data.job_id is None else keys.check_id(data.job_id, "job_id")
+        if self.keyring is not None:
+            fields[signing.MAC_FIELD] = self.keyring.sign_job(self.name, job_id, fields)
         return _Prepared(
-            job_id=new_job_id() if data.job_id is None else keys.check_id(data.job_id, "job_id"),
+            job_id=job_id,
             fields=fields,
             due=due,
             at_front=data.at_front,

@@ -1,9 +1,10 @@
 """Payload serialization: JSON by default, signed pickle on request.
 
-JSON keeps a write to Redis from ever being code execution. Pickle is there for
-users who move from rq with arguments JSON cannot carry, and then every payload
-is signed with HMAC-SHA256 so that a payload someone wrote into Redis by hand is
-refused before it is unpickled.
+JSON keeps reading a payload from ever running code. Pickle is there for users
+who move from rq with arguments JSON cannot carry, and then every payload is
+signed with HMAC-SHA256 so that a payload someone wrote into Redis by hand is
+refused before it is unpickled. What a payload cannot say — which function runs
+it — is guarded by the job's envelope MAC (:mod:`jobq.signing`).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from collections.abc import Sequence
 from typing import Any, Protocol, runtime_checkable
 
 from .exceptions import ConfigurationError, DeserializationError, PayloadTooLarge
+from .signing import Keyring
 
 
 @runtime_checkable
@@ -154,6 +156,16 @@ class SignedPickleSerializer:
                 "(the same value on every producer and worker)"
             )
         self._key = key.encode() if isinstance(key, str) else key
+        self._keyring: Keyring | None = None
+
+    @property
+    def keyring(self) -> Keyring:
+        """Envelope keys derived from the pickle key: a queue or worker with no other
+        secret signs and checks pickle jobs with them, so a signed payload cannot be
+        moved onto another job, queue or function (see :mod:`jobq.signing`)."""
+        if self._keyring is None:
+            self._keyring = Keyring(self._key)
+        return self._keyring
 
     def _sign(self, data: bytes) -> bytes:
         return hmac.new(self._key, data, hashlib.sha256).digest()

@@ -36,7 +36,7 @@ def inline_worker_name() -> str:
 def run_now(queue: Queue, job: Job, hooks: Iterable[Hook] = ()) -> Job:
     """Run ``job``, which must be at the head of ``queue`` (``is_async=False``
     enqueues it there), and return it refreshed with its status and result."""
-    executor = Executor(FunctionResolver(), Hooks(hooks))
+    executor = Executor(FunctionResolver(), Hooks(hooks), keyring=queue.keyring)
     try:
         for _ in range(max(1, job.max_attempts)):
             code = _attempt(queue, job, executor)

@@ -16,14 +16,14 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import redis
 
 from .. import connection as conn_mod
-from .. import defaults, keys, transitions
+from .. import defaults, keys, signing, transitions
 from ..connection import text
 from ..exceptions import InvalidJobOperation, NoSuchJobError
 from ..functions import FunctionResolver, function_path
@@ -97,24 +97,34 @@ class Scheduler:
         *,
         serializer: Serializer | str | None = None,
         clock: Clock | None = None,
+        secret: signing.Keyring | signing.Secret | Sequence[signing.Secret] | None = None,
     ) -> None:
+        """``secret`` signs the runs of the schedules stored here (default: the
+        queue's, else ``JOBQ_SECRET_KEY``, in Django its ``SECRET_KEY``)."""
         if queue is not None:
             queue_name = queue.name
             connection = connection if connection is not None else queue.connection
             serializer = serializer if serializer is not None else queue.serializer
+            secret = secret if secret is not None else queue.keyring
         if not interval or interval <= 0:
             raise ValueError(f"interval must be a positive number of seconds, got {interval!r}")
         self.queue_name = queue_name
         self.connection = conn_mod.resolve(connection)
         self.interval = float(interval)
         self.serializer = serializer
+        self.keyring = signing.resolve(secret)
         self.clock: Clock = clock or SystemClock()
 
     def __repr__(self) -> str:
         return f"Scheduler(queue_name={self.queue_name!r})"
 
     def _queue(self, name: str | None) -> Queue:
-        return Queue(name or self.queue_name, self.connection, serializer=self.serializer)
+        return Queue(
+            name or self.queue_name,
+            self.connection,
+            serializer=self.serializer,
+            secret=self.keyring,
+        )
 
     def _now_ms(self) -> int:
         return int(self.clock.time() * 1000)
@@ -213,7 +223,11 @@ class Scheduler:
             run.description, None, None, False, run.meta, None, run.on_success, run.on_failure,
         )  # fmt: skip
         prepared = queue._prepare(data)
-        template = {k: v for k, v in prepared.fields.items() if k != "created"}
+        template = {
+            k: v for k, v in prepared.fields.items() if k not in ("created", signing.MAC_FIELD)
+        }
+        if queue.keyring is not None:  # each run is <sid>@<slot>: bound to the schedule id
+            template[signing.MAC_FIELD] = queue.keyring.sign_run(queue.name, sid, template)
         raw = {
             k.encode(): v if isinstance(v, bytes) else str(v).encode() for k, v in template.items()
         }

@@ -1,9 +1,10 @@
 """Who may do what in the queue pages, and which queue a URL names.
 
 Every page is wrapped by the admin site (staff login, CSRF, never cached);
-reading needs ``jobq.view_queue`` and each mutating action its own permission.
-A request without the permission gets 403 even when the button was hidden,
-so a forged POST changes nothing.
+reading needs ``jobq.view_queue``, and each mutating action needs both
+``jobq.view_queue`` and its own permission (an action shows what it acts on: the
+confirmation page names the queue and counts its jobs). A request without them
+gets 403 even when the button was hidden, so a forged POST changes nothing.
 """
 
 from __future__ import annotations
@@ -28,6 +29,12 @@ def has_perm(request: HttpRequest, codename: str) -> bool:
 def require(request: HttpRequest, codename: str) -> None:
     if not has_perm(request, codename):
         raise PermissionDenied(f"jobq.{codename} is needed")
+
+
+def require_action(request: HttpRequest, codename: str) -> None:
+    """What every mutating view asks: the view permission and the action's own."""
+    require(request, VIEW_PERMISSION)
+    require(request, codename)
 
 
 def queue_or_404(name: str) -> DjangoQueue:

@@ -21,7 +21,7 @@ from jobq.registry import registry_for
 
 from ..models import Schedule, schedule_pk_from
 from ..queues import DjangoQueue
-from .access import VIEW_PERMISSION, page_context, queue_or_404, require
+from .access import VIEW_PERMISSION, page_context, queue_or_404, require, require_action
 from .actions import ACTIONS, Action, run_many
 from .registry import allowed_actions
 
@@ -84,7 +84,7 @@ def job_action(request: HttpRequest, queue_name: str) -> HttpResponse:
     action: Action | None = ACTIONS.get(request.POST.get("action", ""))
     if action is None:
         raise Http404("unknown action")
-    require(request, action.permission)
+    require_action(request, action.permission)
     queue = queue_or_404(queue_name)
     job_ids = [i for i in request.POST.getlist("job_ids") if i]
     back = _next_url(request, reverse("jobq:dashboard"))
@@ -103,7 +103,7 @@ def job_action(request: HttpRequest, queue_name: str) -> HttpResponse:
 
 @require_POST
 def empty_queue(request: HttpRequest, queue_name: str) -> HttpResponse:
-    require(request, "empty_queue")
+    require_action(request, "empty_queue")
     queue = queue_or_404(queue_name)
     if not request.POST.get("confirmed"):
         title = _("Empty queue %(name)s (%(n)d queued jobs)?") % {
@@ -118,7 +118,7 @@ def empty_queue(request: HttpRequest, queue_name: str) -> HttpResponse:
 
 @require_POST
 def requeue_failed(request: HttpRequest, queue_name: str) -> HttpResponse:
-    require(request, "requeue_job")
+    require_action(request, "requeue_job")
     queue = queue_or_404(queue_name)
     n = registry_for(queue, "failed").requeue_all()
     messages.success(request, _("Requeued %(n)d failed job(s).") % {"n": n})

@@ -10,6 +10,37 @@ import redis
 
 from .. import connection as conn_mod
 from .._version import __version__
+from ..exceptions import JobqError
+
+
+def describe(error: BaseException, where: str = "--url / JOBQ_REDIS_URL") -> str:
+    """One line that says what went wrong (and, where it helps, what to do); ``where``
+    names the setting that says which Redis."""
+    text = " ".join(str(error).split()) or type(error).__name__
+    if isinstance(
+        error, redis.exceptions.AuthenticationError | redis.exceptions.AuthorizationError
+    ):
+        return f"Redis refused the credentials: {text}"
+    if isinstance(error, redis.ConnectionError | redis.TimeoutError):
+        return f"cannot reach Redis: {text} (check {where} and that Redis is up)"
+    if isinstance(error, redis.RedisError):
+        return f"Redis error: {text}"
+    if isinstance(error, JobqError | ValueError | TypeError | OSError | ImportError):
+        return text
+    return f"{type(error).__name__}: {text}"
+
+
+class Group(click.Group):
+    """The ``jobq`` group: any error a command meets ends it with one line on stderr
+    and exit status 1, never a traceback (click's own usage errors exit 2)."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (click.ClickException, click.exceptions.Exit, click.Abort):
+            raise
+        except Exception as e:
+            raise click.ClickException(describe(e)) from e
 
 
 class Context:
@@ -54,7 +85,7 @@ url_option = click.option(
 )
 
 
-@click.group()
+@click.group(cls=Group)
 @url_option
 @click.version_option(__version__, prog_name="jobq")
 @click.pass_context

@@ -24,10 +24,12 @@ from ..exceptions import (
     FunctionNotAllowed,
     JobTimeoutException,
     ResultTooLarge,
+    SignatureError,
 )
 from ..functions import FunctionResolver
 from ..hooks import Hooks
 from ..job import Job
+from ..signing import Keyring
 from .context import reset_current_job, set_current_job
 
 logger = logging.getLogger("jobq.worker")
@@ -108,6 +110,8 @@ def _format(exc: BaseException) -> str:
 def _reason(exc: BaseException) -> str:
     if isinstance(exc, JobTimeoutException):
         return "timeout"
+    if isinstance(exc, SignatureError):
+        return exc.reason
     if isinstance(exc, FunctionNotAllowed):
         return "function not allowed"
     if isinstance(exc, ImportError):
@@ -127,11 +131,14 @@ class Executor:
         resolver: FunctionResolver,
         hooks: Hooks | None = None,
         max_result_bytes: int | None = None,
+        keyring: Keyring | None = None,
     ) -> None:
         self.resolver = resolver
         #: results larger than Redis takes fail with their cause (None: no check)
         self.max_result_bytes = max_result_bytes
         self.hooks = hooks if hooks is not None else Hooks()
+        #: the worker's secret: every job's MAC is checked before anything is loaded
+        self.keyring = keyring
         self._runner: asyncio.Runner | None = None
         self._alarm = _Alarm()
         #: whether each function run so far is a coroutine function
@@ -164,15 +171,28 @@ class Executor:
         return result
 
     def perform(self, job: Job) -> Outcome:
-        """Run one job between the hooks' before and after calls."""
+        """Run one job between the hooks' before and after calls. A job whose MAC
+        does not hold is refused first: hooks see it, but nothing of it is imported,
+        unpickled or called (not even its callbacks)."""
+        refused = self._refuse(job)
         self.hooks.before_job(job)
-        outcome = self._perform(job)
+        outcome = refused or self._perform(job)
         self.hooks.after_job(job, outcome)
         return outcome
+
+    def _refuse(self, job: Job) -> Outcome | None:
+        try:
+            job.verify(self.keyring)
+        except SignatureError as exc:
+            logger.warning("job %s (%s) refused: %s", job.id, job.func_name, exc.reason)
+            return Outcome(job, False, error=f"{type(exc).__name__}: {exc}\n", reason=exc.reason)
+        return None
 
     def _perform(self, job: Job) -> Outcome:
         token = set_current_job(job)
         try:
+            if job.refused is not None:  # its hash changed under a hook's refresh
+                raise job.refused
             func = self.resolver.resolve(job.func_name)
             args, kwargs = job.args, job.kwargs
             with _Deadline(self._alarm, job.timeout):
@@ -195,7 +215,7 @@ class Executor:
 
     def _callback(self, job: Job, name: str, *args: Any) -> None:
         path = job._text(name)
-        if not path:
+        if not path or job.refused is not None:
             return
         try:
             func = self.resolver.resolve(path)

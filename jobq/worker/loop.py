@@ -26,7 +26,7 @@ from typing import Any
 import redis
 
 from .. import connection as conn_mod
-from .. import defaults, keys, transitions
+from .. import defaults, keys, signing, transitions
 from ..functions import FunctionResolver
 from ..hooks import Hook, Hooks
 from ..job import Job
@@ -78,6 +78,7 @@ class BaseWorker:
         max_prefetch: int = defaults.MAX_PREFETCH,
         with_scheduler_hook: Callable[[redis.Redis], Any] | None = None,
         hooks: Iterable[Hook] = (),
+        secret: signing.Keyring | signing.Secret | Sequence[signing.Secret] | None = None,
     ) -> None:
         if isinstance(queues, Queue | str):
             queues = [queues]
@@ -90,6 +91,8 @@ class BaseWorker:
         self.name = name or f"{socket.gethostname()}.{os.getpid()}.{uuid.uuid4().hex[:6]}"
         self.lease_seconds = lease_seconds
         self.resolver = FunctionResolver(allowed_modules)
+        #: checks each job's MAC (default JOBQ_SECRET_KEY, in Django its SECRET_KEY)
+        self.keyring = signing.resolve(secret)
         self.serializer = resolve_serializer(serializer) if serializer is not None else None
         self.max_prefetch = max_prefetch
         self.scheduler_hook = with_scheduler_hook
@@ -133,6 +136,8 @@ class BaseWorker:
             first_writes()
         else:
             conn_mod.retry_until_up(first_writes)
+        if self.keyring is None:
+            logger.warning(signing.unsigned_warning(self.resolver.allowed))
 
     def _maintenance(self, concurrency: int, on_reaped: OnReaped | None = None) -> Maintenance:
         record = WorkerRecord(self.name, self.queue_names, concurrency)
@@ -149,7 +154,12 @@ class BaseWorker:
             connection,
             self.queue_keys,
             self.name,
-            Executor(self.resolver, self.hooks, self.max_result_bytes),
+            Executor(
+                self.resolver,
+                self.hooks,
+                max_result_bytes=self.max_result_bytes,
+                keyring=self.keyring,
+            ),
             reporter,
             lease_seconds=self.lease_seconds,
             max_prefetch=self.max_prefetch,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from typing import Any
 
 import pytest
 from django.core.management import call_command
@@ -93,6 +94,61 @@ def test_one_permission_shows_one_button(client: Client) -> None:
     assert client.post(url, {"action": "delete", "job_ids": [job.id]}).status_code == 403
     assert client.post(url, {"action": "requeue", "job_ids": [job.id]}).status_code == 302
     assert job.get_status() == JobStatus.QUEUED
+
+
+#: every mutating view: (url name, POST data builder, permission, "unchanged" check)
+_ACTION_VIEWS = [
+    ("requeue", "requeue_job", JobStatus.FAILED),
+    ("delete", "delete_job", JobStatus.FAILED),
+    ("cancel", "cancel_job", JobStatus.QUEUED),
+    ("stop", "stop_job", JobStatus.STARTED),
+    ("enqueue_now", "enqueue_job_now", JobStatus.SCHEDULED),
+]
+
+
+def _job_in(status: JobStatus) -> Any:
+    q = get_queue(autocommit=True)
+    if status == JobStatus.FAILED:
+        return failed_job()
+    if status == JobStatus.STARTED:
+        return started_job()
+    if status == JobStatus.SCHEDULED:
+        return q.enqueue_in(dt.timedelta(hours=1), "tests.fixtures.jobs.noop")
+    return q.enqueue("tests.fixtures.jobs.noop")
+
+
+@pytest.mark.parametrize(("action", "permission", "status"), _ACTION_VIEWS)
+def test_admin_action_views_need_view_queue_too(
+    client: Client, action: str, permission: str, status: JobStatus
+) -> None:
+    """A staff user with only the action's permission (no jobq.view_queue): 403 on the
+    dashboard, and 403 on the action, asked (GET), unconfirmed or confirmed."""
+    client.force_login(staff("only-" + action, permission))
+    job = _job_in(status)
+    assert client.get(reverse("jobq:dashboard")).status_code == 403
+    url = reverse("jobq:job_action", args=["default"])
+    assert client.get(url, {"action": action, "job_ids": [job.id]}).status_code in (403, 405)
+    data = {"action": action, "job_ids": [job.id]}
+    assert client.post(url, data).status_code == 403
+    assert client.post(url, {**data, "confirmed": "1"}).status_code == 403
+    assert job.get_status() == status
+
+
+@pytest.mark.parametrize(
+    ("view", "permission"), [("empty_queue", "empty_queue"), ("requeue_failed", "requeue_job")]
+)
+def test_admin_queue_action_views_need_view_queue_too(
+    client: Client, view: str, permission: str
+) -> None:
+    client.force_login(staff("only-" + view, permission))
+    failed = failed_job()
+    queued = get_queue(autocommit=True).enqueue("tests.fixtures.jobs.noop")
+    url = reverse(f"jobq:{view}", args=["default"])
+    assert client.get(url).status_code in (403, 405)
+    assert client.post(url).status_code == 403
+    assert client.post(url, {"confirmed": "1"}).status_code == 403
+    assert failed.get_status() == JobStatus.FAILED
+    assert queued.get_status() == JobStatus.QUEUED
 
 
 def test_actions_need_post_and_csrf(root: Client) -> None:

@@ -140,3 +140,28 @@ def test_commands_are_thin_over_one_connection() -> None:
     start = time.monotonic()
     call("rqstats", "--json")
     assert time.monotonic() - start < 10
+
+
+#: manage.py commands with bad input; the Redis URL points at a port nothing listens on
+_BAD_COMMANDS = {
+    "rqworker unreachable burst": ["rqworker", "--burst"],
+    "rqworker with scheduler unreachable": ["rqworker", "--burst", "--with-scheduler"],
+    "rqworker unknown queue": ["rqworker", "--burst", "bad{q}"],
+    "rqscheduler unreachable burst": ["rqscheduler", "--burst"],
+    "rqscheduler unknown queue": ["rqscheduler", "--burst", "--queue", "nope"],
+    "rqstats unreachable": ["rqstats"],
+    "rqstats json unreachable": ["rqstats", "--json"],
+    "rqenqueue unreachable": ["rqenqueue", "tests.django.tasks.add", "1", "2"],
+    "rqsuspend unreachable": ["rqsuspend"],
+    "rqresume unreachable": ["rqresume"],
+}
+
+
+@pytest.mark.parametrize("case", list(_BAD_COMMANDS))
+def test_management_commands_never_print_a_traceback(manage: Manage, case: str) -> None:
+    env = {**manage.env(), "JOBQ_TEST_REDIS_URL": "redis://127.0.0.1:1/0"}
+    proc = manage.start(*_BAD_COMMANDS[case], env=env)
+    assert proc.wait(60) != 0, manage.log(proc)
+    out = manage.log(proc)
+    assert "Traceback" not in out, out
+    assert [line for line in out.splitlines() if line.startswith("CommandError: ")], out

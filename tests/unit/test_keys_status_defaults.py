@@ -50,10 +50,17 @@ def test_job_key_is_prefix_plus_job_suffix_as_the_scripts_derive_it() -> None:
     assert q.notify("id1") == q.prefix + "notify:" + "id1"
 
 
-@pytest.mark.parametrize("bad", ["", "a b", "a{b", "a}b", "a\nb"])
+@pytest.mark.parametrize("bad", ["", "a b", "a{b", "a}b", "a\nb", "a\tb", "q" * 129])
 def test_invalid_queue_names_are_refused(bad: str) -> None:
     with pytest.raises(ValueError, match="invalid queue name"):
         QueueKeys(bad)
+
+
+def test_queue_names_have_a_length_limit_with_a_clear_message() -> None:
+    assert QueueKeys("q" * keys.MAX_QUEUE_NAME).name == "q" * 128
+    with pytest.raises(ValueError, match="at most 128 characters") as e:
+        QueueKeys("q" * 10_000)
+    assert len(str(e.value)) < 200  # the message shows the start of the name only
 
 
 def test_global_keys() -> None:

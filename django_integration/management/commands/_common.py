@@ -1,10 +1,32 @@
-"""What the management commands share: logging set by ``--verbosity``, pid files."""
+"""What the management commands share: logging set by ``--verbosity``, pid files,
+and one error line instead of a traceback."""
 
 from __future__ import annotations
 
 import logging
 import os
 import sys
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError
+
+from jobq.cli import describe
+
+
+class JobqCommand(BaseCommand):
+    """A command whose errors (Redis unreachable, a bad setting or queue name) end it
+    with one ``CommandError: ...`` line and exit status 1, as ``jobq``'s commands do;
+    ``--traceback`` still shows the traceback."""
+
+    def execute(self, *args: Any, **options: Any) -> Any:
+        try:
+            return super().execute(*args, **options)
+        except CommandError:
+            raise
+        except Exception as e:
+            if options.get("traceback"):
+                raise
+            raise CommandError(describe(e, where="settings.RQ_QUEUES")) from e
 
 
 def configure_logging(verbosity: int) -> None:

@@ -5,13 +5,15 @@ from __future__ import annotations
 from argparse import ArgumentParser
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
 from jobq.django_integration import get_queue
 from jobq.exceptions import JobqError
 
+from ._common import JobqCommand
 
-class Command(BaseCommand):
+
+class Command(JobqCommand):
     help = "Enqueue FUNCTION (a dotted path) with the given string arguments."
 
     def add_arguments(self, parser: ArgumentParser) -> None:

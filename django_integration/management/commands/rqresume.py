@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.management.base import BaseCommand
-
 from jobq import keys
 from jobq.django_integration import get_connection
 
+from ._common import JobqCommand
 
-class Command(BaseCommand):
+
+class Command(JobqCommand):
     help = "Resume suspended workers."
 
     def handle(self, *args: Any, **options: Any) -> None:

@@ -10,17 +10,17 @@ from __future__ import annotations
 from argparse import ArgumentParser
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.db import connections
 
 from jobq import connection as conn_mod
 from jobq import defaults
 from jobq.django_integration.scheduling import DjangoScheduler, get_scheduler, reconcile
 
-from ._common import configure_logging, write_pid
+from ._common import JobqCommand, configure_logging, write_pid
 
 
-class Command(BaseCommand):
+class Command(JobqCommand):
     help = "Run the scheduler: recurring schedules (from the database too) and due jobs."
 
     def add_arguments(self, parser: ArgumentParser) -> None:

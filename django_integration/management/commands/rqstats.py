@@ -7,13 +7,15 @@ import time
 from argparse import ArgumentParser
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
 from jobq.cli.info import render
 from jobq.django_integration.stats import statistics
 
+from ._common import JobqCommand
 
-class Command(BaseCommand):
+
+class Command(JobqCommand):
     help = "Show jobs per queue and registry, and the workers."
 
     def add_arguments(self, parser: ArgumentParser) -> None:

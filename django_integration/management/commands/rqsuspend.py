@@ -5,13 +5,15 @@ from __future__ import annotations
 from argparse import ArgumentParser
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
 from jobq import keys
 from jobq.django_integration import get_connection
 
+from ._common import JobqCommand
 
-class Command(BaseCommand):
+
+class Command(JobqCommand):
     help = "Suspend all workers: running jobs finish, no new job starts."
 
     def add_arguments(self, parser: ArgumentParser) -> None:

@@ -6,7 +6,7 @@ import math
 from argparse import ArgumentParser
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.db import connections
 
 from jobq import Worker, defaults
@@ -14,7 +14,7 @@ from jobq import connection as conn_mod
 from jobq.django_integration import get_worker
 from jobq.django_integration.scheduling import worker_scheduler_hook
 
-from ._common import configure_logging, write_pid
+from ._common import JobqCommand, configure_logging, write_pid
 
 #: rq options jobq has no use for: accepted so that existing deploy scripts run
 UNSUPPORTED = {
@@ -26,7 +26,7 @@ UNSUPPORTED = {
 }
 
 
-class Command(BaseCommand):
+class Command(JobqCommand):
     help = "Run a worker on the given queues (default: 'default'), in priority order."
 
     def add_arguments(self, parser: ArgumentParser) -> None:
