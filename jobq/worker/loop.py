@@ -389,16 +389,14 @@ class Worker(BaseWorker):
         try:
             self._run_pending()
             maintenance.promote_due()
-            if maintenance.heartbeat_due():
-                running = [
-                    c.holdings.running.job_id for c in self.children.values() if c.holdings.running
-                ]
-                ok = sum(c.holdings.ok for c in self.children.values()) + self._done_ok
-                failed = sum(c.holdings.failed for c in self.children.values()) + self._done_failed
-                maintenance.heartbeat(
-                    self._held(), "busy" if running else "idle", running, ok, failed
-                )
-                self._check_suspended(maintenance, burst)
+            running = [
+                c.holdings.running.job_id for c in self.children.values() if c.holdings.running
+            ]
+            ok = sum(c.holdings.ok for c in self.children.values()) + self._done_ok
+            failed = sum(c.holdings.failed for c in self.children.values()) + self._done_failed
+            maintenance.upkeep(self._held(), "busy" if running else "idle", running, ok, failed)
+            # every tick: a suspend stops new jobs within a tick, and a short one is seen
+            self._check_suspended(maintenance, burst)
         except _REDIS_DOWN as e:
             logger.warning("Redis unavailable (%s); will retry", e)
 
@@ -533,13 +531,12 @@ class SimpleWorker(BaseWorker):
             last = time.monotonic()
             try:
                 maintenance.promote_due()
-                if maintenance.heartbeat_due():
-                    with lock:
-                        held = holdings.snapshot()
-                        running = [holdings.running.job_id] if holdings.running else []
-                        ok, failed = holdings.ok, holdings.failed
-                    maintenance.heartbeat(held, "busy" if running else "idle", running, ok, failed)
-                    self._check_suspended(maintenance)
+                with lock:
+                    held = holdings.snapshot()
+                    running = [holdings.running.job_id] if holdings.running else []
+                    ok, failed = holdings.ok, holdings.failed
+                maintenance.upkeep(held, "busy" if running else "idle", running, ok, failed)
+                self._check_suspended(maintenance)
             except _REDIS_DOWN as e:
                 logger.warning("Redis unavailable (%s); will retry", e)
             except Exception:

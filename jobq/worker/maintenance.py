@@ -112,6 +112,22 @@ class Maintenance:
     def is_suspended(self) -> bool:
         return bool(self.connection.exists(keys.SUSPENDED))
 
+    def upkeep(
+        self,
+        held: Mapping[str, Iterable[str]],
+        state: str,
+        running: Sequence[str],
+        ok: int,
+        failed: int,
+    ) -> None:
+        """Every tick of a worker's loop: publish its record (a worker that stops
+        publishing is shown as dead within seconds, its counts never lag); at each
+        heartbeat, renew its leases and reap other workers' as well."""
+        if self.heartbeat_due():
+            self.heartbeat(held, state, running, ok, failed)
+        else:
+            self.publish(state, running, ok, failed)
+
     def heartbeat_due(self) -> bool:
         return time.monotonic() - self._last_heartbeat >= self.heartbeat_every
 
