@@ -17,10 +17,13 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from . import conf
+from .forms import ScheduleForm
 from .models import JobRecord, Queue, Schedule
 
 # the admin classes are generic only for the type checker (no django_stubs_ext at run time)
 if TYPE_CHECKING:
+    from django.utils.functional import _StrOrPromise as StrOrPromise
+
     QueueModelAdmin = admin.ModelAdmin[Queue]
     JobRecordModelAdmin = admin.ModelAdmin[JobRecord]
     ScheduleModelAdmin = admin.ModelAdmin[Schedule]
@@ -81,13 +84,20 @@ class RunInline(RunInlineBase):
 
 @admin.register(Schedule)
 class ScheduleAdmin(ScheduleModelAdmin):
-    list_display = ("name", "func", "queue", "interval", "cron", "enabled", "next_run_at", "runs")
+    form = ScheduleForm
+    list_display = ("name", "func", "queue", "interval", "cron", "state", "next_run_at", "runs")
     list_filter = ("enabled", "queue", "func")
     search_fields = ("name", "func")
     date_hierarchy = "created_at"
     readonly_fields = ("last_run_at", "next_run_at", "runs")
     inlines = [RunInline]
     actions = ["run_now", "pause", "resume"]
+
+    @admin.display(description=_("state"))
+    def state(self, obj: Schedule) -> StrOrPromise:
+        """Enabled, paused or finished: a schedule that ran its ``repeat`` runs is not
+        shown as enabled."""
+        return obj.state
 
     @admin.action(description=_("Run now"), permissions=["change"])
     def run_now(self, request: HttpRequest, queryset: QuerySet[Schedule]) -> None:

@@ -67,6 +67,18 @@ class Schedule(models.Model):
         return self.name
 
     @property
+    def finished(self) -> bool:
+        """Every one of its ``repeat`` runs has fired: nothing more will run."""
+        return self.repeat is not None and self.runs >= self.repeat
+
+    @property
+    def state(self) -> StrOrPromise:
+        """What the schedule does now: runs on, paused, or done."""
+        if self.finished:
+            return _("finished")
+        return _("enabled") if self.enabled else _("paused")
+
+    @property
     def scheduler_id(self) -> str:
         """The id of this schedule in the Redis scheduler (``job.schedule_id`` of its runs)."""
         return schedule_id_for(self.pk)

@@ -171,3 +171,16 @@ def test_schedule_page_lists_its_runs(logged_in: Callable[[User], Any]) -> None:
     failed = page.locator("tr.has_original", has_text="run-1").inner_text()
     assert re.search(r"Finished\s+.*\b3\b", finished, re.S), finished
     assert "Failed" in failed, failed
+
+
+def test_the_schedule_admin_refuses_a_cron_that_never_matches(
+    logged_in: Callable[[User], Any],
+) -> None:
+    page = logged_in(superuser())
+    page.goto("/admin/jobq/schedule/add/")
+    page.fill("#id_name", "never")
+    page.fill("#id_func", "tests.fixtures.jobs.noop")
+    page.fill("#id_cron", "0 0 30 2 *")
+    page.click("input[name=_save]")
+    assert "never matches a future time" in page.locator(".field-cron .errorlist").inner_text()
+    assert not Schedule.objects.filter(name="never").exists()
