@@ -16,4 +16,10 @@ class JobqConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from jobq.hooks import add_change_listener
+
         from . import checks, signals  # noqa: F401  (they register themselves)
+        from .records import refresh
+
+        # jobs canceled, deleted, requeued or emptied (admin, CLI, code) reach their rows
+        add_change_listener(refresh)

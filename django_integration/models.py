@@ -20,7 +20,13 @@ from jobq.status import JobStatus
 if TYPE_CHECKING:
     from django.utils.functional import _StrOrPromise as StrOrPromise
 
-STATUS_CHOICES = [(s.value, s.value.capitalize()) for s in JobStatus]
+#: what a record says of a job Redis no longer holds, before it ran: deleted (by a
+#: person: delete, empty queue) or expired (its ``ttl`` passed while it waited)
+DELETED, EXPIRED = "deleted", "expired"
+STATUS_CHOICES = [(s.value, s.value.capitalize()) for s in JobStatus] + [
+    (DELETED, _("Deleted")),
+    (EXPIRED, _("Expired")),
+]
 
 
 class Schedule(models.Model):
@@ -149,6 +155,31 @@ class JobRecord(models.Model):
         if self.progress_done is None or not self.progress_total:
             return None
         return self.progress_done, self.progress_total
+
+
+class JobAttempt(models.Model):
+    """One run of a job: which worker took it, when, and how it ended (a job retried,
+    or given back after its worker died, has several)."""
+
+    job_id = models.CharField(_("job id"), max_length=256, db_index=True)
+    number = models.PositiveIntegerField(_("attempt"))
+    worker = models.CharField(_("worker"), max_length=255, blank=True)
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    ended_at = models.DateTimeField(_("ended at"), null=True, blank=True)
+    #: "running", "finished", "failed", "worker died", "timeout" ...
+    outcome = models.CharField(_("outcome"), max_length=200, blank=True)
+    error = models.TextField(_("error"), blank=True)
+
+    class Meta:
+        ordering = ("job_id", "number")
+        verbose_name = _("job attempt")
+        verbose_name_plural = _("job attempts")
+        constraints = [
+            models.UniqueConstraint(fields=["job_id", "number"], name="jobq_attempt_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.job_id} #{self.number}: {self.outcome}"
 
 
 #: the admin's permissions: reading the queues, and one per mutating action
