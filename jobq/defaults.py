@@ -36,6 +36,9 @@ REAP_BATCH = 500
 NOTIFY_TTL_SECONDS = 60
 #: Seconds a worker's own record outlives its last heartbeat.
 WORKER_TTL_SECONDS = 60
+#: A worker publishes its record at every upkeep tick (0.5 s); one silent this long
+#: (killed with SIGKILL, its machine gone) is shown as dead.
+WORKER_DEAD_AFTER_SECONDS = 3.0
 #: Scheduler tick in seconds (rq-scheduler polls every 60).
 SCHEDULER_INTERVAL = 1.0
 #: Seconds the scheduler lock lives unrenewed: a standby takes over this long after

@@ -11,6 +11,7 @@ import socket
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import redis
 
@@ -172,3 +173,60 @@ def list_workers(connection: redis.Redis) -> list[dict[str, str]]:
         else:
             connection.zrem(keys.WORKERS, name)
     return out
+
+
+def describe_workers(connection: redis.Redis) -> list[dict[str, Any]]:
+    """The workers' records for people and machines (the admin, ``jobq info``, the
+    stats): ``alive`` is false once a worker missed its publications for
+    :data:`~jobq.defaults.WORKER_DEAD_AFTER_SECONDS` (a worker killed with SIGKILL
+    says nothing); ``silent_seconds`` since its last one; ``current_jobs`` as a list;
+    ``held``: each job it runs, with its queue and ``lease_until`` (ms), when a reaper
+    gives the job back to its queue (or fails it, past its lives) if its worker is
+    dead. One pipelined round trip for all the leases."""
+    now = transitions.now_ms()
+    workers = list_workers(connection)
+    pipe = connection.pipeline(transaction=False)
+    asked: list[list[tuple[str, str]]] = []
+    for w in workers:
+        pairs = [
+            (job_id, queue)
+            for job_id in _job_ids(w.get("current_jobs"))
+            for queue in filter(None, w.get("queues", "").split(","))
+        ]
+        for job_id, queue in pairs:
+            pipe.zscore(QueueKeys(queue).started, job_id)
+        asked.append(pairs)
+    replies = iter(pipe.execute() if any(asked) else [])
+    out: list[dict[str, Any]] = []
+    for w, pairs in zip(workers, asked, strict=True):
+        leases = [(job_id, queue, next(replies)) for job_id, queue in pairs]
+        silent = max(0, now - _int(w.get("heartbeat"))) / 1000
+        out.append(
+            {
+                **w,
+                "current_jobs": _job_ids(w.get("current_jobs")),
+                "alive": silent <= defaults.WORKER_DEAD_AFTER_SECONDS,
+                "silent_seconds": round(silent, 1),
+                "held": [
+                    {"id": job_id, "queue": queue, "lease_until": int(score)}
+                    for job_id, queue, score in leases
+                    if score is not None
+                ],
+            }
+        )
+    return out
+
+
+def _job_ids(raw: str | None) -> list[str]:
+    try:
+        ids = json.loads(raw or "[]")
+    except ValueError:
+        return []
+    return [str(i) for i in ids] if isinstance(ids, list) else []
+
+
+def _int(raw: str | None) -> int:
+    try:
+        return int(raw or 0)
+    except ValueError:
+        return 0

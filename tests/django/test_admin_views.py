@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 
 import pytest
 from django.core.management import call_command
@@ -242,3 +243,25 @@ def test_dashboard_shows_workers_and_the_scheduler_lock(viewer: Client) -> None:
     page = viewer.get(reverse("jobq:dashboard")).content.decode()
     assert "w-admin" in page and "busy" in page and "host:1:abc" in page
     lock.release()
+
+
+def test_a_finished_schedule_is_not_shown_enabled(root: Client) -> None:
+    from jobq.django_integration.models import Schedule
+
+    Schedule.objects.create(
+        name="done", func="tests.fixtures.jobs.noop", interval=60, repeat=2, runs=2
+    )
+    Schedule.objects.create(name="going", func="tests.fixtures.jobs.noop", interval=60)
+    Schedule.objects.create(
+        name="held", func="tests.fixtures.jobs.noop", interval=60, enabled=False
+    )
+    page = root.get(reverse("admin:jobq_schedule_changelist")).content.decode()
+    states = dict(
+        re.findall(
+            r'<th class="field-name"><a [^>]*>(\w+)</a></th>.*?<td class="field-state">(\w+)</td>',
+            page,
+            re.S,
+        )
+    )
+    assert states == {"done": "finished", "going": "enabled", "held": "paused"}
+    assert "icon-yes" not in page
