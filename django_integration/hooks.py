@@ -96,7 +96,14 @@ class RecordJobs(BaseHook):
 
     def after_job(self, job: Job, outcome: Outcome) -> None:
         self.average = 0.8 * self.average + 0.2 * (time.monotonic() - self._began)
-        if wanted(job.schedule_id):
+        slow = time.monotonic() - self._began >= FAST_JOB_SECONDS
+        if wanted(job.schedule_id) and slow and _canceled_meanwhile(job):
+            # canceled while it ran: its result is dropped at the ack, its row says so
+            row = row_now(job)
+            if row is not None:
+                self.writer.add(row)
+                self.writer.add_attempt(attempt_of(job, "canceled"))
+        elif wanted(job.schedule_id):
             self.writer.add(row_after(job, outcome))
             if not outcome.ok or job.attempts > 1:  # one attempt that worked: the row says it
                 failed = outcome.reason or "failed"
@@ -132,6 +139,12 @@ class RecordJobs(BaseHook):
 
     def close(self) -> None:
         self.writer.flush()
+
+
+def _canceled_meanwhile(job: Job) -> bool:
+    """Whether someone canceled (stopped) ``job`` while it ran: one read, made only
+    after a slow job (a person cancels jobs that take a while)."""
+    return job.get_status(refresh=True) in (JobStatus.CANCELED, JobStatus.STOPPED)
 
 
 def record_reaped(connection: redis.Redis) -> OnReaped:

@@ -96,3 +96,15 @@ def test_each_attempt_of_a_job_whose_worker_was_killed_is_recorded(manage: Manag
         (1, "doomed", "worker died"),
         (2, "heir", "finished"),
     ]
+
+
+def test_a_job_canceled_while_it_runs_stays_canceled_in_its_row(manage: Manage) -> None:
+    queue = get_queue()
+    job = queue.enqueue("tests.fixtures.jobs.sleep", 1.5)
+    manage.start("rqworker", "default")
+    wait_until(lambda: row(job.id).status == JobStatus.STARTED, timeout=30)
+    job.cancel()
+    assert row(job.id).status == "canceled"
+    time.sleep(2.5)  # the function returned; the worker's late result was dropped
+    assert job.get_status() == JobStatus.CANCELED
+    assert row(job.id).status == "canceled"
