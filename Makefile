@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo demo-plain test lint typecheck pytest bench clean
+.PHONY: demo demo-status demo-plain test lint typecheck pytest bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -17,6 +17,12 @@ $(STAMP): pyproject.toml
 # supervisord in the foreground (redis, web, 2 workers, scheduler); Ctrl+C stops all.
 demo: $(STAMP)
 	$(BIN)/python examples/django_demo/run_demo.py
+
+# The demo's programs and their state, from another shell while `make demo` runs
+# (supervisorctl is installed in .venv, not on PATH). JOBQ_DEMO_VAR as for the demo.
+demo-status:
+	@test -x $(BIN)/supervisorctl || { echo "no $(BIN)/supervisorctl: run make demo first"; exit 1; }
+	$(BIN)/supervisorctl -c supervisord.conf $(if $(JOBQ_DEMO_VAR),-s unix://$(JOBQ_DEMO_VAR)/supervisor.sock) status
 
 # The plain-Python examples: an embedded Redis (or $$REDIS_URL) and a worker, then exit.
 demo-plain: $(STAMP)

@@ -52,3 +52,6 @@ SCHEDULER_GRACE_SECONDS = 5.0
 SCHEDULER_MAX_CATCH_UP = 100
 #: Redis URL used when none is given (env JOBQ_REDIS_URL, RQ_REDIS_URL, REDIS_URL first).
 REDIS_URL = "redis://localhost:6379/0"
+#: A file whose first line is a Redis URL, read (from the current directory) when no
+#: URL is given in the environment: ``make demo`` writes its Redis's URL there.
+REDIS_URL_FILE = "var/redis.url"
