@@ -265,3 +265,12 @@ def test_a_finished_schedule_is_not_shown_enabled(root: Client) -> None:
     )
     assert states == {"done": "finished", "going": "enabled", "held": "paused"}
     assert "icon-yes" not in page
+
+
+def test_queues_appears_once_in_the_admin_menu_and_dashboard(root: Client) -> None:
+    index = root.get(reverse("admin:index")).content.decode()
+    assert len(re.findall(r">\s*Queues\s*</a>", index)) == 1
+    page = root.get(reverse("jobq:dashboard")).content.decode()
+    headings = re.findall(r"<h[12][^>]*>\s*([^<]+?)\s*</h[12]>", page)
+    assert headings.count("Queues") == 1, headings
+    assert len(re.findall(r'<a href="/admin/jobq/queue/"[^>]*>\s*Queues\s*</a>', page)) <= 1
