@@ -125,9 +125,10 @@ def _call(hook: Hook, name: str, method: Callable[..., None], *args: Any) -> Non
 
 
 class ChangeListener(Protocol):
-    """Told that jobs of ``queue`` changed outside a worker's run (cancel, delete,
-    requeue, empty, enqueue now, whoever asked: admin, CLI, code); it reads their
-    state from Redis, which is the truth (a job gone from Redis was deleted)."""
+    """Told that jobs of ``queue`` changed outside a worker's own steps (cancel,
+    delete, requeue, empty, enqueue now, progress and meta set by the job itself;
+    whoever asked: admin, CLI, code); it reads their state from Redis, which is the
+    truth (a job gone from Redis was deleted)."""
 
     def __call__(self, connection: redis.Redis, queue: str, job_ids: Sequence[str]) -> None: ...
 

@@ -339,6 +339,7 @@ def update(client: redis.Redis, q: QueueKeys, job_id: str, fields: Fields) -> No
         args.extend((k, v))
     code = int(scripts.get("update")(client, [q.job(job_id)], args))
     scripts.raise_for_code("update", code, job_id)
+    hooks.jobs_changed(client, q.name, [job_id])
 
 
 # -- schedules and the scheduler lock (jobq.scheduler) ---------------------------

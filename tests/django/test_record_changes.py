@@ -108,3 +108,19 @@ def test_a_job_canceled_while_it_runs_stays_canceled_in_its_row(manage: Manage) 
     time.sleep(2.5)  # the function returned; the worker's late result was dropped
     assert job.get_status() == JobStatus.CANCELED
     assert row(job.id).status == "canceled"
+
+
+def test_progress_reaches_the_row_while_the_job_runs(manage: Manage) -> None:
+    queue = get_queue()
+    job = queue.enqueue("tests.fixtures.jobs.progress", 30, 0.1)
+    manage.start("rqworker", "default")
+
+    def progress() -> tuple[int | None, int | None]:
+        r = row(job.id)
+        return r.progress_done, r.progress_total
+
+    wait_until(lambda: row(job.id).status == JobStatus.STARTED, timeout=30)
+    wait_until(lambda: (progress()[0] or 0) >= 5, timeout=3)
+    assert row(job.id).status == JobStatus.STARTED and progress()[1] == 30
+    wait_until(lambda: row(job.id).status == JobStatus.FINISHED, timeout=30)
+    assert progress() == (30, 30)
