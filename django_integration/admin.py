@@ -121,11 +121,13 @@ class RunInline(RunInlineBase):
 @admin.register(Schedule)
 class ScheduleAdmin(ScheduleModelAdmin):
     form = ScheduleForm
-    list_display = ("name", "func", "queue", "interval", "cron", "state", "next_run", "runs")
+    list_display = (
+        "name", "func", "queue", "interval", "cron", "state", "next_run", "runs", "skipped",
+    )  # fmt: skip
     list_filter = ("enabled", "queue", "func")
     search_fields = ("name", "func")
     date_hierarchy = "created_at"
-    readonly_fields = ("last_run_at", "next_run_at", "runs")
+    readonly_fields = ("last_run_at", "next_run_at", "runs", "skipped")
     inlines = [RunInline]
     actions = ["run_now", "pause", "resume"]
 

@@ -90,7 +90,7 @@ class RecordJobs(BaseHook):
                     self.writer.add_attempt(attempt_of(job, "running", ended=False))
             pk = schedule_pk_from(job.schedule_id)
             if pk is not None and job.attempts == 1 and job.started_at is not None:
-                self.writer.count_run(pk, job.started_at, _next_run(job))
+                self.writer.count_run(pk, job.started_at, *_series(job))
         if write_now:
             self.writer.flush()
 
@@ -167,13 +167,14 @@ def record_reaped(connection: redis.Redis) -> OnReaped:
     return record
 
 
-def _next_run(job: Job) -> dt.datetime | None:
-    """The next slot of the schedule that fired ``job`` (None once it has ended)."""
+def _series(job: Job) -> tuple[dt.datetime | None, int | None]:
+    """The next slot of the schedule that fired ``job`` (None once it has ended), and
+    how many of its slots were passed over so far (None: unknown)."""
     assert job.schedule_id is not None
     handle = RedisSchedule.fetch(job.schedule_id, job.origin, job.connection)
-    if handle is None or handle.repeats_left == 0:
-        return None
-    return handle.next_run
+    if handle is None:
+        return None, None
+    return (None if handle.repeats_left == 0 else handle.next_run), handle.skipped
 
 
 def worker_hooks() -> list[Hook]:

@@ -61,6 +61,8 @@ class Schedule(models.Model):
     last_run_at = models.DateTimeField(_("last run"), null=True, blank=True, editable=False)
     next_run_at = models.DateTimeField(_("next run"), null=True, blank=True, editable=False)
     runs = models.PositiveIntegerField(_("runs"), default=0, editable=False)
+    #: slots passed over while no scheduler ran (they fire once, not in a burst)
+    skipped = models.PositiveIntegerField(_("skipped"), default=0, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -281,6 +281,7 @@ class RecordWriter:
         self.runs: Counter[int] = Counter()
         self.last_run: dict[int, dt.datetime] = {}
         self.next_run: dict[int, dt.datetime | None] = {}
+        self.skipped: dict[int, int] = {}
         self._since = 0.0
 
     def add(self, row: JobRecord) -> None:
@@ -298,11 +299,17 @@ class RecordWriter:
             self.attempts[(attempt.job_id, attempt.number)] = attempt
 
     def count_run(
-        self, schedule_pk: int, started: dt.datetime, next_run: dt.datetime | None = None
+        self,
+        schedule_pk: int,
+        started: dt.datetime,
+        next_run: dt.datetime | None = None,
+        skipped: int | None = None,
     ) -> None:
         self.runs[schedule_pk] += 1
         self.last_run[schedule_pk] = max(started, self.last_run.get(schedule_pk, started))
         self.next_run[schedule_pk] = next_run
+        if skipped is not None:
+            self.skipped[schedule_pk] = max(skipped, self.skipped.get(schedule_pk, 0))
 
     def due(self) -> bool:
         if not self.pending:
@@ -315,21 +322,26 @@ class RecordWriter:
         if not self.pending and not self.runs and not self.attempts:
             return
         rows, runs, last = list(self.pending.values()), dict(self.runs), dict(self.last_run)
-        following = dict(self.next_run)
+        following, skipped = dict(self.next_run), dict(self.skipped)
         using = conf.options().database
         with transaction.atomic(using=using):
             _drop_missing_schedules(rows, using)
             upsert(rows)
             upsert_attempts(list(self.attempts.values()))
             for pk, n in runs.items():
+                passed_over = {"skipped": skipped[pk]} if pk in skipped else {}
                 Schedule.objects.using(using).filter(pk=pk).update(
-                    runs=F("runs") + n, last_run_at=last[pk], next_run_at=following.get(pk)
+                    runs=F("runs") + n,
+                    last_run_at=last[pk],
+                    next_run_at=following.get(pk),
+                    **passed_over,
                 )
         self.pending.clear()
         self.attempts.clear()
         self.runs.clear()
         self.last_run.clear()
         self.next_run.clear()
+        self.skipped.clear()
 
 
 def _drop_missing_schedules(rows: list[JobRecord], using: str) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import time
 from typing import Any
 
 import pytest
@@ -207,3 +208,14 @@ def test_a_schedule_made_now_runs_within_a_second_then_every_interval(manage: Ma
     first, second = started()
     assert first - clicked < dt.timedelta(seconds=1)
     assert dt.timedelta(seconds=1.5) < second - first < dt.timedelta(seconds=2.9)
+
+
+def test_slots_passed_over_while_no_scheduler_ran_reach_the_row(manage: Manage) -> None:
+    schedule = save_form(interval="1", first_run=timezone.now().isoformat())
+    time.sleep(7)  # no scheduler: past the grace, the missed slots collapse into one run
+    manage.start("rqscheduler")
+    manage.start("rqworker", "default")
+    wait_until(lambda: JobRecord.objects.filter(schedule=schedule).exists(), timeout=30)
+    schedule.refresh_from_db()
+    wait_until(lambda: Schedule.objects.get(pk=schedule.pk).skipped >= 5, timeout=5)
+    assert Schedule.objects.get(pk=schedule.pk).state == "enabled"
