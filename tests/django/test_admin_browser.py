@@ -12,6 +12,7 @@ these tests ran together — a crash of the test process, not a failure of jobq.
 
 from __future__ import annotations
 
+import datetime as dt
 import gc
 import os
 import re
@@ -297,3 +298,31 @@ def test_dashboard_queue_names_are_links_and_messages_are_worded_one_way(
     page.click("#requeue-all")
     assert page.locator(".messagelist").inner_text().strip() == "Requeued 1 job."
     assert failed.get_status() == JobStatus.QUEUED
+
+
+def test_a_schedule_added_in_the_admin_with_first_run_now_runs_within_a_second(
+    logged_in: Callable[[User], Any], manage: Manage
+) -> None:
+    from django.utils import timezone
+
+    scheduler = manage.start("rqscheduler")
+    manage.start("rqworker", "default")
+    wait_until(lambda: "are active" in manage.log(scheduler), timeout=30)
+    page = logged_in(superuser())
+    page.goto("/admin/jobq/schedule/add/")
+    page.fill("#id_name", "every minute")
+    page.fill("#id_func", "tests.fixtures.jobs.noop")
+    page.fill("#id_interval", "60")
+    page.click(".field-first_run .datetimeshortcuts a:has-text('Today')")
+    page.click(".field-first_run .datetimeshortcuts a:has-text('Now')")
+    clicked = timezone.now()
+    page.click("input[name=_save]")
+    assert "was added successfully" in page.locator(".messagelist").inner_text()
+    schedule = Schedule.objects.get(name="every minute")
+
+    def first_start() -> Any:
+        row = JobRecord.objects.filter(schedule=schedule, started_at__isnull=False).first()
+        return row.started_at if row else None
+
+    wait_until(first_start, timeout=10, interval=0.05)
+    assert first_start() - clicked < dt.timedelta(seconds=1.5)  # not one interval later

@@ -219,3 +219,12 @@ def test_slots_passed_over_while_no_scheduler_ran_reach_the_row(manage: Manage) 
     schedule.refresh_from_db()
     wait_until(lambda: Schedule.objects.get(pk=schedule.pk).skipped >= 5, timeout=5)
     assert Schedule.objects.get(pk=schedule.pk).state == "enabled"
+
+
+def test_get_scheduler_schedule_with_datetime_now_keeps_now_as_its_first_slot() -> None:
+    before = timezone.now()
+    handle = get_scheduler().schedule(
+        dt.datetime.now(), "tests.django.tasks.echo", interval=60, id="now-naive"
+    )
+    assert handle.next_run is not None
+    assert abs(handle.next_run - before) < dt.timedelta(seconds=1)
