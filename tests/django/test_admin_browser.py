@@ -326,3 +326,21 @@ def test_a_schedule_added_in_the_admin_with_first_run_now_runs_within_a_second(
 
     wait_until(first_start, timeout=10, interval=0.05)
     assert first_start() - clicked < dt.timedelta(seconds=1.5)  # not one interval later
+
+
+def test_a_registry_list_follows_its_jobs_unless_jobs_are_ticked(
+    logged_in: Callable[[User], Any],
+) -> None:
+    from tests.django.admin_helpers import take
+
+    q = get_queue("default", autocommit=True)
+    first, second = q.enqueue("tests.fixtures.jobs.noop"), q.enqueue("tests.fixtures.jobs.noop")
+    page = logged_in(superuser())
+    page.goto("/admin/jobq/queues/default/queued/")
+    assert page.locator(f"text={first.id}").count() == 1
+    take(first)  # a worker took it: it left the queue
+    page.wait_for_selector(f"text={first.id}", state="detached", timeout=3000)
+    page.check(f'input[value="{second.id}"]')
+    take(second)
+    time.sleep(2)
+    assert page.locator(f'input[value="{second.id}"]').is_checked()  # not reloaded under you
