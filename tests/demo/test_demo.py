@@ -140,6 +140,12 @@ def browser() -> Iterator[Any]:
             chromium.close()
 
 
+def shot(page: Any, name: str) -> None:
+    """A screenshot in artifacts/ (git-ignored), to look at the page as a person does."""
+    (ROOT / "artifacts").mkdir(exist_ok=True)
+    page.screenshot(path=str(ROOT / "artifacts" / name), full_page=True)
+
+
 def png(width: int, height: int) -> bytes:
     from PIL import Image
 
@@ -204,6 +210,7 @@ def test_demo_in_a_browser(browser: Any, demo: Demo) -> None:
     page.click("#photo-submit")
     expect(page.locator("#photo-errors .errorlist")).to_contain_text("Upload a valid image")
     expect(page.locator("h1")).to_have_text("jobq demo")
+    shot(page, "demo-form-error.png")
 
     # e-mail through a job on the high queue, into the file backend, in the folder
     # the page names
@@ -306,4 +313,5 @@ def test_demo_redis_is_found_and_a_failed_thumbnail_says_why(browser: Any, demo:
     jobq_cli(demo, "resume")
     failed = page.locator("#photos .thumb-failed")
     expect(failed).to_contain_text("thumbnail failed: FileNotFoundError")
+    shot(page, "demo-failed-thumbnail.png")
     page.close()
