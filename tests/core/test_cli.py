@@ -157,10 +157,13 @@ def test_info_says_a_silent_worker_is_dead_with_the_jobs_it_held(  # type: ignor
     from jobq.worker.maintenance import Maintenance, WorkerRecord
 
     queue = Queue("default", connection)
-    job = queue.enqueue("tests.fixtures.jobs.noop")
-    transitions.dequeue(connection, queue.keys, "gone", 1, 30_000)
+    job, ahead = (
+        queue.enqueue("tests.fixtures.jobs.noop"),
+        queue.enqueue("tests.fixtures.jobs.noop"),
+    )
+    transitions.dequeue(connection, queue.keys, "gone", 2, 30_000)  # one runs, one fetched ahead
     Maintenance(connection, [], WorkerRecord("gone", ["default"], 1), lease_seconds=30).publish(
-        "busy", [job.id], 0, 0
+        "busy", [job.id], 0, 0, {"default": [job.id, ahead.id]}
     )
     stats = json.loads(jobq_cli("info", "--json").output)
     (worker,) = stats["workers"]
@@ -169,6 +172,9 @@ def test_info_says_a_silent_worker_is_dead_with_the_jobs_it_held(  # type: ignor
     stats = json.loads(jobq_cli("info", "--json").output)
     (worker,) = stats["workers"]
     assert worker["alive"] is False and worker["silent_seconds"] >= 4
-    assert [(h["id"], h["queue"]) for h in worker["held"]] == [(job.id, "default")]
+    assert [(h["id"], h["queue"]) for h in worker["held"]] == [
+        (job.id, "default"),
+        (ahead.id, "default"),
+    ]
     assert worker["held"][0]["lease_until"] > transitions.now_ms()
     assert "gone  dead (silent" in jobq_cli("info").output
