@@ -14,7 +14,7 @@ REQUIREMENTS ?= requirements/dev.txt
 INSTALL ?= -r $(REQUIREMENTS)
 export VENV
 
-.PHONY: demo demo-plain test lint typecheck pytest pytest-django bench clean lock \
+.PHONY: demo demo-status demo-plain test lint typecheck pytest pytest-django bench clean lock \
 	test-latest test-oldest
 
 $(STAMP): pyproject.toml $(REQUIREMENTS)
@@ -27,6 +27,12 @@ $(STAMP): pyproject.toml $(REQUIREMENTS)
 # supervisord in the foreground (redis, web, 2 workers, scheduler); Ctrl+C stops all.
 demo: $(STAMP)
 	$(BIN)/python examples/django_demo/run_demo.py
+
+# The demo's programs and their state, from another shell while `make demo` runs
+# (supervisorctl is installed in .venv, not on PATH). JOBQ_DEMO_VAR as for the demo.
+demo-status:
+	@test -x $(BIN)/supervisorctl || { echo "no $(BIN)/supervisorctl: run make demo first"; exit 1; }
+	$(BIN)/supervisorctl -c supervisord.conf $(if $(JOBQ_DEMO_VAR),-s unix://$(JOBQ_DEMO_VAR)/supervisor.sock) status
 
 # The plain-Python examples: an embedded Redis (or $$REDIS_URL) and a worker, then exit.
 demo-plain: $(STAMP)

@@ -8,19 +8,27 @@ hides the entry (django-rq's ``RQ_SHOW_ADMIN_LINK``); the pages stay reachable.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import TYPE_CHECKING, Any
 
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
+from django.utils import dateformat
+from django.utils.html import format_html
+from django.utils.timezone import localtime
 from django.utils.translation import gettext_lazy as _
 
 from . import conf
+from .forms import ScheduleForm
 from .models import JobRecord, Queue, Schedule
+from .views.access import WHEN_FORMAT
 
 # the admin classes are generic only for the type checker (no django_stubs_ext at run time)
 if TYPE_CHECKING:
+    from django.utils.functional import _StrOrPromise as StrOrPromise
+
     QueueModelAdmin = admin.ModelAdmin[Queue]
     JobRecordModelAdmin = admin.ModelAdmin[JobRecord]
     ScheduleModelAdmin = admin.ModelAdmin[Schedule]
@@ -55,7 +63,9 @@ class QueueAdmin(QueueModelAdmin):
 
 @admin.register(JobRecord)
 class JobRecordAdmin(JobRecordModelAdmin):
-    list_display = ("job_id", "func", "queue", "status", "enqueued_at", "ended_at", "schedule")
+    # compact columns: the table fits a 1280 px screen beside the admin's sidebars
+    list_display = ("job", "function", "queue", "status", "enqueued")
+    list_display_links = ("job",)
     list_filter = ("status", "queue", "func", "schedule")
     search_fields = ("job_id", "func", "error")
     date_hierarchy = "enqueued_at"
@@ -65,12 +75,33 @@ class JobRecordAdmin(JobRecordModelAdmin):
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
+    @admin.display(description=_("job id"), ordering="job_id")
+    def job(self, obj: JobRecord) -> str:
+        """The id's head (ids are 32 hex digits); the whole id in the tooltip and search."""
+        head = obj.job_id if len(obj.job_id) <= 14 else obj.job_id[:12] + "…"
+        return format_html('<span title="{}">{}</span>', obj.job_id, head)
+
+    @admin.display(description=_("function"), ordering="func")
+    def function(self, obj: JobRecord) -> str:
+        """The function's own name, its module in the tooltip (dotted paths are long)."""
+        module, _dot, name = obj.func.rpartition(".")
+        return format_html('<span title="{}">{}</span>', obj.func, name or module)
+
+    @admin.display(description=_("enqueued at"), ordering="enqueued_at")
+    def enqueued(self, obj: JobRecord) -> str:
+        return when(obj.enqueued_at)
+
+
+def when(value: dt.datetime | None) -> str:
+    """A moment with seconds, in the current time zone (jobs take milliseconds)."""
+    return "" if value is None else dateformat.format(localtime(value), WHEN_FORMAT)
+
 
 class RunInline(RunInlineBase):
     """A schedule's runs with their results, newest first."""
 
     model = JobRecord
-    fields = ("job_id", "status", "enqueued_at", "ended_at", "result", "error")
+    fields = ("job_id", "status", "enqueued", "ended", "result", "error")
     readonly_fields = fields
     ordering = ("-enqueued_at",)
     extra = 0
@@ -78,16 +109,37 @@ class RunInline(RunInlineBase):
     can_delete = False
     show_change_link = True
 
+    @admin.display(description=_("enqueued at"))
+    def enqueued(self, obj: JobRecord) -> str:
+        return when(obj.enqueued_at)
+
+    @admin.display(description=_("ended at"))
+    def ended(self, obj: JobRecord) -> str:
+        return when(obj.ended_at)
+
 
 @admin.register(Schedule)
 class ScheduleAdmin(ScheduleModelAdmin):
-    list_display = ("name", "func", "queue", "interval", "cron", "enabled", "next_run_at", "runs")
+    form = ScheduleForm
+    list_display = (
+        "name", "func", "queue", "interval", "cron", "state", "next_run", "runs", "skipped",
+    )  # fmt: skip
     list_filter = ("enabled", "queue", "func")
     search_fields = ("name", "func")
     date_hierarchy = "created_at"
-    readonly_fields = ("last_run_at", "next_run_at", "runs")
+    readonly_fields = ("last_run_at", "next_run_at", "runs", "skipped")
     inlines = [RunInline]
     actions = ["run_now", "pause", "resume"]
+
+    @admin.display(description=_("state"))
+    def state(self, obj: Schedule) -> StrOrPromise:
+        """Enabled, paused or finished: a schedule that ran its ``repeat`` runs is not
+        shown as enabled."""
+        return obj.state
+
+    @admin.display(description=_("next run"), ordering="next_run_at")
+    def next_run(self, obj: Schedule) -> str:
+        return "" if obj.finished else when(obj.next_run_at)
 
     @admin.action(description=_("Run now"), permissions=["change"])
     def run_now(self, request: HttpRequest, queryset: QuerySet[Schedule]) -> None:

@@ -20,8 +20,12 @@ class JobqConfig(AppConfig):
 
     def ready(self) -> None:
         from jobq import signing
+        from jobq.hooks import add_change_listener
 
         from . import checks, signals  # noqa: F401  (they register themselves)
         from .conf import signing_keyring
+        from .records import refresh
 
         signing.set_default_provider(signing_keyring)
+        # jobs canceled, deleted, requeued or emptied (admin, CLI, code) reach their rows
+        add_change_listener(refresh)

@@ -14,10 +14,14 @@ from typing import Any
 
 from croniter import croniter
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured, ValidationError
+from django.utils import timezone
 
 from jobq.exceptions import FunctionNotAllowed
 from jobq.functions import FunctionResolver
+from jobq.scheduler.cron import CronSpec
+from jobq.timeutil import to_ms
 
 from . import conf
 from .models import Schedule
@@ -87,6 +91,14 @@ def check_cron(expression: str) -> None:
             code="invalid_cron",
             params={"cron": expression},
         )
+
+
+def check_cron_matches(expression: str, zone: str) -> None:
+    """Refuse what the scheduler would refuse: a cron string with no future slot."""
+    try:
+        CronSpec(expression, zone).first_after(to_ms(timezone.now()))
+    except ValueError as e:
+        raise ValidationError({"cron": str(e)}, code="cron_never_matches") from e
 
 
 def check_timezone(name: str) -> None:
@@ -176,6 +188,8 @@ class ScheduleForm(forms.ModelForm):  # type: ignore[type-arg, unused-ignore]
         has_cron = bool(data.get("cron"))
         if has_interval and has_cron:
             self.add_error("cron", "Give an interval or a cron string, not both.")
+        elif has_cron and not self._errors_on("cron", "timezone"):
+            check_cron_matches(data["cron"], data.get("timezone") or settings.TIME_ZONE)
         elif not has_interval and not has_cron and not self._errors_on("interval", "cron"):
             self.add_error("interval", "Give an interval in seconds, or a cron string.")
         return data

@@ -31,8 +31,18 @@ from jobq.worker.executor import Outcome
 from jobq.worker.maintenance import OnReaped
 
 from . import conf
-from .models import JobRecord, schedule_pk_from
-from .records import RecordWriter, row_after, row_from_job, wanted
+from .models import schedule_pk_from
+from .records import (
+    SWEEP_EVERY,
+    RecordWriter,
+    attempt_of,
+    lost_attempt,
+    row_after,
+    row_from_job,
+    row_now,
+    sweep_expired,
+    wanted,
+)
 
 #: a job shorter than this counts as fast: its start need not be written at once
 FAST_JOB_SECONDS = 0.05
@@ -62,50 +72,79 @@ class RecordJobs(BaseHook):
         #: moving average of job duration; starts "slow" so a first start shows at once
         self.average = 1.0
         self._began = 0.0
+        self._swept = 0.0
 
     def before_job(self, job: Job) -> None:
         self._began = time.monotonic()
         write_now = self.average >= FAST_JOB_SECONDS or self.writer.due()
         if wanted(job.schedule_id):
+            # the previous attempt may have died with its worker (unless its end is
+            # here, waiting to be written)
+            if job.attempts > 1 and (job.id, job.attempts - 1) not in self.writer.attempts:
+                self.writer.add_attempt(lost_attempt(job))
             # in a stream of fast jobs the start row would be replaced by the end row
             # before any write: only build it when it is written now
             if write_now:
                 self.writer.add(row_from_job(job, JobStatus.STARTED))
+                if job.attempts > 1:  # a first attempt is the row itself
+                    self.writer.add_attempt(attempt_of(job, "running", ended=False))
             pk = schedule_pk_from(job.schedule_id)
             if pk is not None and job.attempts == 1 and job.started_at is not None:
-                self.writer.count_run(pk, job.started_at, _next_run(job))
+                self.writer.count_run(pk, job.started_at, *_series(job))
         if write_now:
             self.writer.flush()
 
     def after_job(self, job: Job, outcome: Outcome) -> None:
         self.average = 0.8 * self.average + 0.2 * (time.monotonic() - self._began)
-        if wanted(job.schedule_id):
+        slow = time.monotonic() - self._began >= FAST_JOB_SECONDS
+        if wanted(job.schedule_id) and slow and _canceled_meanwhile(job):
+            # canceled while it ran: its result is dropped at the ack, its row says so
+            row = row_now(job)
+            if row is not None:
+                self.writer.add(row)
+                self.writer.add_attempt(attempt_of(job, "canceled"))
+        elif wanted(job.schedule_id):
             self.writer.add(row_after(job, outcome))
+            if not outcome.ok or job.attempts > 1:  # one attempt that worked: the row says it
+                failed = outcome.reason or "failed"
+                self.writer.add_attempt(
+                    attempt_of(job, "finished" if outcome.ok else failed, outcome.error or "")
+                )
         if self.writer.due():
             self.writer.flush()
+        self._sweep()
 
     def lost_job(self, job: Job) -> None:
         """The supervisor's word on a job whose executor or whole worker died: failed,
         waiting for a retry or queued again, as Redis now says, with its reason."""
-        row = _lost_row(job)
+        row = row_now(job)
         if row is not None:
             self.writer.add(row)
+            self.writer.add_attempt(lost_attempt(job))
             self.writer.flush()
 
     def idle(self) -> None:
         self.writer.flush()
         self.average = 1.0  # the next job may be a long one again: show its start at once
+        self._sweep()
+
+    def _sweep(self) -> None:
+        """At most every ``SWEEP_EVERY`` s: waiting rows whose job expired in Redis."""
+        if time.monotonic() - self._swept < SWEEP_EVERY:
+            return
+        self._swept = time.monotonic()
+        from .queues import get_connection
+
+        sweep_expired(get_connection)
 
     def close(self) -> None:
         self.writer.flush()
 
 
-def _lost_row(job: Job) -> JobRecord | None:
-    if not wanted(job.schedule_id) or job.status is None:
-        return None
-    row = row_from_job(job, job.status)
-    row.ended_at = job.ended_at if job.status.is_terminal else None
-    return row
+def _canceled_meanwhile(job: Job) -> bool:
+    """Whether someone canceled (stopped) ``job`` while it ran: one read, made only
+    after a slow job (a person cancels jobs that take a while)."""
+    return job.get_status(refresh=True) in (JobStatus.CANCELED, JobStatus.STOPPED)
 
 
 def record_reaped(connection: redis.Redis) -> OnReaped:
@@ -117,9 +156,10 @@ def record_reaped(connection: redis.Redis) -> OnReaped:
         writer = RecordWriter()
         try:
             for job in Job.fetch_many(job_ids, connection, queue=queue):
-                row = _lost_row(job) if job is not None else None
-                if row is not None:
+                row = row_now(job) if job is not None else None
+                if job is not None and row is not None:
                     writer.add(row)
+                    writer.add_attempt(lost_attempt(job))
             writer.flush()
         finally:
             connections.close_all()
@@ -127,13 +167,14 @@ def record_reaped(connection: redis.Redis) -> OnReaped:
     return record
 
 
-def _next_run(job: Job) -> dt.datetime | None:
-    """The next slot of the schedule that fired ``job`` (None once it has ended)."""
+def _series(job: Job) -> tuple[dt.datetime | None, int | None]:
+    """The next slot of the schedule that fired ``job`` (None once it has ended), and
+    how many of its slots were passed over so far (None: unknown)."""
     assert job.schedule_id is not None
     handle = RedisSchedule.fetch(job.schedule_id, job.origin, job.connection)
-    if handle is None or handle.repeats_left == 0:
-        return None
-    return handle.next_run
+    if handle is None:
+        return None, None
+    return (None if handle.repeats_left == 0 else handle.next_run), handle.skipped
 
 
 def worker_hooks() -> list[Hook]:

@@ -20,7 +20,13 @@ from jobq.status import JobStatus
 if TYPE_CHECKING:
     from django.utils.functional import _StrOrPromise as StrOrPromise
 
-STATUS_CHOICES = [(s.value, s.value.capitalize()) for s in JobStatus]
+#: what a record says of a job Redis no longer holds, before it ran: deleted (by a
+#: person: delete, empty queue) or expired (its ``ttl`` passed while it waited)
+DELETED, EXPIRED = "deleted", "expired"
+STATUS_CHOICES = [(s.value, s.value.capitalize()) for s in JobStatus] + [
+    (DELETED, _("Deleted")),
+    (EXPIRED, _("Expired")),
+]
 
 
 class Schedule(models.Model):
@@ -55,6 +61,8 @@ class Schedule(models.Model):
     last_run_at = models.DateTimeField(_("last run"), null=True, blank=True, editable=False)
     next_run_at = models.DateTimeField(_("next run"), null=True, blank=True, editable=False)
     runs = models.PositiveIntegerField(_("runs"), default=0, editable=False)
+    #: slots passed over while no scheduler ran (they fire once, not in a burst)
+    skipped = models.PositiveIntegerField(_("skipped"), default=0, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -65,6 +73,18 @@ class Schedule(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def finished(self) -> bool:
+        """Every one of its ``repeat`` runs has fired: nothing more will run."""
+        return self.repeat is not None and self.runs >= self.repeat
+
+    @property
+    def state(self) -> StrOrPromise:
+        """What the schedule does now: runs on, paused, or done."""
+        if self.finished:
+            return _("finished")
+        return _("enabled") if self.enabled else _("paused")
 
     @property
     def scheduler_id(self) -> str:
@@ -137,6 +157,31 @@ class JobRecord(models.Model):
         if self.progress_done is None or not self.progress_total:
             return None
         return self.progress_done, self.progress_total
+
+
+class JobAttempt(models.Model):
+    """One run of a job: which worker took it, when, and how it ended (a job retried,
+    or given back after its worker died, has several)."""
+
+    job_id = models.CharField(_("job id"), max_length=256, db_index=True)
+    number = models.PositiveIntegerField(_("attempt"))
+    worker = models.CharField(_("worker"), max_length=255, blank=True)
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    ended_at = models.DateTimeField(_("ended at"), null=True, blank=True)
+    #: "running", "finished", "failed", "worker died", "timeout" ...
+    outcome = models.CharField(_("outcome"), max_length=200, blank=True)
+    error = models.TextField(_("error"), blank=True)
+
+    class Meta:
+        ordering = ("job_id", "number")
+        verbose_name = _("job attempt")
+        verbose_name_plural = _("job attempts")
+        constraints = [
+            models.UniqueConstraint(fields=["job_id", "number"], name="jobq_attempt_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.job_id} #{self.number}: {self.outcome}"
 
 
 #: the admin's permissions: reading the queues, and one per mutating action

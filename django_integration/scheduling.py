@@ -27,7 +27,9 @@ from django.conf import settings
 from django.db import connections
 from django.utils import timezone
 
+from jobq import defaults
 from jobq.scheduler.cron import CronSpec, from_ms
+from jobq.scheduler.definitions import first_slot
 from jobq.scheduler.handle import Schedule as RedisSchedule
 from jobq.scheduler.scheduler import Scheduler
 from jobq.scheduler.tick import scheduler_hook
@@ -123,14 +125,12 @@ def _left(row: Schedule, existing: RedisSchedule | None, continuing: bool) -> in
 
 
 def _first_slot(row: Schedule, now: dt.datetime) -> dt.datetime:
-    """The first slot of a new series: the first slot of the grid ``first_run + k *
-    interval`` not in the past (a schedule without a first run starts now)."""
+    """The first slot of a new series (see :func:`first_slot`; a schedule without a
+    first run starts now)."""
     anchor = row.first_run or now
-    if row.interval is None or anchor >= now:
-        return anchor
-    step = dt.timedelta(seconds=row.interval)
-    passed = -(-(now - anchor) // step)  # ceil
-    return anchor + passed * step
+    interval_ms = row.interval * 1000 if row.interval is not None else None
+    grace_ms = int(defaults.SCHEDULER_GRACE_SECONDS * 1000)
+    return from_ms(first_slot(to_ms(anchor), interval_ms, to_ms(now), grace_ms))
 
 
 def sync_schedule(pk: int, using: str = "default") -> RedisSchedule | None:

@@ -63,7 +63,8 @@ def prometheus_text(stats: dict[str, Any]) -> str:
                         f'jobq_jobs{{queue="{_label(queue)}",registry="{registry}"}} {count}'
                     )
         elif name == "jobq_workers":
-            lines.append(f"jobq_workers {len(stats['workers'])}")
+            alive = sum(1 for w in stats["workers"] if w.get("alive", True))
+            lines.append(f"jobq_workers {alive}")
         elif name == "jobq_worker_jobs_total":
             for w in stats["workers"]:
                 for outcome in ("successful", "failed"):

@@ -153,11 +153,24 @@ _SETTINGS_ATTR = "_jobq_settings"
 
 
 def default_url() -> str:
+    """The Redis URL when none is given: the environment (JOBQ_REDIS_URL, RQ_REDIS_URL,
+    REDIS_URL), else the URL written in ``var/redis.url`` of the current directory (the
+    demo writes the URL of the Redis it started there), else redis://localhost:6379/0."""
     for name in ("JOBQ_REDIS_URL", "RQ_REDIS_URL", "REDIS_URL"):
         value = os.environ.get(name)
         if value:
             return value
-    return defaults.REDIS_URL
+    return url_from_file(defaults.REDIS_URL_FILE) or defaults.REDIS_URL
+
+
+def url_from_file(path: str | os.PathLike[str]) -> str | None:
+    """The first line of ``path`` if it holds a Redis URL, else None."""
+    try:
+        with open(path, encoding="utf-8") as f:
+            line = f.readline().strip()
+    except OSError:
+        return None
+    return line if "://" in line else None
 
 
 #: options a unix-socket connection does not take

@@ -36,6 +36,9 @@ REAP_BATCH = 500
 NOTIFY_TTL_SECONDS = 60
 #: Seconds a worker's own record outlives its last heartbeat.
 WORKER_TTL_SECONDS = 60
+#: A worker publishes its record at every upkeep tick (0.5 s); one silent this long
+#: (killed with SIGKILL, its machine gone) is shown as dead.
+WORKER_DEAD_AFTER_SECONDS = 3.0
 #: Scheduler tick in seconds (rq-scheduler polls every 60).
 SCHEDULER_INTERVAL = 1.0
 #: Seconds the scheduler lock lives unrenewed: a standby takes over this long after
@@ -49,3 +52,6 @@ SCHEDULER_GRACE_SECONDS = 5.0
 SCHEDULER_MAX_CATCH_UP = 100
 #: Redis URL used when none is given (env JOBQ_REDIS_URL, RQ_REDIS_URL, REDIS_URL first).
 REDIS_URL = "redis://localhost:6379/0"
+#: A file whose first line is a Redis URL, read (from the current directory) when no
+#: URL is given in the environment: ``make demo`` writes its Redis's URL there.
+REDIS_URL_FILE = "var/redis.url"

@@ -12,10 +12,12 @@ propagates.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
+    import redis
+
     from .job import Job
     from .worker.executor import Outcome
 
@@ -117,3 +119,44 @@ def _call(hook: Hook, name: str, method: Callable[..., None], *args: Any) -> Non
             name,
             f" for job {job.id}" if job is not None and hasattr(job, "id") else "",
         )
+
+
+# -- changes made outside a worker's run ---------------------------------------------
+
+
+class ChangeListener(Protocol):
+    """Told that jobs of ``queue`` changed outside a worker's own steps (cancel,
+    delete, requeue, empty, enqueue now, progress and meta set by the job itself;
+    whoever asked: admin, CLI, code); it reads their state from Redis, which is the
+    truth (a job gone from Redis was deleted)."""
+
+    def __call__(self, connection: redis.Redis, queue: str, job_ids: Sequence[str]) -> None: ...
+
+
+#: listeners of this process, in the order they were added (the Django app adds the
+#: one that updates ``JobRecord`` rows when it is ready)
+_listeners: list[ChangeListener] = []
+
+
+def add_change_listener(listener: ChangeListener) -> None:
+    """Call ``listener`` after every change of jobs made outside a worker's run."""
+    if listener not in _listeners:
+        _listeners.append(listener)
+
+
+def remove_change_listener(listener: ChangeListener) -> None:
+    if listener in _listeners:
+        _listeners.remove(listener)
+
+
+def jobs_changed(connection: redis.Redis, queue: str, job_ids: Sequence[str]) -> None:
+    """Tell the listeners; one that raises is logged, never stops the change's caller."""
+    if not job_ids:
+        return
+    for listener in list(_listeners):
+        try:
+            listener(connection, queue, list(job_ids))
+        except Exception:
+            logger.exception(
+                "change listener %r failed for %d job(s) of queue %s", listener, len(job_ids), queue
+            )

@@ -14,7 +14,7 @@ import redis
 from redis.client import Pipeline
 from redis.cluster import ClusterPipeline
 
-from . import defaults, scripts
+from . import defaults, hooks, scripts
 from .connection import is_cluster, load_script_everywhere, text
 from .keys import QUEUES, QueueKeys
 
@@ -310,12 +310,14 @@ def cancel(client: redis.Redis, q: QueueKeys, job_id: str) -> None:
     keys = [q.queued, q.scheduled, q.deferred, q.started, q.canceled, q.failed, q.wake]
     code = int(scripts.get("cancel")(client, keys, [q.prefix, job_id, now_ms()]))
     scripts.raise_for_code("cancel", code, job_id)
+    hooks.jobs_changed(client, q.name, [job_id])
 
 
 def requeue(client: redis.Redis, q: QueueKeys, job_id: str, *, at_front: bool = False) -> None:
     keys = [q.queued, q.failed, q.canceled, q.finished, q.wake, q.scheduled]
     code = int(scripts.get("requeue")(client, keys, [q.prefix, job_id, now_ms(), int(at_front)]))
     scripts.raise_for_code("requeue", code, job_id)
+    hooks.jobs_changed(client, q.name, [job_id])
 
 
 def enqueue_now(client: redis.Redis, q: QueueKeys, job_id: str) -> None:
@@ -323,6 +325,7 @@ def enqueue_now(client: redis.Redis, q: QueueKeys, job_id: str) -> None:
     keys = [q.scheduled, q.deferred, q.queued, q.wake]
     code = int(scripts.get("enqueue_now")(client, keys, [q.prefix, job_id, now_ms()]))
     scripts.raise_for_code("enqueue_now", code, job_id)
+    hooks.jobs_changed(client, q.name, [job_id])
 
 
 def _delete_keys(q: QueueKeys) -> list[str]:
@@ -332,29 +335,34 @@ def _delete_keys(q: QueueKeys) -> list[str]:
 def delete(client: redis.Redis, q: QueueKeys, job_id: str) -> None:
     code = int(scripts.get("delete")(client, _delete_keys(q), [q.prefix, job_id, now_ms()]))
     scripts.raise_for_code("delete", code, job_id)
+    hooks.jobs_changed(client, q.name, [job_id])
 
 
 def delete_many(client: redis.Redis, q: QueueKeys, job_ids: Sequence[str], chunk: int = 500) -> int:
     """Delete jobs through the same step as :func:`delete` (their waiters are woken),
     pipelined; jobs already gone are skipped. Returns how many were deleted."""
-    deleted = 0
+    deleted: list[str] = []
     script, keys, now = scripts.get("delete"), _delete_keys(q), now_ms()
     for start in range(0, len(job_ids), chunk):
         pipe = client.pipeline(transaction=False)
-        for job_id in job_ids[start : start + chunk]:
+        ids = job_ids[start : start + chunk]
+        for job_id in ids:
             script.queue_in(pipe, keys, [q.prefix, job_id, now])
-        deleted += sum(1 for code in scripts.execute_pipeline(client, pipe) if int(code) == 1)
-    return deleted
+        codes = scripts.execute_pipeline(client, pipe)
+        deleted += [i for i, code in zip(ids, codes, strict=True) if int(code) == 1]
+    hooks.jobs_changed(client, q.name, deleted)
+    return len(deleted)
 
 
 def empty(client: redis.Redis, q: QueueKeys, chunk: int = 1000) -> int:
     """Delete every queued job, a chunk per atomic step; returns how many."""
-    total = 0
+    emptied: list[str] = []
     while True:
-        n = int(scripts.get("empty")(client, [q.queued], [q.prefix, chunk]))
-        total += n
-        if n == 0:
-            return total
+        ids = [text(i) for i in scripts.get("empty")(client, [q.queued], [q.prefix, chunk])]
+        emptied += ids
+        if not ids:
+            hooks.jobs_changed(client, q.name, emptied)
+            return len(emptied)
 
 
 def _watch_keys(q: QueueKeys, job_id: str) -> list[str]:
@@ -437,6 +445,7 @@ def update(client: redis.Redis, q: QueueKeys, job_id: str, fields: Fields) -> No
         args.extend((k, v))
     code = int(scripts.get("update")(client, [q.job(job_id)], args))
     scripts.raise_for_code("update", code, job_id)
+    hooks.jobs_changed(client, q.name, [job_id])
 
 
 # -- schedules and the scheduler lock (jobq.scheduler) ---------------------------

@@ -120,6 +120,14 @@ class CronSpec:
             return None
         return None if found is None else to_ms(found)
 
+    def first_after(self, after_ms: int) -> int:
+        """The first slot strictly after ``after_ms``; ValueError, with the message
+        every caller shows (scheduler, Django form), when there is none."""
+        first = self.next_after(after_ms)
+        if first is None:
+            raise ValueError(f"cron string {self.expression!r} never matches a future time")
+        return first
+
     # -- internals ------------------------------------------------------------
 
     def _candidates(self, start_wall: dt.datetime) -> croniter:

@@ -88,6 +88,20 @@ class ScheduleState:
         return None
 
 
+def first_slot(anchor: int, interval_ms: int | None, now: int, grace_ms: int) -> int:
+    """Where a new series on the grid ``anchor + k * interval`` starts.
+
+    An anchor at most ``grace_ms`` in the past is the first run itself: a schedule
+    made "now" (a form's default, ``schedule(datetime.now(), ...)``) reaches Redis a
+    few ms later and must still run now, exactly as the fire step treats a slot that
+    is a little late. An older anchor starts the series at its first slot not in the
+    past; a one-off (no interval) keeps its time, and the fire step runs it."""
+    if interval_ms is None or now - anchor <= grace_ms:
+        return anchor
+    passed = -(-(now - anchor) // interval_ms)  # ceil
+    return anchor + passed * interval_ms
+
+
 @dataclass(frozen=True)
 class Firing:
     """One fire step: fire ``slot`` if the schedule is still at ``expected``, then

@@ -195,9 +195,7 @@ class Scheduler:
             _zone_name(timezone) if timezone else local_zone_name() if use_local_timezone else "UTC"
         )
         spec = CronSpec(cron_string, tz)
-        first = spec.next_after(self._now_ms())
-        if first is None:
-            raise ValueError(f"cron string {cron_string!r} never matches a future time")
+        first = spec.first_after(self._now_ms())
         timing = _Timing("cron", first, cron=cron_string, timezone=tz)
         run = _Run(
             func, args, kwargs, queue_name, result_ttl, ttl, timeout, description, meta,

@@ -19,6 +19,8 @@ from .. import conf
 from ..queues import DjangoQueue, get_queue
 
 VIEW_PERMISSION = "view_queue"
+#: how the pages show a moment: with seconds (jobs take milliseconds, not hours)
+WHEN_FORMAT = "Y-m-d H:i:s"
 
 
 def has_perm(request: HttpRequest, codename: str) -> bool:
@@ -46,4 +48,9 @@ def queue_or_404(name: str) -> DjangoQueue:
 
 def page_context(request: HttpRequest, title: str, **extra: Any) -> dict[str, Any]:
     """What admin/base_site.html needs (site header, user links) plus the page's own."""
-    return {**admin.site.each_context(request), "title": title, **extra}
+    return {
+        **admin.site.each_context(request),
+        "title": title,
+        "when_format": WHEN_FORMAT,
+        **extra,
+    }

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from jobq import transitions
 from jobq.exceptions import JobqError
@@ -46,16 +47,20 @@ class Action:
     #: destructive: a confirmation page comes first
     confirm: bool
     run: Callable[[Queue, str], None]
+    #: what the message after it says was done ("Requeued 2 jobs.")
+    done: StrOrPromise
 
 
 ACTIONS: dict[str, Action] = {
     a.name: a
     for a in (
-        Action("requeue", _("Requeue"), "requeue_job", False, _requeue),
-        Action("enqueue_now", _("Enqueue now"), "enqueue_job_now", False, _enqueue_now),
-        Action("cancel", _("Cancel"), "cancel_job", True, _cancel),
-        Action("stop", _("Stop"), "stop_job", True, _cancel),
-        Action("delete", _("Delete"), "delete_job", True, _delete),
+        Action("requeue", _("Requeue"), "requeue_job", False, _requeue, _("Requeued")),
+        Action(
+            "enqueue_now", _("Enqueue now"), "enqueue_job_now", False, _enqueue_now, _("Queued")
+        ),
+        Action("cancel", _("Cancel"), "cancel_job", True, _cancel, _("Canceled")),
+        Action("stop", _("Stop"), "stop_job", True, _cancel, _("Stopped")),
+        Action("delete", _("Delete"), "delete_job", True, _delete, _("Deleted")),
     )
 }
 
@@ -84,3 +89,8 @@ def run_many(action: Action, queue: Queue, job_ids: list[str]) -> tuple[int, lis
         else:
             done += 1
     return done, errors
+
+
+def done_message(done: StrOrPromise, n: int) -> str:
+    """Every action's message, worded one way: "Requeued 2 jobs.", "Deleted 1 job."."""
+    return ngettext("%(done)s %(n)d job.", "%(done)s %(n)d jobs.", n) % {"done": done, "n": n}

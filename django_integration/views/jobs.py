@@ -18,11 +18,15 @@ from django.views.decorators.http import require_GET, require_POST
 
 from jobq.job import Job
 from jobq.registry import registry_for
+from jobq.status import JobStatus
+from jobq.timeutil import from_ms
+from jobq.worker.maintenance import describe_workers
 
-from ..models import Schedule, schedule_pk_from
+from ..models import JobAttempt, Schedule, schedule_pk_from
 from ..queues import DjangoQueue
+from ..records import failure_applies
 from .access import VIEW_PERMISSION, page_context, queue_or_404, require, require_action
-from .actions import ACTIONS, Action, run_many
+from .actions import ACTIONS, Action, done_message, run_many
 from .registry import allowed_actions
 
 
@@ -39,6 +43,48 @@ def _schedule(job: Job) -> Schedule | None:
     return None if pk is None else Schedule.objects.filter(pk=pk).first()
 
 
+def _worker(job: Job, status: JobStatus | None) -> dict[str, Any] | None:
+    """The worker running ``job`` as the workers' records say: alive or dead, and
+    when a dead worker's job goes back to its queue (its lease's end)."""
+    if status != JobStatus.STARTED or not job.worker_name:
+        return None
+    for w in describe_workers(job.connection):
+        if w["name"] == job.worker_name:
+            lease = next((h["lease_until"] for h in w["held"] if h["id"] == job.id), None)
+            return {**w, "retry_at": from_ms(lease) if lease else None}
+    return {"name": job.worker_name, "alive": False, "silent_seconds": None, "retry_at": None}
+
+
+def _attempts(job: Job, status: JobStatus | None) -> list[dict[str, Any]]:
+    """Each attempt with its worker and outcome: the recorded ones, then the current
+    one (the record of a single attempt that worked is the job itself)."""
+    rows: list[dict[str, Any]] = [
+        {
+            "number": a.number,
+            "worker": a.worker,
+            "started_at": a.started_at,
+            "ended_at": a.ended_at,
+            "outcome": a.outcome,
+            "error": a.error,
+        }
+        for a in JobAttempt.objects.filter(job_id=job.id).order_by("number")
+    ]
+    numbers = {r["number"] for r in rows}
+    if job.attempts >= 1 and job.attempts not in numbers and job.started_at is not None:
+        outcome = str(status) if status != JobStatus.STARTED else _("running")
+        rows.append(
+            {
+                "number": job.attempts,
+                "worker": job.worker_name or "",
+                "started_at": job.started_at,
+                "ended_at": job.ended_at if status is not None and status.is_terminal else None,
+                "outcome": outcome,
+                "error": job.reason if status and failure_applies(job, status) else "",
+            }
+        )
+    return rows
+
+
 @require_GET
 def job_detail(request: HttpRequest, queue_name: str, job_id: str) -> HttpResponse:
     require(request, VIEW_PERMISSION)
@@ -48,6 +94,7 @@ def job_detail(request: HttpRequest, queue_name: str, job_id: str) -> HttpRespon
         raise Http404(f"no job {job_id!r} in queue {queue_name!r} (it may have expired)")
     status = job.get_status(refresh=False)
     progress = job.progress
+    failed = status is not None and failure_applies(job, status)
     context = page_context(
         request,
         _("Job %(id)s") % {"id": job.id},
@@ -59,9 +106,22 @@ def job_detail(request: HttpRequest, queue_name: str, job_id: str) -> HttpRespon
         progress_percent=int(100 * progress[0] / progress[1]) if progress and progress[1] else 0,
         schedule=_schedule(job),
         actions=allowed_actions(request, status),
-        refresh=status == "started",
+        # a page of a job that may still change follows it (every second)
+        refresh=status is not None and not status.is_terminal,
+        reason=_reason(job) if failed else "",
+        traceback=job.exc_info if failed else "",
+        worker=_worker(job, status),
+        attempts=_attempts(job, status),
     )
     return render(request, "jobq/job.html", context)
+
+
+def _reason(job: Job) -> str:
+    """Why it failed, in one line: the short reason and the error's last line."""
+    lines = [line for line in (job.exc_info or "").strip().splitlines() if line.strip()]
+    last = lines[-1].strip() if lines else ""
+    short = job.reason or ""
+    return f"{short}: {last}" if short and last and short not in last else (last or short)
 
 
 def _next_url(request: HttpRequest, default: str) -> str:
@@ -95,7 +155,7 @@ def job_action(request: HttpRequest, queue_name: str) -> HttpResponse:
         title = _("%(action)s %(n)d job(s)?") % {"action": action.label, "n": len(job_ids)}
         return _confirm(request, queue, title, {"action": action.name, "job_ids": job_ids})
     done, errors = run_many(action, queue, job_ids)
-    messages.success(request, _("%(action)s: %(n)d job(s).") % {"action": action.label, "n": done})
+    messages.success(request, done_message(action.done, done))
     for error in errors:
         messages.error(request, error)
     return HttpResponseRedirect(back)
@@ -112,7 +172,7 @@ def empty_queue(request: HttpRequest, queue_name: str) -> HttpResponse:
         }
         return _confirm(request, queue, title, {})
     n = queue.empty()
-    messages.success(request, _("Deleted %(n)d queued job(s).") % {"n": n})
+    messages.success(request, done_message(_("Deleted"), n))
     return HttpResponseRedirect(_next_url(request, reverse("jobq:dashboard")))
 
 
@@ -121,5 +181,5 @@ def requeue_failed(request: HttpRequest, queue_name: str) -> HttpResponse:
     require_action(request, "requeue_job")
     queue = queue_or_404(queue_name)
     n = registry_for(queue, "failed").requeue_all()
-    messages.success(request, _("Requeued %(n)d failed job(s).") % {"n": n})
+    messages.success(request, done_message(_("Requeued"), n))
     return HttpResponseRedirect(_next_url(request, reverse("jobq:dashboard")))

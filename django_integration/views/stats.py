@@ -33,6 +33,15 @@ def _when(ms: Any) -> dt.datetime | None:
         return None
 
 
+def _worker_row(w: dict[str, Any]) -> dict[str, Any]:
+    """A worker as the dashboard shows it: the jobs it holds, each with the moment a
+    dead worker's job goes back to its queue."""
+    held = [{**h, "retry_at": _when(h["lease_until"])} for h in w.get("held", [])]
+    shown = {h["id"] for h in held}
+    lost = [{"id": i, "queue": None} for i in w.get("current_jobs", []) if i not in shown]
+    return {**w, "heartbeat_at": _when(w.get("heartbeat")), "jobs": held + lost}
+
+
 @require_GET
 def dashboard(request: HttpRequest) -> HttpResponse:
     require(request, VIEW_PERMISSION)
@@ -43,11 +52,12 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     ]
     context = page_context(
         request,
-        _("Queues"),
+        _("Queues and workers"),
         rows=rows,
         columns=ORDER,
-        workers=[{**w, "heartbeat_at": _when(w.get("heartbeat"))} for w in stats["workers"]],
+        workers=[_worker_row(w) for w in stats["workers"]],
         suspended=stats["suspended"],
+        refresh=True,  # counts, workers (a dead one too) follow within a second
         lock_holder=stats["scheduler"]["lock_holder"],
         next_due=[
             (queue, due["kind"], due["id"], _when(due["at"]))

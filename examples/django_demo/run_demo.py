@@ -12,6 +12,8 @@
 Environment (defaults set here, read by supervisord.conf and the settings):
 JOBQ_DEMO_PORT (8000), JOBQ_DEMO_REDIS_PORT (a free port), JOBQ_DEMO_VAR (var/demo),
 JOBQ_DEMO_PASSWORD (random), REDIS_URL (an existing Redis instead of the embedded one).
+The Redis URL is printed and written to ``redis.url`` beside JOBQ_DEMO_VAR
+(var/redis.url), where `jobq info` and `manage.py rqstats` find it without flags.
 """
 
 import os
@@ -68,10 +70,13 @@ def main():
         "u.save()",
     )
     url = f"http://127.0.0.1:{os.environ['JOBQ_DEMO_PORT']}/"
+    redis_url = write_redis_url(var)
     print(
         f"\njobq demo: {url}  (admin: {url}admin/, user admin, password {password})\n"
-        f"logs in {var / 'log'}; `supervisorctl -c supervisord.conf status` shows the "
-        "programs; Ctrl+C stops everything.\n",
+        f"Redis: {redis_url} (written to {shown(var.parent / 'redis.url')}: `jobq info` "
+        "and `manage.py rqstats` run from the repository read it)\n"
+        f"logs in {shown(var / 'log')}; `make demo-status` (that is, .venv/bin/supervisorctl "
+        "-c supervisord.conf status) shows the programs; Ctrl+C stops everything.\n",
         flush=True,
     )
     supervisord = shutil.which("supervisord", path=str(Path(sys.executable).parent))
@@ -80,6 +85,23 @@ def main():
         sys.exit("supervisord is missing: pip install supervisor (the demo extra has it)")
     conf = str(ROOT / "supervisord.conf")
     os.execv(supervisord, [supervisord, "-n", "-c", conf])
+
+
+def write_redis_url(var):
+    """Write the URL of the demo's Redis where `jobq info` (``./var/redis.url``) and the
+    demo's settings (``manage.py rqstats``) look when no URL is given."""
+    port = os.environ.get("JOBQ_DEMO_REDIS_PORT")
+    url = os.environ.get("REDIS_URL") or f"redis://127.0.0.1:{port}/0"
+    (var.parent / "redis.url").write_text(url + "\n")
+    return url
+
+
+def shown(path):
+    """``path`` relative to the repository when it is inside it (shorter to read)."""
+    try:
+        return str(Path(path).relative_to(ROOT))
+    except ValueError:
+        return str(path)
 
 
 def redis():

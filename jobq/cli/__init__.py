@@ -81,7 +81,7 @@ url_option = click.option(
     "--url",
     "-u",
     envvar=["JOBQ_REDIS_URL", "RQ_REDIS_URL"],
-    help="Redis URL (redis://, rediss://, unix://, redis+sentinel://, redis+cluster://; see docs/scaling.md); default env JOBQ_REDIS_URL, RQ_REDIS_URL, REDIS_URL or redis://localhost:6379/0.",
+    help="Redis URL (redis://, rediss://, unix://, redis+sentinel://, redis+cluster://; see docs/scaling.md); default env JOBQ_REDIS_URL, RQ_REDIS_URL, REDIS_URL, else the URL in ./var/redis.url (make demo writes it), else redis://localhost:6379/0.",
 )
 
 

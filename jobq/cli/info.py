@@ -12,7 +12,7 @@ import redis
 from .. import keys
 from ..connection import text
 from ..registry import all_counts
-from ..worker.maintenance import list_workers
+from ..worker.maintenance import describe_workers
 from . import Context, Seconds, main
 
 COLUMNS = ("queued", "scheduled", "started", "deferred", "finished", "failed", "canceled")
@@ -22,7 +22,7 @@ def collect(connection: redis.Redis, only: list[str] | None = None) -> dict[str,
     names = only or sorted(text(n) for n in connection.smembers(keys.QUEUES))
     return {
         "queues": all_counts(connection, names),
-        "workers": list_workers(connection),
+        "workers": describe_workers(connection),
         "suspended": bool(connection.exists(keys.SUSPENDED)),
         "scheduler": scheduler_state(connection, names),
     }
@@ -62,8 +62,9 @@ def render(stats: dict[str, Any]) -> str:
         f"{len(stats['workers'])} worker(s)" + (" (suspended)" if stats["suspended"] else "")
     )
     for w in stats["workers"]:
+        state = w["state"] if w["alive"] else f"dead (silent {w['silent_seconds']} s)"
         lines.append(
-            f"  {w['name']}  {w['state']}  queues={w['queues']}  ok={w['successful']} failed={w['failed']}"
+            f"  {w['name']}  {state}  queues={w['queues']}  ok={w['successful']} failed={w['failed']}"
         )
     return "\n".join(lines)
 

@@ -2,7 +2,7 @@
 callers blocked in Job.wait() on them are woken (they then find no job).
 KEYS[1] queued
 ARGV[1] key prefix  ARGV[2] N
-Returns the number of ids removed; call again until it returns 0
+Returns the ids removed (for the change hooks); call again until it returns none
 ]]
 --- @include terminal
 --- @include checks
@@ -11,10 +11,10 @@ check_keys({ 'list' })
 arg_int(ARGV[2], 'N', 1, 1e6)
 
 local ids = redis.call('LPOP', KEYS[1], ARGV[2])
-if not ids then return 0 end
+if not ids then return {} end
 for _, id in ipairs(ids) do
   local jk = ARGV[1] .. 'job:' .. id
   notify_waiters(ARGV[1], id, jk)
   redis.call('DEL', jk)
 end
-return #ids
+return ids

@@ -409,17 +409,15 @@ class Worker(BaseWorker):
         try:
             self._run_pending()
             maintenance.promote_due()
-            if maintenance.heartbeat_due():
-                running = [
-                    c.holdings.running.job_id for c in self.children.values() if c.holdings.running
-                ]
-                ok = sum(c.holdings.ok for c in self.children.values()) + self._done_ok
-                failed = sum(c.holdings.failed for c in self.children.values()) + self._done_failed
-                maintenance.heartbeat(
-                    self._held(), "busy" if running else "idle", running, ok, failed
-                )
-                self._check_suspended(maintenance, burst)
-                self._upkeep_outage.ok()  # its writes landed: any outage is over
+            running = [
+                c.holdings.running.job_id for c in self.children.values() if c.holdings.running
+            ]
+            ok = sum(c.holdings.ok for c in self.children.values()) + self._done_ok
+            failed = sum(c.holdings.failed for c in self.children.values()) + self._done_failed
+            maintenance.upkeep(self._held(), "busy" if running else "idle", running, ok, failed)
+            # every tick: a suspend stops new jobs within a tick, and a short one is seen
+            self._check_suspended(maintenance, burst)
+            self._upkeep_outage.ok()  # its writes landed: any outage is over
         except Exception as e:
             if not _is_transient(e):
                 raise
@@ -566,14 +564,13 @@ class SimpleWorker(BaseWorker):
             try:
                 self._fail_overrun(holdings, lock)
                 maintenance.promote_due()
-                if maintenance.heartbeat_due():
-                    with lock:
-                        held = holdings.snapshot()
-                        running = [holdings.running.job_id] if holdings.running else []
-                        ok, failed = holdings.ok, holdings.failed
-                    maintenance.heartbeat(held, "busy" if running else "idle", running, ok, failed)
-                    self._check_suspended(maintenance)
-                    self._upkeep_outage.ok()  # its writes landed: any outage is over
+                with lock:
+                    held = holdings.snapshot()
+                    running = [holdings.running.job_id] if holdings.running else []
+                    ok, failed = holdings.ok, holdings.failed
+                maintenance.upkeep(held, "busy" if running else "idle", running, ok, failed)
+                self._check_suspended(maintenance)
+                self._upkeep_outage.ok()  # its writes landed: any outage is over
             except Exception as e:
                 if _is_transient(e):
                     self._upkeep_outage.failed(e)

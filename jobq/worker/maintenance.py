@@ -12,6 +12,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import redis
 
@@ -58,7 +59,12 @@ class WorkerRecord:
     instance: str = field(default_factory=lambda: uuid.uuid4().hex)
 
     def fields(
-        self, state: str, running: Sequence[str], ok: int, failed: int
+        self,
+        state: str,
+        running: Sequence[str],
+        ok: int,
+        failed: int,
+        held: Mapping[str, Iterable[str]] | None = None,
     ) -> dict[str, str | int]:
         return {
             "name": self.name,
@@ -69,6 +75,8 @@ class WorkerRecord:
             "concurrency": self.concurrency,
             "state": state,
             "current_jobs": json.dumps(list(running)),
+            #: every job it holds (running or fetched ahead), by queue
+            "held_jobs": json.dumps({q: list(ids) for q, ids in (held or {}).items() if ids}),
             "successful": ok,
             "failed": failed,
             "heartbeat": transitions.now_ms(),
@@ -116,6 +124,22 @@ class Maintenance:
     def is_suspended(self) -> bool:
         return bool(self.connection.exists(keys.SUSPENDED))
 
+    def upkeep(
+        self,
+        held: Mapping[str, Iterable[str]],
+        state: str,
+        running: Sequence[str],
+        ok: int,
+        failed: int,
+    ) -> None:
+        """Every tick of a worker's loop: publish its record (a worker that stops
+        publishing is shown as dead within seconds, its counts never lag); at each
+        heartbeat, renew its leases and reap other workers' as well."""
+        if self.heartbeat_due():
+            self.heartbeat(held, state, running, ok, failed)
+        else:
+            self.publish(state, running, ok, failed, held)
+
     def heartbeat_due(self) -> bool:
         return time.monotonic() - self._last_heartbeat >= self.heartbeat_every
 
@@ -130,7 +154,7 @@ class Maintenance:
         self._last_heartbeat = time.monotonic()
         self.renew(held)
         self.reap()
-        self.publish(state, running, ok, failed)
+        self.publish(state, running, ok, failed, held)
 
     def claim_name(self) -> None:
         """Take the worker's name, or refuse to start while a live worker has it (as rq
@@ -147,10 +171,18 @@ class Maintenance:
                 "last heartbeat"
             )
 
-    def publish(self, state: str, running: Sequence[str], ok: int, failed: int) -> None:
+    def publish(
+        self,
+        state: str,
+        running: Sequence[str],
+        ok: int,
+        failed: int,
+        held: Mapping[str, Iterable[str]] | None = None,
+    ) -> None:
         key = keys.worker(self.record.name)
+        fields = self.record.fields(state, running, ok, failed, held)
         pipe = self.connection.pipeline(transaction=False)
-        pipe.hset(key, mapping=self.record.fields(state, running, ok, failed))  # type: ignore[arg-type, unused-ignore]
+        pipe.hset(key, mapping=fields)  # type: ignore[arg-type, unused-ignore]
         pipe.expire(key, defaults.WORKER_TTL_SECONDS)
         pipe.zadd(keys.WORKERS, {self.record.name: transitions.now_ms()})
         pipe.execute()
@@ -175,3 +207,70 @@ def list_workers(connection: redis.Redis) -> list[dict[str, str]]:
         else:
             connection.zrem(keys.WORKERS, name)
     return out
+
+
+def describe_workers(connection: redis.Redis) -> list[dict[str, Any]]:
+    """The workers' records for people and machines (the admin, ``jobq info``, the
+    stats): ``alive`` is false once a worker missed its publications for
+    :data:`~jobq.defaults.WORKER_DEAD_AFTER_SECONDS` (a worker killed with SIGKILL
+    says nothing); ``silent_seconds`` since its last one; ``current_jobs`` as a list;
+    ``held``: each job it holds (running or fetched ahead), with its queue and
+    ``lease_until`` (ms), when a reaper gives the job back to its queue (or fails it,
+    past its lives) if its worker is dead. One pipelined round trip for the leases."""
+    now = transitions.now_ms()
+    workers = list_workers(connection)
+    pipe = connection.pipeline(transaction=False)
+    asked: list[list[tuple[str, str]]] = []
+    for w in workers:
+        pairs = _held_pairs(w)
+        for job_id, queue in pairs:
+            pipe.zscore(QueueKeys(queue).started, job_id)
+        asked.append(pairs)
+    replies = iter(pipe.execute() if any(asked) else [])
+    out: list[dict[str, Any]] = []
+    for w, pairs in zip(workers, asked, strict=True):
+        leases = [(job_id, queue, next(replies)) for job_id, queue in pairs]
+        silent = max(0, now - _int(w.get("heartbeat"))) / 1000
+        w.pop("held_jobs", None)
+        out.append(
+            {
+                **w,
+                "current_jobs": _job_ids(w.get("current_jobs")),
+                "alive": silent <= defaults.WORKER_DEAD_AFTER_SECONDS,
+                "silent_seconds": round(silent, 1),
+                "held": [
+                    {"id": job_id, "queue": queue, "lease_until": int(score)}
+                    for job_id, queue, score in leases
+                    if score is not None
+                ],
+            }
+        )
+    return out
+
+
+def _held_pairs(w: Mapping[str, str]) -> list[tuple[str, str]]:
+    """(job id, queue) of every job a worker's record says it holds; a record without
+    ``held_jobs`` gives its running jobs, looked up in each of its queues."""
+    try:
+        held = json.loads(w.get("held_jobs") or "{}")
+    except ValueError:
+        held = {}
+    if isinstance(held, dict) and held:
+        return [(str(i), str(q)) for q, ids in held.items() if isinstance(ids, list) for i in ids]
+    queues = [q for q in w.get("queues", "").split(",") if q]
+    return [(i, q) for i in _job_ids(w.get("current_jobs")) for q in queues]
+
+
+def _job_ids(raw: str | None) -> list[str]:
+    try:
+        ids = json.loads(raw or "[]")
+    except ValueError:
+        return []
+    return [str(i) for i in ids] if isinstance(ids, list) else []
+
+
+def _int(raw: str | None) -> int:
+    try:
+        return int(raw or 0)
+    except ValueError:
+        return 0

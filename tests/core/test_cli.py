@@ -148,3 +148,33 @@ def test_python_dash_m_jobq(redis_url: str, queue: Queue) -> None:
     )
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["queues"]["default"]["queued"] == 1
+
+
+def test_info_says_a_silent_worker_is_dead_with_the_jobs_it_held(  # type: ignore[no-untyped-def]
+    jobq_cli, connection: redis.Redis
+) -> None:
+    from jobq import Queue, keys, transitions
+    from jobq.worker.maintenance import Maintenance, WorkerRecord
+
+    queue = Queue("default", connection)
+    job, ahead = (
+        queue.enqueue("tests.fixtures.jobs.noop"),
+        queue.enqueue("tests.fixtures.jobs.noop"),
+    )
+    transitions.dequeue(connection, queue.keys, "gone", 2, 30_000)  # one runs, one fetched ahead
+    Maintenance(connection, [], WorkerRecord("gone", ["default"], 1), lease_seconds=30).publish(
+        "busy", [job.id], 0, 0, {"default": [job.id, ahead.id]}
+    )
+    stats = json.loads(jobq_cli("info", "--json").output)
+    (worker,) = stats["workers"]
+    assert worker["alive"] is True and worker["current_jobs"] == [job.id]
+    connection.hset(keys.worker("gone"), "heartbeat", transitions.now_ms() - 4000)  # silent 4 s
+    stats = json.loads(jobq_cli("info", "--json").output)
+    (worker,) = stats["workers"]
+    assert worker["alive"] is False and worker["silent_seconds"] >= 4
+    assert [(h["id"], h["queue"]) for h in worker["held"]] == [
+        (job.id, "default"),
+        (ahead.id, "default"),
+    ]
+    assert worker["held"][0]["lease_until"] > transitions.now_ms()
+    assert "gone  dead (silent" in jobq_cli("info").output

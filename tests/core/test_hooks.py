@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
@@ -104,3 +105,30 @@ def test_lost_job_is_reported_by_the_supervisor(
     job = queue.enqueue(jobs.kill_self)
     Worker([queue], connection, hooks=[LostSpy()]).work(burst=True)
     assert marker.read_text() == f"{job.id} failed worker child died"
+
+
+def test_changes_outside_a_worker_reach_the_change_listeners(
+    queue: Queue, connection: redis.Redis
+) -> None:
+    from jobq import hooks
+
+    told: list[tuple[str, list[str]]] = []
+
+    def listener(conn: redis.Redis, name: str, job_ids: Sequence[str]) -> None:
+        told.append((name, list(job_ids)))
+
+    hooks.add_change_listener(listener)
+    try:
+        a, b, c = (queue.enqueue(jobs.noop) for _ in range(3))
+        a.cancel()
+        a.requeue()
+        b.delete()
+        assert queue.empty() == 2
+        assert told == [
+            ("default", [a.id]),
+            ("default", [a.id]),
+            ("default", [b.id]),
+            ("default", [c.id, a.id]),
+        ]
+    finally:
+        hooks.remove_change_listener(listener)

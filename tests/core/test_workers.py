@@ -315,3 +315,38 @@ def test_simple_worker_fails_a_job_that_blocks_sigalrm_on_time(
     assert worker.wait(20) == 0
     assert stuck.get_status() == JobStatus.FAILED  # its late result was not recorded
     assert "overran its 1s timeout and did not stop" in processes.log(worker)
+def test_suspend_stops_new_jobs_within_a_second_whatever_the_lease(  # type: ignore[no-untyped-def]
+    processes, queue: Queue, redis_url: str
+) -> None:
+    """With the default 30 s lease (heartbeat every 10 s) a worker still sees a
+    suspend within a second, and ``--duration 2`` resumes it by itself."""
+    import time
+
+    from click.testing import CliRunner
+
+    from jobq.cli import main
+    from tests.conftest import wait_until
+
+    def cli(*args: str) -> None:
+        assert CliRunner().invoke(main, ["--url", redis_url, *args]).exit_code == 0
+
+    processes.worker("--concurrency", "2")
+    first = queue.enqueue(jobs.noop)
+    wait_until(lambda: first.get_status() == JobStatus.FINISHED, timeout=20)
+    time.sleep(0.5)  # past the worker's first heartbeat
+    cli("suspend")
+    time.sleep(1.0)
+    held = [queue.enqueue(jobs.noop) for _ in range(3)]
+    time.sleep(1.5)
+    assert [j.get_status() for j in held] == [JobStatus.QUEUED] * 3
+    cli("resume")
+    wait_until(lambda: all(j.get_status() == JobStatus.FINISHED for j in held), timeout=5)
+
+    cli("suspend", "--duration", "2")
+    suspended = time.monotonic()
+    time.sleep(1.0)
+    short = queue.enqueue(jobs.noop)
+    time.sleep(0.6)
+    assert short.get_status() == JobStatus.QUEUED  # still suspended at 1.6 s
+    wait_until(lambda: short.get_status() == JobStatus.FINISHED, timeout=5)
+    assert time.monotonic() - suspended < 4.5  # resumed when the 2 s were over

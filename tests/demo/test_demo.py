@@ -68,8 +68,12 @@ class Demo:
     log: Path
     pids: set[int] = field(default_factory=set)
 
+    @property
+    def var(self) -> Path:
+        return self.log.parent / "var" / "demo"
+
     def output(self) -> str:
-        logs = [self.log, *sorted((self.log.parent / "var" / "log").glob("*.log"))]
+        logs = [self.log, *sorted((self.var / "log").glob("*.log"))]
         return "\n".join(f"== {p.name}\n{p.read_text(errors='replace')[-3000:]}" for p in logs)
 
     def collect_pids(self) -> None:
@@ -81,7 +85,9 @@ def demo(tmp_path: Path) -> Iterator[Demo]:
     port = free_port()
     env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "JOBQ_DEMO_REDIS_PORT")}
     env.update(
-        JOBQ_DEMO_PORT=str(port), JOBQ_DEMO_VAR=str(tmp_path / "var"), JOBQ_DEMO_PASSWORD=PASSWORD
+        JOBQ_DEMO_PORT=str(port),
+        JOBQ_DEMO_VAR=str(tmp_path / "var" / "demo"),
+        JOBQ_DEMO_PASSWORD=PASSWORD,
     )
     log_path = tmp_path / "run_demo.log"
     with open(log_path, "wb") as log:
@@ -134,6 +140,12 @@ def browser() -> Iterator[Any]:
             chromium.close()
 
 
+def shot(page: Any, name: str) -> None:
+    """A screenshot in artifacts/ (git-ignored), to look at the page as a person does."""
+    (ROOT / "artifacts").mkdir(exist_ok=True)
+    page.screenshot(path=str(ROOT / "artifacts" / name), full_page=True)
+
+
 def png(width: int, height: int) -> bytes:
     from PIL import Image
 
@@ -166,11 +178,18 @@ def test_demo_in_a_browser(browser: Any, demo: Demo) -> None:
     expect(schedule.locator(".runs")).to_have_text("3", timeout=30_000)
     expect(schedule.locator('tr.task[data-status="finished"] .result')).to_have_text([words] * 3)
 
-    # the long task's progress bar, fed by get_current_job().set_progress()
+    # the long task's progress bar, fed by get_current_job().set_progress(): it takes
+    # about 30 s (long enough to watch), and the page cancels it
     page.click("#long-submit")
     long = page.locator('tr.task[data-func="long_task"]')
-    expect(long.locator("progress")).to_have_attribute("value", "100")
-    expect(long.locator(".status")).to_have_text("finished")
+    expect(long.locator(".status")).to_have_text("started")
+    expect(long.locator("progress")).not_to_have_attribute("value", "0")
+    time.sleep(2)
+    assert int(long.get_attribute("data-progress") or 0) < 20  # ~30 s in all
+    long.locator("button.cancel").click()
+    expect(long.locator(".status")).to_have_text("canceled")
+    time.sleep(1.5)
+    assert long.locator(".status").inner_text() == "canceled"  # it stopped, no late result
 
     # an upload: post_save enqueues the thumbnail, a worker makes it with Pillow
     page.set_input_files(
@@ -184,9 +203,21 @@ def test_demo_in_a_browser(browser: Any, demo: Demo) -> None:
     )
     assert thumb.evaluate("img => [img.naturalWidth, img.naturalHeight]") == [128, 96]
 
-    # e-mail through a job on the high queue, into the file backend
+    # a file that is not an image: the page again, with the form's error
+    page.set_input_files(
+        "#id_image", files=[{"name": "notes.txt", "mimeType": "text/plain", "buffer": b"hi"}]
+    )
+    page.click("#photo-submit")
+    expect(page.locator("#photo-errors .errorlist")).to_contain_text("Upload a valid image")
+    expect(page.locator("h1")).to_have_text("jobq demo")
+    shot(page, "demo-form-error.png")
+
+    # e-mail through a job on the high queue, into the file backend, in the folder
+    # the page names
     page.click("#mail-submit")
     expect(page.locator("#mails")).to_have_text("1")
+    assert f"E-mails in {demo.var / 'mail'}/" in page.inner_text("body")
+    assert len(list((demo.var / "mail").glob("*.log"))) == 1
 
     # the admin's queue pages, as the printed demo superuser
     page.goto("/admin/login/?next=/admin/jobq/")
@@ -208,3 +239,79 @@ def test_demo_in_a_browser(browser: Any, demo: Demo) -> None:
     while any(alive(p) for p in demo.pids) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert not [p for p in demo.pids if alive(p)], demo.output()
+
+
+def plain_env(demo: Demo) -> dict[str, str]:
+    """A second shell: no Redis URL in the environment, .venv/bin not on PATH."""
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("REDIS_URL", "JOBQ_REDIS_URL", "RQ_REDIS_URL", "JOBQ_DEMO_REDIS_PORT")
+    }
+    venv_bin = str(Path(sys.executable).parent)
+    env["PATH"] = os.pathsep.join(
+        p for p in env.get("PATH", "").split(os.pathsep) if p and p != venv_bin
+    )
+    return env
+
+
+def jobq_cli(demo: Demo, *args: str) -> str:
+    done = subprocess.run(
+        [sys.executable, "-m", "jobq", *args],
+        cwd=demo.log.parent,  # var/redis.url is under it, as under the repository
+        env=plain_env(demo),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    return done.stdout
+
+
+def test_demo_redis_is_found_and_a_failed_thumbnail_says_why(browser: Any, demo: Demo) -> None:
+    from playwright.sync_api import expect
+
+    url = (demo.var.parent / "redis.url").read_text().strip()
+    assert f"Redis: {url}" in demo.log.read_text()  # printed at start
+    port = url.rsplit(":", 1)[1].split("/")[0]
+    # `jobq info` and `manage.py rqstats` from another shell, without flags
+    assert '"high"' in jobq_cli(demo, "info", "--json")
+    stats = subprocess.run(
+        [sys.executable, str(ROOT / "examples" / "django_demo" / "manage.py"), "rqstats", "--json"],
+        env={**plain_env(demo), "JOBQ_DEMO_VAR": str(demo.var)},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert stats.returncode == 0 and '"low"' in stats.stdout, stats.stdout + stats.stderr
+    # the README's status command works from a plain shell
+    status = subprocess.run(
+        ["make", "-s", "demo-status", f"JOBQ_DEMO_VAR={demo.var}"],
+        cwd=ROOT,
+        env=plain_env(demo),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert "rqworker:rqworker-0" in status.stdout and "RUNNING" in status.stdout, (
+        status.stdout + status.stderr
+    )
+    assert port.isdigit()
+
+    # a thumbnail whose image is gone by the time a worker takes it: failed, and why
+    jobq_cli(demo, "suspend")
+    page = browser.new_page(base_url=demo.url)
+    page.set_default_timeout(30_000)
+    page.goto("/")
+    page.set_input_files(
+        "#id_image", files=[{"name": "gone.png", "mimeType": "image/png", "buffer": png(64, 64)}]
+    )
+    page.click("#photo-submit")
+    expect(page.locator("#photos .pending")).to_have_text("thumbnail queued…")
+    for image in (demo.var / "media" / "photos").glob("*"):
+        image.unlink()
+    jobq_cli(demo, "resume")
+    failed = page.locator("#photos .thumb-failed")
+    expect(failed).to_contain_text("thumbnail failed: FileNotFoundError")
+    shot(page, "demo-failed-thumbnail.png")
+    page.close()

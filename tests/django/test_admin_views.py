@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from typing import Any
 
 import pytest
@@ -298,3 +299,34 @@ def test_dashboard_shows_workers_and_the_scheduler_lock(viewer: Client) -> None:
     page = viewer.get(reverse("jobq:dashboard")).content.decode()
     assert "w-admin" in page and "busy" in page and "host:1:abc" in page
     lock.release()
+
+
+def test_a_finished_schedule_is_not_shown_enabled(root: Client) -> None:
+    from jobq.django_integration.models import Schedule
+
+    Schedule.objects.create(
+        name="done", func="tests.fixtures.jobs.noop", interval=60, repeat=2, runs=2
+    )
+    Schedule.objects.create(name="going", func="tests.fixtures.jobs.noop", interval=60)
+    Schedule.objects.create(
+        name="held", func="tests.fixtures.jobs.noop", interval=60, enabled=False
+    )
+    page = root.get(reverse("admin:jobq_schedule_changelist")).content.decode()
+    states = dict(
+        re.findall(
+            r'<th class="field-name"><a [^>]*>(\w+)</a></th>.*?<td class="field-state">(\w+)</td>',
+            page,
+            re.S,
+        )
+    )
+    assert states == {"done": "finished", "going": "enabled", "held": "paused"}
+    assert "icon-yes" not in page
+
+
+def test_queues_appears_once_in_the_admin_menu_and_dashboard(root: Client) -> None:
+    index = root.get(reverse("admin:index")).content.decode()
+    assert len(re.findall(r">\s*Queues\s*</a>", index)) == 1
+    page = root.get(reverse("jobq:dashboard")).content.decode()
+    headings = re.findall(r"<h[12][^>]*>\s*([^<]+?)\s*</h[12]>", page)
+    assert headings.count("Queues") == 1, headings
+    assert len(re.findall(r'<a href="/admin/jobq/queue/"[^>]*>\s*Queues\s*</a>', page)) <= 1

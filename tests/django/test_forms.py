@@ -105,3 +105,12 @@ def test_arguments_must_have_the_right_shape() -> None:
 
 def test_repeat_must_be_positive() -> None:
     assert "at least 1 run" in errors(form(interval="5", repeat="0"), "repeat")[0]
+
+
+def test_a_cron_that_never_matches_is_refused_with_the_schedulers_message() -> None:
+    from jobq.django_integration import get_scheduler
+
+    with pytest.raises(ValueError) as refused:
+        get_scheduler("default").cron("0 0 30 2 *", "tests.django.tasks.echo")
+    assert errors(form(cron="0 0 30 2 *"), "cron") == [str(refused.value)]
+    assert str(refused.value) == "cron string '0 0 30 2 *' never matches a future time"

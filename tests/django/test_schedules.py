@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import time
 from typing import Any
 
 import pytest
@@ -174,3 +175,56 @@ def test_worker_with_scheduler_runs_schedules(manage: Manage) -> None:
         timeout=30,
         interval=0.1,
     )
+
+
+def test_a_schedule_made_now_keeps_now_as_its_first_slot() -> None:
+    clicked = timezone.now()
+    schedule = save_form(interval="60", first_run=clicked.isoformat())
+    handle = in_redis(schedule)
+    assert handle is not None and handle.next_run is not None
+    assert handle.next_run <= clicked  # not one interval later
+    stale = save_form(
+        name="old",
+        interval="60",
+        first_run=(clicked - dt.timedelta(minutes=10, seconds=30)).isoformat(),
+    )
+    later = in_redis(stale)
+    assert later is not None and later.next_run is not None
+    assert clicked < later.next_run <= clicked + dt.timedelta(seconds=60)  # on its grid
+
+
+def test_a_schedule_made_now_runs_within_a_second_then_every_interval(manage: Manage) -> None:
+    scheduler = manage.start("rqscheduler")
+    manage.start("rqworker", "default")
+    wait_until(lambda: "are active" in manage.log(scheduler), timeout=30)
+    clicked = timezone.now()
+    schedule = save_form(interval="2", repeat="2", first_run=clicked.isoformat())
+
+    def started() -> list[dt.datetime]:
+        rows = JobRecord.objects.filter(schedule=schedule, started_at__isnull=False)
+        return sorted(r.started_at for r in rows if r.started_at is not None)
+
+    wait_until(lambda: len(started()) == 2, timeout=20, interval=0.1)
+    first, second = started()
+    assert first - clicked < dt.timedelta(seconds=1)
+    assert dt.timedelta(seconds=1.5) < second - first < dt.timedelta(seconds=2.9)
+
+
+def test_slots_passed_over_while_no_scheduler_ran_reach_the_row(manage: Manage) -> None:
+    schedule = save_form(interval="1", first_run=timezone.now().isoformat())
+    time.sleep(7)  # no scheduler: past the grace, the missed slots collapse into one run
+    manage.start("rqscheduler")
+    manage.start("rqworker", "default")
+    wait_until(lambda: JobRecord.objects.filter(schedule=schedule).exists(), timeout=30)
+    schedule.refresh_from_db()
+    wait_until(lambda: Schedule.objects.get(pk=schedule.pk).skipped >= 5, timeout=5)
+    assert Schedule.objects.get(pk=schedule.pk).state == "enabled"
+
+
+def test_get_scheduler_schedule_with_datetime_now_keeps_now_as_its_first_slot() -> None:
+    before = timezone.now()
+    handle = get_scheduler().schedule(
+        dt.datetime.now(), "tests.django.tasks.echo", interval=60, id="now-naive"
+    )
+    assert handle.next_run is not None
+    assert abs(handle.next_run - before) < dt.timedelta(seconds=1)

@@ -137,3 +137,28 @@ def test_a_job_of_a_worker_killed_whole_gets_its_row_from_the_reaper(
     record = JobRecord.objects.get(job_id=job.id)
     assert record.reason == "worker died"
     assert record.ended_at is not None
+
+
+def test_worker_done_and_failed_counts_follow_the_queue_counts(manage: Manage) -> None:
+    """The dashboard's per-worker counts reach the queue's within a second (a worker
+    publishes its record at every upkeep tick, not only at its 10 s heartbeat)."""
+    import re
+
+    from django.urls import reverse
+
+    from tests.django.admin_helpers import superuser
+
+    manage.start("rqworker", "default")
+    q = get_queue("default", autocommit=True)
+    warm = q.enqueue("tests.fixtures.jobs.noop")
+    wait_until(lambda: warm.get_status() == JobStatus.FINISHED, timeout=30)
+    time.sleep(1)  # past the worker's first heartbeat; the next is 10 s away
+    for _ in range(3):
+        q.enqueue("tests.fixtures.jobs.noop")
+    q.enqueue("tests.fixtures.jobs.fail", "no")
+    wait_until(lambda: q.finished_job_registry.count == 4 and q.failed_job_registry.count == 1)
+    time.sleep(1.0)
+    client = Client()
+    client.force_login(superuser())
+    page = client.get(reverse("jobq:dashboard")).content.decode()
+    assert re.search(r'<td class="done">4</td><td class="failed">1</td>', page), page

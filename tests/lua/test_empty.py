@@ -23,7 +23,7 @@ def test_one_call_removes_at_most_a_chunk(connection: redis.Redis) -> None:
     for i in range(3):
         put_job(connection, f"q{i}", "queued")
         connection.rpush(Q.queued, f"q{i}")
-    assert scripts.get("empty")(connection, [Q.queued], [Q.prefix, 2]) == 2
+    assert len(scripts.get("empty")(connection, [Q.queued], [Q.prefix, 2])) == 2
     assert state(connection) == {Q.queued: ["q2"], Q.job("q2"): state(connection)[Q.job("q2")]}
 
 

@@ -336,3 +336,14 @@ def test_a_redis_error_while_waiting_does_not_end_the_scheduler_loop() -> None:
         ticker.wait(0.5)  # a connection error inside: logged, then the rest is slept
         assert time.monotonic() - began >= 0.4
         connection.close()
+
+
+def test_a_schedule_made_now_fires_its_first_slot_at_once_then_every_interval(
+    scheduler: Scheduler, ticker: Ticker, clock: FakeClock, connection: redis.Redis
+) -> None:
+    # schedule(datetime.now(), ...) reaches Redis a few ms after "now"
+    s = scheduler.schedule(clock.at(-3), NOOP, interval=60, id="now")
+    ticker.run_once()
+    assert queued_ids(connection) == [f"now@{T0 - 3}"]
+    s.refresh()
+    assert s.next_run == clock.at(60_000 - 3)

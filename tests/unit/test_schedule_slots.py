@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from jobq.scheduler.cron import to_ms
-from jobq.scheduler.definitions import MAX_CATCH_UP, Firing, ScheduleState, plan
+from jobq.scheduler.definitions import MAX_CATCH_UP, Firing, ScheduleState, first_slot, plan
 
 T0 = to_ms(dt.datetime(2024, 6, 1, 12, tzinfo=dt.UTC))
 GRACE = 5_000
@@ -147,3 +147,14 @@ def test_state_survives_lua_cjson_numbers() -> None:
     raw = state.to_json().replace(f'"next_run":{T0}', f'"next_run":{T0}.0')
     assert ScheduleState.from_json(raw).next_run == T0
     assert isinstance(ScheduleState.from_json(raw).next_run, int)
+
+
+def test_a_first_run_made_now_is_the_first_slot_even_a_few_ms_late() -> None:
+    assert first_slot(T0, 60_000, T0 + 7, GRACE) == T0
+    assert first_slot(T0, 60_000, T0 + GRACE, GRACE) == T0
+    assert first_slot(T0, None, T0 + 600_000, GRACE) == T0  # a one-off keeps its time
+
+
+def test_an_old_first_run_starts_the_series_on_its_grid() -> None:
+    assert first_slot(T0, 60_000, T0 + 90_000, GRACE) == T0 + 120_000
+    assert first_slot(T0, 60_000, T0 + 120_000, GRACE) == T0 + 120_000

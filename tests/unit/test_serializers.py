@@ -158,3 +158,17 @@ def test_check_serializable_with_pickle_names_an_unpicklable_argument() -> None:
     s = SignedPickleSerializer(key="k")
     with pytest.raises(TypeError, match=r"keyword argument 'f' of type function"):
         check_serializable(s, (), {"f": lambda: None})
+
+
+def test_what_json_changes_is_what_the_docs_say() -> None:
+    """docs/reliability.md ("What JSON changes") and the README: tuples come back as
+    lists, frozensets as sets, members of a set frozen."""
+    from tests.conftest import ROOT
+
+    args, _ = JSON.loads(JSON.dumps((((1, 2), frozenset({3}), {(4, 5), frozenset({6})}), {})))
+    assert args == [[1, 2], {3}, {(4, 5), frozenset({6})}]
+    assert type(args[1]) is set
+    docs = " ".join((ROOT / "docs" / "reliability.md").read_text().split())
+    assert "tuples come back as lists, frozensets as sets" in docs
+    readme = " ".join((ROOT / "README.md").read_text().split())
+    assert "tuples come back as lists, frozensets as sets" in readme

@@ -27,5 +27,5 @@ class Command(JobqCommand):
             raise CommandError("--duration must be a whole number of seconds >= 1")
         get_connection().set(keys.SUSPENDED, "1", ex=duration)
         if options["verbosity"]:
-            suffix = f" for {duration} s" if duration else ""
-            self.stdout.write(f"Workers suspended{suffix}: no new job starts until rqresume.")
+            until = f"for {duration} s (or until rqresume)" if duration else "until rqresume"
+            self.stdout.write(f"Workers suspended: running jobs finish, no new job starts {until}.")

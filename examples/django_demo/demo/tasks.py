@@ -12,6 +12,7 @@ from django.core.mail import send_mail
 
 from jobq import get_current_job
 from jobq.django_integration import job
+from jobq.status import JobStatus
 
 
 @job("default")
@@ -24,11 +25,15 @@ def get_url_words(url):
 
 
 @job("low", timeout=300)
-def long_task(steps=20, pause=0.1):
-    """Works for a while and reports its progress (shown as a bar)."""
+def long_task(steps=60, pause=0.5):
+    """Works for about 30 s, long enough to watch (or to try ``kill -9`` on its worker),
+    and reports its progress (shown as a bar). Canceled from the page, it stops at its
+    next step."""
     current = get_current_job()
     for done in range(1, steps + 1):
         time.sleep(pause)
+        if current.get_status() == JobStatus.CANCELED:
+            return f"canceled after {done} of {steps} steps"
         current.set_progress(done, steps)
     return f"{steps} steps done"
 

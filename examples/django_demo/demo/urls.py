@@ -8,6 +8,7 @@ urlpatterns = [
     path("sample/", views.sample, name="sample"),
     path("words/", views.words, name="words"),
     path("long/", views.long, name="long"),
+    path("cancel/<str:job_id>/", views.cancel, name="cancel"),
     path("photo/", views.photo, name="photo"),
     path("mail/", views.mail, name="mail"),
 ]

@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from jobq import Job
-from jobq.django_integration import get_connection
+from jobq.django_integration import get_connection, get_queue
 from jobq.django_integration.models import JobRecord, Schedule
 from jobq.exceptions import NoSuchJobError
 
@@ -40,13 +40,23 @@ class MailForm(forms.Form):
     to = forms.EmailField(initial="someone@example.com")
 
 
-def index(request):
-    words_form = WordsForm(initial={"url": request.build_absolute_uri("/sample/")})
-    return render(
-        request,
-        "demo/index.html",
-        {"words_form": words_form, "photo_form": PhotoForm(), "mail_form": MailForm()},
-    )
+def index(request, status=200, **bound):
+    """The page; after a refused form, the same page with that form's errors (400)."""
+    forms_ = {
+        "words_form": WordsForm(initial={"url": request.build_absolute_uri("/sample/")}),
+        "photo_form": PhotoForm(),
+        "mail_form": MailForm(),
+        **bound,
+    }
+    return render(request, "demo/index.html", {**forms_, "mail_dir": _shown(settings.EMAIL_FILE_PATH)}, status=status)
+
+
+def _shown(path):
+    """A folder as the reader finds it: relative to the repository when inside it."""
+    try:
+        return str(path.relative_to(settings.ROOT))
+    except ValueError:
+        return str(path)
 
 
 def sample(request):
@@ -57,7 +67,7 @@ def sample(request):
 def words(request):
     form = WordsForm(request.POST)
     if not form.is_valid():
-        return HttpResponse(f"Invalid: {form.errors.as_text()}", status=400)
+        return index(request, status=400, words_form=form)
     url, times = form.cleaned_data["url"], form.cleaned_data["times"]
     if times == 1:
         get_url_words.delay(url)
@@ -81,10 +91,21 @@ def long(request):
 
 
 @require_POST
+def cancel(request, job_id):
+    """Cancel a task from the page (the long task notices and stops)."""
+    record = JobRecord.objects.filter(job_id=job_id).first()
+    if record is not None:
+        job = get_queue(record.queue).fetch_job(job_id)
+        if job is not None and job.get_status() in ("queued", "started", "scheduled"):
+            job.cancel()  # its row follows through jobq's change hooks
+    return redirect("index")
+
+
+@require_POST
 def photo(request):
     form = PhotoForm(request.POST, request.FILES)
     if not form.is_valid():
-        return HttpResponse(f"Invalid: {form.errors.as_text()}", status=400)
+        return index(request, status=400, photo_form=form)
     form.save()  # post_save enqueues the thumbnail
     return redirect("index")
 
@@ -93,7 +114,7 @@ def photo(request):
 def mail(request):
     form = MailForm(request.POST)
     if not form.is_valid():
-        return HttpResponse(f"Invalid: {form.errors.as_text()}", status=400)
+        return index(request, status=400, mail_form=form)
     send_demo_mail.delay(form.cleaned_data["to"])
     return redirect("index")
 
@@ -113,6 +134,7 @@ def _progress(record):
 def _task(record):
     return {
         "id": record.job_id,
+        "reason": record.reason,
         "func": record.func.rpartition(".")[2],
         "args": record.args,
         "queue": record.queue,
@@ -121,6 +143,28 @@ def _task(record):
         "error": record.error,
         "progress": _progress(record),
     }
+
+
+def _photos(photos):
+    """Each photo with its thumbnail, or how its thumbnail job stands (with the reason
+    when it failed): the job record of ``make_thumbnail(photo.pk)`` says."""
+    photos = list(photos)
+    jobs = {}
+    for r in JobRecord.objects.filter(func="demo.tasks.make_thumbnail").order_by("enqueued_at"):
+        if r.args:
+            jobs[r.args[0]] = r  # the latest job of each photo
+    out = []
+    for p in photos:
+        record = jobs.get(p.pk)
+        out.append(
+            {
+                "image": p.image.url,
+                "thumbnail": p.thumbnail.url if p.thumbnail else None,
+                "status": record.status if record else "queued",
+                "error": (record.error or record.reason) if record else "",
+            }
+        )
+    return out
 
 
 def state(request):
@@ -139,10 +183,7 @@ def state(request):
                 }
                 for s in schedules
             ],
-            "photos": [
-                {"image": p.image.url, "thumbnail": p.thumbnail.url if p.thumbnail else None}
-                for p in Photo.objects.all()[:10]
-            ],
+            "photos": _photos(Photo.objects.all()[:10]),
             "mails": len(list(mail_dir.glob("*.log"))) if mail_dir.exists() else 0,
         }
     )

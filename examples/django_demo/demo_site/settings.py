@@ -10,10 +10,21 @@ ROOT = Path(__file__).resolve().parents[3]
 VAR = Path(os.environ.get("JOBQ_DEMO_VAR") or ROOT / "var" / "demo")
 
 
+#: where run_demo.py writes the URL of the demo's Redis (var/redis.url by default), so
+#: that `manage.py rqstats` and `jobq info` from another shell find it without flags
+REDIS_URL_FILE = VAR.parent / "redis.url"
+
+
 def redis_url() -> str:
-    """REDIS_URL if given, else the embedded redis-server's (run_demo.py picks its port)."""
-    port = os.environ.get("JOBQ_DEMO_REDIS_PORT", "6390")
-    return os.environ.get("REDIS_URL") or f"redis://127.0.0.1:{port}/0"
+    """REDIS_URL if given, else the embedded redis-server's: its port from run_demo.py
+    (which picks a free one), or, in another shell, the URL it wrote down."""
+    if os.environ.get("REDIS_URL"):
+        return os.environ["REDIS_URL"]
+    if os.environ.get("JOBQ_DEMO_REDIS_PORT"):
+        return f"redis://127.0.0.1:{os.environ['JOBQ_DEMO_REDIS_PORT']}/0"
+    if REDIS_URL_FILE.exists():
+        return REDIS_URL_FILE.read_text().strip()
+    return "redis://127.0.0.1:6390/0"
 
 
 SECRET_KEY = "jobq-demo-not-secret"
