@@ -49,3 +49,14 @@ SCHEDULER_GRACE_SECONDS = 5.0
 SCHEDULER_MAX_CATCH_UP = 100
 #: Redis URL used when none is given (env JOBQ_REDIS_URL, RQ_REDIS_URL, REDIS_URL first).
 REDIS_URL = "redis://localhost:6379/0"
+
+# rq's names for the same values (``from rq.defaults import ...``)
+DEFAULT_RESULT_TTL = RESULT_TTL
+DEFAULT_FAILURE_TTL = FAILURE_TTL
+DEFAULT_WORKER_TTL = WORKER_TTL_SECONDS
+#: rq's worker heartbeat period; jobq renews leases every HEARTBEAT_SECONDS
+DEFAULT_JOB_MONITORING_INTERVAL = int(HEARTBEAT_SECONDS)
+#: seconds a callback may run (rq's name and value)
+CALLBACK_TIMEOUT = 60
+#: rq cleans registries this often; jobq's workers reap at every heartbeat
+DEFAULT_MAINTENANCE_TASK_INTERVAL = 10 * 60

@@ -13,6 +13,7 @@ import json
 import os
 import time
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import redis
@@ -20,6 +21,7 @@ import redis
 from . import connection as conn_mod
 from . import defaults, keys, transitions
 from .exceptions import DeserializationError, JobFailedError, NoSuchJobError
+from .retry import Callback, Retry
 from .serializers import Serializer, resolve_serializer
 from .status import JobStatus
 
@@ -396,3 +398,46 @@ def _queue_names(connection: redis.Redis) -> list[str]:
 
 def ids_of(jobs: Iterable[Job | str]) -> list[str]:
     return [j.id if isinstance(j, Job) else str(j) for j in jobs]
+
+
+@dataclass(frozen=True)
+class Dependency:
+    """rq's ``Dependency``: wait for ``jobs``; with ``allow_failure`` run even if they fail."""
+
+    jobs: Sequence[Job | str] | Job | str
+    allow_failure: bool = False
+
+    @property
+    def ids(self) -> list[str]:
+        jobs = self.jobs if isinstance(self.jobs, list | tuple) else [self.jobs]
+        return ids_of(jobs)  # type: ignore[arg-type]
+
+
+def cancel_job(job_id: str, connection: redis.Redis | None = None) -> None:
+    """Cancel a job by id (rq's helper)."""
+    Job.fetch(job_id, connection).cancel()
+
+
+def requeue_job(job_id: str, connection: redis.Redis | None = None) -> Job:
+    """Requeue an ended job by id (rq's helper)."""
+    return Job.fetch(job_id, connection).requeue()
+
+
+#: rq's marker for "not computed yet"; jobq's ``return_value()`` reads None instead
+UNEVALUATED = object()
+
+# rq keeps these names in ``rq.job`` too; ``get_current_job`` lives with the worker,
+# whose package imports this module, so it is bound last
+from .worker.context import get_current_job  # noqa: E402
+
+__all__ = [
+    "UNEVALUATED",
+    "Callback",
+    "Dependency",
+    "Job",
+    "JobStatus",
+    "Retry",
+    "cancel_job",
+    "get_current_job",
+    "requeue_job",
+]

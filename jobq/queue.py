@@ -14,7 +14,7 @@ from . import connection as conn_mod
 from . import defaults, durability, keys, transitions
 from .exceptions import NoSuchJobError
 from .functions import function_path
-from .job import Job, ids_of, new_job_id
+from .job import Dependency, Job, new_job_id
 from .registry import (
     CanceledJobRegistry,
     DeferredJobRegistry,
@@ -46,19 +46,6 @@ OPTION_NAMES = (
     "on_failure",
     "pipeline",
 )
-
-
-@dataclass(frozen=True)
-class Dependency:
-    """rq's ``Dependency``: wait for ``jobs``; with ``allow_failure`` run even if they fail."""
-
-    jobs: Sequence[Job | str] | Job | str
-    allow_failure: bool = False
-
-    @property
-    def ids(self) -> list[str]:
-        jobs = self.jobs if isinstance(self.jobs, list | tuple) else [self.jobs]
-        return ids_of(jobs)  # type: ignore[arg-type]
 
 
 class EnqueueData(NamedTuple):

@@ -185,3 +185,10 @@ def all_counts(connection: redis.Redis, queue_names: list[str]) -> dict[str, dic
             row[spec.name] = int(next(replies))
         out[name] = row
     return out
+
+
+def clean_registries(queue: Queue) -> None:
+    """Drop the expired entries of ``queue``'s registries (rq's helper; jobq's
+    workers also do this at every heartbeat)."""
+    for cls in REGISTRY_CLASSES.values():
+        cls(queue=queue).cleanup()

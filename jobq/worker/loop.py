@@ -403,6 +403,14 @@ class Worker(BaseWorker):
             logger.warning("Redis unavailable (%s); will retry", e)
 
     def _check_suspended(self, maintenance: Maintenance, burst: bool) -> None:
+        command = maintenance.take_command()
+        if command == "shutdown":
+            logger.info("shutdown requested: finishing running jobs")
+            self.request_stop()
+            self._signal_children(signal.SIGTERM)
+        elif command == "kill-horse":
+            logger.warning("kill requested: killing executors, their jobs are handled as lost")
+            self._signal_children(signal.SIGKILL)
         if maintenance.is_suspended():
             if burst:
                 self.stop.warm = True
@@ -546,6 +554,9 @@ class SimpleWorker(BaseWorker):
                 logger.exception("worker upkeep failed; will retry")
 
     def _check_suspended(self, maintenance: Maintenance) -> None:
+        if maintenance.take_command() == "shutdown":
+            logger.info("shutdown requested: finishing the running job")
+            self.request_stop()
         suspended = maintenance.is_suspended()
         if suspended != self.stop.paused:
             logger.info("workers %s", "suspended: no new jobs" if suspended else "resumed")
