@@ -48,12 +48,17 @@ class Job:
         id: str,
         connection: redis.Redis | None = None,
         *,
-        origin: str,
+        origin: str | None = None,
         fields: dict[bytes, bytes] | None = None,
         serializer: Serializer | str | None = None,
     ) -> None:
+        """``Job(id, connection=...)`` as in rq: without ``origin`` the job's queue is
+        looked up (the job hash of every known queue); a job not stored yet gets
+        the default queue."""
         self.id = id
         self.connection = conn_mod.resolve(connection)
+        if origin is None:
+            origin = _find_origin(self.connection, id) or defaults.QUEUE_NAME
         self.origin = origin
         self._keys = keys.queue_keys(origin)
         self._fields: dict[bytes, bytes] = fields or {}
@@ -120,6 +125,45 @@ class Job:
                         job_id, connection, origin=name, fields=fields, serializer=serializer
                     )
         return [found.get(i) for i in job_ids]
+
+    @classmethod
+    def create(
+        cls,
+        func: Any,
+        args: Sequence[Any] | None = None,
+        kwargs: dict[str, Any] | None = None,
+        connection: redis.Redis | None = None,
+        result_ttl: Any = None,
+        ttl: Any = None,
+        status: JobStatus | None = None,
+        description: str | None = None,
+        depends_on: Any = None,
+        timeout: Any = None,
+        id: str | None = None,
+        origin: str = defaults.QUEUE_NAME,
+        meta: dict[str, Any] | None = None,
+        failure_ttl: Any = None,
+        serializer: Serializer | str | None = None,
+        *,
+        on_success: Any = None,
+        on_failure: Any = None,
+        retry: Retry | None = None,
+    ) -> Job:
+        """A job built as ``Queue(origin).enqueue_call`` would build it, not stored yet:
+        ``Queue(origin).enqueue_job(job)`` stores and queues it (rq's ``Job.create``)."""
+        from .queue import Queue
+
+        queue = Queue(origin, connection, serializer=serializer)
+        data = queue.prepare_data(
+            func, args, kwargs, timeout, result_ttl, ttl, failure_ttl, description,
+            depends_on, id, False, meta, retry, on_success, on_failure,
+        )  # fmt: skip
+        created = queue._job(queue._prepare(data), transitions.now_ms(), status)
+        created._unsaved = data
+        return created
+
+    #: the enqueue data of a job made by :meth:`create` and not enqueued yet
+    _unsaved: Any = None
 
     @classmethod
     def exists(cls, job_id: str, connection: redis.Redis | None = None) -> bool:
@@ -284,6 +328,55 @@ class Job:
             self.refresh()
 
     @property
+    def func(self) -> Any:
+        """The job's function, imported from its path."""
+        from .functions import FunctionResolver
+
+        return FunctionResolver(None).resolve(self.func_name)
+
+    @property
+    def success_callback(self) -> Any:
+        return self._callback("on_success")
+
+    @property
+    def failure_callback(self) -> Any:
+        return self._callback("on_failure")
+
+    def _callback(self, name: str) -> Any:
+        from .functions import FunctionResolver
+
+        path = self._text(name)
+        return FunctionResolver(None).resolve(path) if path else None
+
+    def get_call_string(self) -> str:
+        """``module.func(1, 'a', key=2)``, rq's description of a call."""
+        try:
+            args, kwargs = self._payload
+        except DeserializationError:
+            return f"{self.func_name}(...)"
+        parts = [repr(a) for a in args] + [f"{k}={v!r}" for k, v in kwargs.items()]
+        return f"{self.func_name}({', '.join(parts)})"
+
+    @property
+    def ttl(self) -> float | None:
+        """Seconds the job may wait in the queue before it is dropped (None: no limit)."""
+        return self._number("ttl")
+
+    def get_ttl(self, default_ttl: float | None = None) -> float | None:
+        return default_ttl if self.ttl is None else self.ttl
+
+    @property
+    def number_of_retries(self) -> int:
+        """How many times the job was run again after failing."""
+        return max(0, self.attempts - 1)
+
+    def latest_result(self, timeout: int = 0) -> Any:
+        """rq's :class:`~jobq.results.Result` of the last run, or None before it ends."""
+        from .results import Result
+
+        return Result.fetch_latest(self)
+
+    @property
     def dependency_ids(self) -> list[str]:
         raw = self._raw("deps")
         return list(json.loads(raw)) if raw else []
@@ -390,6 +483,16 @@ class Job:
         if status == JobStatus.FINISHED.value:
             return self.return_value()
         raise JobFailedError(self.id, self.exc_info or self.reason)
+
+
+def _find_origin(connection: redis.Redis, job_id: str) -> str | None:
+    names = _queue_names(connection)
+    if not names:
+        return None
+    pipe = connection.pipeline(transaction=False)
+    for name in names:
+        pipe.exists(keys.queue_keys(name).job(job_id))
+    return next((n for n, found in zip(names, pipe.execute(), strict=True) if found), None)
 
 
 def _queue_names(connection: redis.Redis) -> list[str]:

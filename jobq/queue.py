@@ -12,7 +12,7 @@ import redis
 
 from . import connection as conn_mod
 from . import defaults, durability, keys, transitions
-from .exceptions import NoSuchJobError
+from .exceptions import InvalidJobOperation, NoSuchJobError
 from .functions import function_path
 from .job import Dependency, Job, new_job_id
 from .registry import (
@@ -28,6 +28,7 @@ from .scripts import execute_pipeline, raise_for_code
 from .serializers import Serializer, check_serializable, resolve_serializer
 from .serializers import max_payload_bytes as payload_limit
 from .timeutil import Seconds, seconds, to_ms
+from .utils import import_attribute
 
 #: enqueue() keyword arguments that are options, not arguments of the job (rq's list)
 OPTION_NAMES = (
@@ -83,6 +84,9 @@ class _Prepared:
 class Queue:
     """A named queue. ``Queue("high", connection=redis)`` as in rq."""
 
+    #: rq's name for the default job timeout (seconds)
+    DEFAULT_TIMEOUT = int(defaults.JOB_TIMEOUT)
+
     def __init__(
         self,
         name: str = defaults.QUEUE_NAME,
@@ -94,11 +98,16 @@ class Queue:
         is_async: bool = True,
         max_payload_bytes: int | None = None,
         durable: durability.Durable | bool | None = None,
+        job_class: type[Job] | str | None = None,
     ) -> None:
         """``max_payload_bytes``: largest serialized arguments accepted (default
         ``JOBQ_MAX_PAYLOAD_BYTES`` as the queue is made, or 512 KiB; 0: no limit). ``durable``: enqueue returns
         once the job is fsynced and/or on replicas (see :mod:`jobq.durability`)."""
         self.name = name
+        #: the class of the handles this queue returns (rq's ``job_class``)
+        self.job_class: type[Job] = (
+            import_attribute(job_class) if isinstance(job_class, str) else job_class or Job
+        )
         self.keys = keys.queue_keys(name)
         self.connection = conn_mod.resolve(connection)
         self.serializer = resolve_serializer(serializer)
@@ -124,10 +133,17 @@ class Queue:
         return hash(self.name)
 
     @classmethod
-    def all(cls, connection: redis.Redis | None = None) -> list[Queue]:
+    def all(
+        cls,
+        connection: redis.Redis | None = None,
+        job_class: object = None,
+        serializer: Serializer | str | None = None,
+    ) -> list[Queue]:
+        """Every known queue. ``job_class`` is accepted for rq's signature; jobq has one
+        Job class."""
         connection = conn_mod.resolve(connection)
         names = sorted(conn_mod.text(n) for n in connection.smembers(keys.QUEUES))
-        return [cls(n, connection) for n in names]
+        return [cls(n, connection, serializer=serializer) for n in names]
 
     # -- building jobs ----------------------------------------------------------
 
@@ -182,6 +198,8 @@ class Queue:
         ttl = seconds(data.ttl, "ttl")
         if ttl is not None and ttl <= 0:
             raise ValueError(f"ttl must be positive seconds or None, got {data.ttl!r}")
+        if ttl is not None:
+            fields["ttl"] = _num(ttl)  # read back as job.ttl
         return _Prepared(
             job_id=new_job_id() if data.job_id is None else keys.check_id(data.job_id, "job_id"),
             fields=fields,
@@ -239,7 +257,7 @@ class Queue:
         raw[b"created"] = now if isinstance(now, bytes) else str(now).encode()
         if status is not None:
             raw[b"status"] = status.encode()
-        return Job(
+        return self.job_class(
             prepared.job_id,
             self.connection,
             origin=self.name,
@@ -328,6 +346,31 @@ class Queue:
         )  # fmt: skip
         return self._send(self._prepare(data), pipeline)
 
+    def enqueue_job(self, job: Job, pipeline: Any = None, at_front: bool = False) -> Job:
+        """Queue a job made by :meth:`Job.create` (rq's ``enqueue_job``)."""
+        data = job._unsaved
+        if data is None:
+            raise InvalidJobOperation(
+                f"job {job.id!r} is stored already; requeue it with job.requeue() instead"
+            )
+        sent = self._send(self._prepare(data._replace(job_id=job.id, at_front=at_front)), pipeline)
+        job._unsaved = None
+        job._fields, job.origin = sent._fields, sent.origin
+        job._decoded.clear()
+        return sent
+
+    def get_job_position(self, job_or_id: Job | str) -> int | None:
+        """The 0-based place of a queued job (None when it is not waiting here)."""
+        job_id = job_or_id.id if isinstance(job_or_id, Job) else job_or_id
+        position = self.connection.lpos(self.keys.queued, job_id)
+        return None if position is None else int(position)  # type: ignore[arg-type]
+
+    def remove(self, job_or_id: Job | str, pipeline: Any = None) -> None:
+        """Take a job out of the queue. jobq deletes it too: a job is always in
+        exactly one registry, so one taken out of the queue has nowhere else to be."""
+        job_id = job_or_id.id if isinstance(job_or_id, Job) else job_or_id
+        transitions.delete(self.connection, self.keys, job_id)
+
     def enqueue(self, f: Callable[..., Any] | str, *args: Any, **kwargs: Any) -> Job:
         """``enqueue(func, *args, **kwargs)``; rq's option names are taken out of kwargs."""
         options, args, kwargs = _split_options(args, kwargs)
@@ -408,7 +451,8 @@ class Queue:
 
     def get_jobs(self, offset: int = 0, length: int = -1) -> list[Job]:
         ids = self.get_job_ids(offset, length)
-        return [j for j in Job.fetch_many(ids, self.connection, queue=self.name) if j is not None]
+        found = self.job_class.fetch_many(ids, self.connection, queue=self.name)
+        return [j for j in found if j is not None]
 
     @property
     def jobs(self) -> list[Job]:
@@ -416,7 +460,9 @@ class Queue:
 
     def fetch_job(self, job_id: str) -> Job | None:
         try:
-            return Job.fetch(job_id, self.connection, serializer=self.serializer, queue=self.name)
+            return self.job_class.fetch(
+                job_id, self.connection, serializer=self.serializer, queue=self.name
+            )
         except NoSuchJobError:
             return None
 

@@ -19,6 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from .. import defaults
 from ..exceptions import DeserializationError, FunctionNotAllowed, JobTimeoutException
 from ..functions import FunctionResolver
 from ..hooks import Hooks
@@ -174,19 +175,25 @@ class Executor:
             return outcome
         finally:
             reset_current_job(token)
-        self._callback(job, "on_success", value)
+        try:
+            self._run_callback(job, "on_success", value)
+        except Exception as exc:  # as in rq: a failing success callback fails the job
+            logger.exception("on_success callback of job %s failed", job.id)
+            return Outcome(job, False, error=_format(exc), reason="on_success callback failed")
         return Outcome(job, True, result=result)
 
-    def _callback(self, job: Job, name: str, *args: Any) -> None:
+    def _run_callback(self, job: Job, name: str, *args: Any) -> None:
         path = job._text(name)
-        if not path:
-            return
-        try:
+        if path:
             func = self.resolver.resolve(path)
-            with _Deadline(self._alarm, 60):
+            with _Deadline(self._alarm, defaults.CALLBACK_TIMEOUT):
                 func(job, job.connection, *args)
+
+    def _callback(self, job: Job, name: str, *args: Any) -> None:
+        try:
+            self._run_callback(job, name, *args)
         except Exception:
-            logger.exception("%s callback %s of job %s failed", name, path, job.id)
+            logger.exception("%s callback %s of job %s failed", name, job._text(name), job.id)
 
 
 async def _await(awaitable: Any) -> Any:
