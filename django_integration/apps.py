@@ -16,4 +16,10 @@ class JobqConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from . import checks, signals  # noqa: F401  (they register themselves)
+        from django.core.signals import got_request_exception, request_finished
+
+        from . import checks, signals, thread_queue  # noqa: F401  (they register themselves)
+
+        # django-rq's "request_finished" commit mode: held enqueues go out with the response
+        request_finished.connect(thread_queue.commit, dispatch_uid="jobq.thread_queue.commit")
+        got_request_exception.connect(thread_queue.clear, dispatch_uid="jobq.thread_queue.clear")
