@@ -15,6 +15,7 @@ django-rq settings file must keep working) and reported by a system check.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -410,6 +411,12 @@ def commit_mode() -> str:
         return parse_commit_mode(given, "settings.RQ['COMMIT_MODE']")
     autocommit = rq_setting("AUTOCOMMIT")
     if autocommit is not None:
+        warnings.warn(
+            "settings.RQ['AUTOCOMMIT'] is deprecated (as in django-rq); use "
+            "RQ['COMMIT_MODE'] = 'auto' / 'request_finished' or JOBQ['COMMIT_MODE']",
+            DeprecationWarning,
+            stacklevel=2,
+        )
         return "immediate" if autocommit else "request_finished"
     return options().commit_mode
 

@@ -186,8 +186,12 @@ def get_job_class(job_class: type[Job] | str | None = None) -> type[Job]:
 
 
 def get_commit_mode() -> str:
-    """The commit mode in force (see :func:`conf.commit_mode`)."""
-    return conf.commit_mode()
+    """The commit mode in force, in django-rq's words: "auto", "on_db_commit" or
+    "request_finished" (jobq's own: :func:`conf.commit_mode`)."""
+    return _DJANGO_RQ_NAMES[conf.commit_mode()]
+
+
+_DJANGO_RQ_NAMES = {v: k for k, v in conf.DJANGO_RQ_COMMIT_MODES.items()}
 
 
 def get_queue_by_index(index: int) -> DjangoQueue:

@@ -85,6 +85,10 @@ class BaseWorker:
             connection if connection is not None else (first.connection if first else None)
         )
         self.queue_names = _queue_names(queues)
+        #: rq's ``worker.queues``: the queues served, in priority order
+        self.queues: list[Queue] = [
+            q if isinstance(q, Queue) else Queue(q, self.connection) for q in queues
+        ] or [Queue(defaults.QUEUE_NAME, self.connection)]
         self.queue_keys = [QueueKeys(n) for n in self.queue_names]
         self.name = name or f"{socket.gethostname()}.{os.getpid()}.{uuid.uuid4().hex[:6]}"
         self.lease_seconds = lease_seconds
@@ -173,6 +177,16 @@ class BaseWorker:
     def request_stop(self) -> None:
         """Warm shutdown, as the first SIGTERM does."""
         self.stop.warm = True
+
+    def work(
+        self,
+        burst: bool = False,
+        max_jobs: int | None = None,
+        with_scheduler: bool = False,
+        logging_level: str | None = None,
+    ) -> bool:
+        """Run until stopped (or, with ``burst``, until the queues are empty)."""
+        raise NotImplementedError
 
 
 def run_consumer(consumer: Consumer, burst: bool) -> None:

@@ -9,10 +9,11 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connections
 
-from jobq import Worker, defaults
 from jobq import connection as conn_mod
+from jobq import defaults
 from jobq.django_integration import get_worker
 from jobq.django_integration.scheduling import worker_scheduler_hook
+from jobq.worker import BaseWorker
 
 from ._common import configure_logging, write_pid
 
@@ -63,7 +64,7 @@ class Command(BaseCommand):
         write_pid(options["pid"])
         configure_logging(options["verbosity"])
 
-        def make() -> Worker:
+        def make() -> BaseWorker:
             return get_worker(
                 *options["queues"],
                 name=options["name"],
