@@ -97,6 +97,9 @@ class Job:
         for name, fields in zip(names, pipe.execute(), strict=True):
             if fields:
                 return cls(id, connection, origin=name, fields=fields, serializer=serializer)
+        found = _schedule_template(cls, connection, names, id, serializer)
+        if found is not None:
+            return found
         raise NoSuchJobError(
             f"no job with id {id!r}" + (f" in queue {names[0]!r}" if queue is not None else "")
         )
@@ -483,6 +486,43 @@ class Job:
         if status == JobStatus.FINISHED.value:
             return self.return_value()
         raise JobFailedError(self.id, self.exc_info or self.reason)
+
+
+def _schedule_template(
+    cls: type[Job],
+    connection: redis.Redis,
+    names: Sequence[str],
+    schedule_id: str,
+    serializer: Serializer | str | None,
+) -> Job | None:
+    """rq-scheduler's view of a schedule: the job every run starts from, status
+    "scheduled", with rq-scheduler's meta keys (``interval``, ``repeat``,
+    ``cron_string``). Each run is its own job (``job.schedule_id``)."""
+    pipe = connection.pipeline(transaction=False)
+    for name in names:
+        q = keys.queue_keys(name)
+        pipe.hgetall(q.schedule_job(schedule_id))
+        pipe.hget(q.schedules, schedule_id)
+    replies = pipe.execute()
+    for i, name in enumerate(names):
+        fields, state = replies[2 * i], replies[2 * i + 1]
+        if fields and state:
+            fields = {**fields, b"status": JobStatus.SCHEDULED.value.encode()}
+            job = cls(schedule_id, connection, origin=name, fields=fields, serializer=serializer)
+            job.meta.update(_rq_scheduler_meta(json.loads(state)))
+            return job
+    return None
+
+
+def _rq_scheduler_meta(state: dict[str, Any]) -> dict[str, Any]:
+    if state.get("cron"):
+        return {"cron_string": state["cron"], "repeat": state.get("repeat")}
+    interval_ms = state.get("interval_ms")
+    if interval_ms:
+        seconds = interval_ms / 1000
+        return {"interval": int(seconds) if seconds.is_integer() else seconds,
+                "repeat": state.get("repeat")}  # fmt: skip
+    return {}
 
 
 def _find_origin(connection: redis.Redis, job_id: str) -> str | None:

@@ -450,6 +450,7 @@ class Worker(BaseWorker):
         """Run until stopped (or, with ``burst``, until the queues are empty)."""
         self._done_ok = self._done_failed = 0
         self._suspended = False
+        self._no_more_children = False  # a second work() (e.g. burst again) starts afresh
         maintenance = self._maintenance(self.concurrency, self._report_lost)
         self._start(logging_level, burst, maintenance)
         budget = SharedBudget(max_jobs) if max_jobs else None

@@ -70,7 +70,7 @@ def test_failing_success_callback_fails_the_job(connection: redis.Redis) -> None
 
 def test_bound_method_callback_is_refused(connection: redis.Redis) -> None:
     queue = Queue("callbacks", connection=connection)
-    with pytest.raises(ValueError, match="bound to an instance"):
+    with pytest.raises(ValueError, match="bound method"):
         queue.enqueue(add, 1, 2, on_success=queue.enqueue)
 
 
@@ -84,3 +84,21 @@ def test_job_ttl_retries_and_latest_result(connection: redis.Redis) -> None:
     assert job.number_of_retries == 0
     latest = job.latest_result()
     assert latest is not None and latest.return_value == 3
+
+
+def test_second_burst_on_the_same_worker_runs_new_jobs(connection: redis.Redis) -> None:
+    from jobq import Worker
+
+    queue = Queue("twice", connection=connection)
+    worker = Worker([queue], connection=connection, concurrency=1)
+    first = queue.enqueue(add, 1, 1)
+    worker.work(burst=True)
+    second = queue.enqueue(add, 2, 2)
+    worker.work(burst=True)
+    assert first.result == 2 and second.result == 4
+
+
+def test_classmethod_callback_is_refused_too(connection: redis.Redis) -> None:
+    queue = Queue("callbacks", connection=connection)
+    with pytest.raises(ValueError, match="bound method"):
+        queue.enqueue(add, 1, 2, on_failure=Job.fetch)
