@@ -3,12 +3,23 @@
 from __future__ import annotations
 
 import logging
+import os
+import sys
 
 import click
 
 from .. import defaults
 from ..worker import SimpleWorker, Worker
 from . import Context, Seconds, main, url_option
+
+
+def add_import_paths(paths: tuple[str, ...]) -> None:
+    """Put ``paths`` first on ``sys.path``, in the order given, as rq's worker does (a
+    console script, unlike ``python -m``, does not have the current directory there)."""
+    for path in reversed(paths):
+        absolute = os.path.abspath(path)
+        if absolute not in sys.path[:1]:
+            sys.path.insert(0, absolute)
 
 
 def configure_logging(verbose: bool, quiet: bool) -> None:
@@ -55,6 +66,16 @@ def configure_logging(verbose: bool, quiet: bool) -> None:
     help="Serializer for results of jobs (default: the job's own).",
 )
 @click.option("--simple", is_flag=True, help="Run jobs in this process (rq's SimpleWorker).")
+@click.option(
+    "--path",
+    "-P",
+    "paths",
+    multiple=True,
+    default=["."],
+    show_default=True,
+    help="Directory put first on the import path, where job modules are found (repeatable; "
+    "rq's --path).",
+)
 @click.option("--verbose", "-v", is_flag=True)
 @click.option("--quiet", "-q", is_flag=True)
 @click.pass_obj
@@ -72,10 +93,12 @@ def worker(
     lease: float,
     serializer: str | None,
     simple: bool,
+    paths: tuple[str, ...],
     verbose: bool,
     quiet: bool,
 ) -> None:
     """Run jobs from QUEUES (default: "default"), in strict priority order."""
+    add_import_paths(paths)
     if url:
         ctx.url = url
     configure_logging(verbose, quiet)
