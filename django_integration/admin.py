@@ -72,9 +72,7 @@ class QueueAdmin(QueueModelAdmin):
         compat = django_rq.get_api_urlpatterns() + django_rq.get_admin_urlpatterns(
             view_wrapper=wrap
         )
-        alias = path(
-            "dashboard/", wrap(self.changelist_view), name="django_rq_dashboard_changelist"
-        )
+        alias = path("dashboard/", wrap(django_rq.home), name="django_rq_dashboard_changelist")
         return [alias, *own, *compat, *super().get_urls()]
 
 

@@ -556,14 +556,18 @@ class Dependency:
         return ids_of(jobs)  # type: ignore[arg-type]
 
 
-def cancel_job(job_id: str, connection: redis.Redis | None = None) -> None:
+def cancel_job(
+    job_id: str, connection: redis.Redis | None = None, serializer: Serializer | str | None = None
+) -> None:
     """Cancel a job by id (rq's helper)."""
-    Job.fetch(job_id, connection).cancel()
+    Job.fetch(job_id, connection, serializer=serializer).cancel()
 
 
-def requeue_job(job_id: str, connection: redis.Redis | None = None) -> Job:
+def requeue_job(
+    job_id: str, connection: redis.Redis | None = None, serializer: Serializer | str | None = None
+) -> Job:
     """Requeue an ended job by id (rq's helper)."""
-    return Job.fetch(job_id, connection).requeue()
+    return Job.fetch(job_id, connection, serializer=serializer).requeue()
 
 
 #: rq's marker for "not computed yet"; jobq's ``return_value()`` reads None instead

@@ -435,6 +435,11 @@ class Queue:
         return self.count
 
     @property
+    def key(self) -> str:
+        """The Redis list of the queued ids (rq's ``queue.key``)."""
+        return self.keys.queued
+
+    @property
     def count(self) -> int:
         return int(self.connection.llen(self.keys.queued))
 

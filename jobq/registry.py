@@ -6,6 +6,7 @@ terminal registries drop ids whose job hash has expired on ``cleanup``.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -13,7 +14,7 @@ import redis
 
 from . import connection as conn_mod
 from . import keys, transitions
-from .exceptions import InvalidJobOperation
+from .exceptions import InvalidJobOperation, NoSuchJobError
 from .job import Job
 from .serializers import Serializer
 from .status import JobStatus
@@ -124,6 +125,17 @@ class BaseRegistry:
             n += 1
         return n
 
+    def _score_time(self, job_or_id: Job | str) -> dt.datetime:
+        job_id = job_or_id.id if isinstance(job_or_id, Job) else job_or_id
+        score = self.connection.zscore(self.key, job_id)
+        if score is None:
+            raise NoSuchJobError(f"job {job_id!r} is not in the {self.spec.name} registry")
+        return dt.datetime.fromtimestamp(float(score) / 1000, tz=dt.UTC)
+
+    def get_expiration_time(self, job_or_id: Job | str) -> dt.datetime:
+        """When the job's entry expires (terminal registries) or its lease ends (started)."""
+        return self._score_time(job_or_id)
+
     def remove(self, job_or_id: Job | str, delete_job: bool = False) -> None:
         job_id = job_or_id.id if isinstance(job_or_id, Job) else job_or_id
         if delete_job:
@@ -138,6 +150,10 @@ class StartedJobRegistry(BaseRegistry):
 
 class ScheduledJobRegistry(BaseRegistry):
     spec = SPECS["scheduled"]
+
+    def get_scheduled_time(self, job_or_id: Job | str) -> dt.datetime:
+        """When the job is due (aware UTC)."""
+        return self._score_time(job_or_id)
 
 
 class DeferredJobRegistry(BaseRegistry):

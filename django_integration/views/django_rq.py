@@ -108,7 +108,7 @@ def _workers(request: HttpRequest, queue_index: int, key: str | None = None) -> 
     return stats.dashboard(request)
 
 
-def _home(request: HttpRequest) -> HttpResponse:
+def home(request: HttpRequest) -> HttpResponse:
     """The dashboard: served here, or a redirect to jobq's own URL when the project
     includes ``jobq.django_integration.urls``."""
     try:
@@ -130,7 +130,7 @@ def get_admin_urlpatterns(
     wrap = view_wrapper or (lambda view: view)
     q = "queues/<int:queue_index>"
     patterns = [
-        path("", wrap(_home), name=f"{name_prefix}home"),
+        path("", wrap(home), name=f"{name_prefix}home"),
         path(f"{q}/", wrap(_registry_page("queued")), name=f"{name_prefix}jobs"),
     ]
     patterns += [

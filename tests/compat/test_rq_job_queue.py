@@ -102,3 +102,17 @@ def test_classmethod_callback_is_refused_too(connection: redis.Redis) -> None:
     queue = Queue("callbacks", connection=connection)
     with pytest.raises(ValueError, match="bound method"):
         queue.enqueue(add, 1, 2, on_failure=Job.fetch)
+
+
+def test_registry_times(connection: redis.Redis) -> None:
+    import datetime as dt
+
+    from jobq import ScheduledJobRegistry
+
+    queue = Queue("times", connection=connection)
+    when = dt.datetime(2030, 1, 2, 3, 4, 5, tzinfo=dt.UTC)
+    job = queue.enqueue_at(when, add, 1, 1)
+    registry = ScheduledJobRegistry(queue=queue)
+    assert registry.get_scheduled_time(job) == when
+    assert registry.get_expiration_time(job.id) == when
+    assert queue.key.endswith(":queued")
