@@ -576,6 +576,11 @@ def _split_options(
     """Separate rq's option kwargs from the job's own arguments, as rq does."""
     if not kwargs:
         return {}, args, kwargs
+    if "on_stopped" in kwargs:  # an rq option: never hand it to the job as an argument
+        raise TypeError(
+            "enqueue(on_stopped=...) is rq's callback for stopped jobs, which jobq does not "
+            "support yet; use on_failure, or pass the argument as kwargs={'on_stopped': ...}"
+        )
     options = {k: kwargs.pop(k) for k in OPTION_NAMES if k in kwargs}
     if "job_timeout" in options:
         options["timeout"] = options.pop("job_timeout")

@@ -116,3 +116,10 @@ def test_registry_times(connection: redis.Redis) -> None:
     assert registry.get_scheduled_time(job) == when
     assert registry.get_expiration_time(job.id) == when
     assert queue.key.endswith(":queued")
+
+
+def test_on_stopped_is_an_option_never_an_argument(connection: redis.Redis) -> None:
+    queue = Queue("stopped", connection=connection)
+    with pytest.raises(TypeError, match="on_stopped"):
+        queue.enqueue(add, 1, 2, on_stopped=add)
+    assert queue.count == 0
