@@ -1,7 +1,8 @@
 """rq's worker commands: ask one worker, by name, to shut down or to kill its running jobs.
 
-A command is a key the worker reads (and deletes) at its next upkeep, within a
-second; rq sends them over pub/sub, jobq keeps them until the worker reads them.
+A command is a key the worker reads (and deletes) at its start and at each
+heartbeat (every ``defaults.HEARTBEAT_SECONDS``); rq sends them over pub/sub,
+jobq keeps them until the worker reads them.
 """
 
 from __future__ import annotations

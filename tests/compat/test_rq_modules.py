@@ -11,7 +11,7 @@ import time
 
 import redis
 
-from jobq import Queue, SimpleWorker
+from jobq import Queue, SimpleWorker, defaults
 from jobq.decorators import job
 from tests.fixtures.jobs import add
 
@@ -95,7 +95,7 @@ def test_shutdown_command_stops_a_running_worker(connection: redis.Redis) -> Non
     thread.start()
     time.sleep(0.3)
     send_shutdown_command(connection, "to-stop")
-    thread.join(timeout=15)
+    thread.join(timeout=defaults.HEARTBEAT_SECONDS * 3)
     assert not thread.is_alive()
 
 
