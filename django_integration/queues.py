@@ -64,6 +64,11 @@ class DjangoQueue(Queue):
         else:
             self.commit_mode = conf.commit_mode()
 
+    @property
+    def _commit_mode(self) -> str:
+        """The commit mode in django-rq's words (django-rq's attribute)."""
+        return _DJANGO_RQ_NAMES[self.commit_mode]
+
     def _deferred(self) -> bool:
         """Whether a send now should wait for a commit (never for inline runs: they
         are for tests, which often run inside a transaction that never commits)."""

@@ -304,7 +304,8 @@ class Job:
 
     @property
     def retries_left(self) -> int:
-        return max(0, self.max_attempts - self.attempts)
+        """Retries not used yet (rq's meaning): ``Retry(max=3)`` gives 3 at enqueue."""
+        return max(0, self.max_attempts - 1 - self.number_of_retries)
 
     @property
     def worker_name(self) -> str | None:
@@ -370,8 +371,16 @@ class Job:
 
     @property
     def number_of_retries(self) -> int:
-        """How many times the job was run again after failing."""
-        return max(0, self.attempts - 1)
+        """Retries used: runs after the first, counting one that waits to start."""
+        attempts = self.attempts
+        waiting = self._text("status") in (JobStatus.QUEUED.value, JobStatus.SCHEDULED.value)
+        return attempts if waiting and attempts else max(0, attempts - 1)
+
+    def get_position(self) -> int | None:
+        """The job's place in its queue (None when it is not waiting there)."""
+        from .queue import Queue
+
+        return Queue(self.origin, self.connection).get_job_position(self)
 
     def latest_result(self, timeout: int = 0) -> Any:
         """rq's :class:`~jobq.results.Result` of the last run, or None before it ends."""

@@ -434,6 +434,10 @@ class Queue:
     def __len__(self) -> int:
         return self.count
 
+    # rq's attribute names, read by code written for rq and django-rq
+    _default_timeout = property(lambda self: self.default_timeout)
+    _is_async = property(lambda self: self.is_async)
+
     @property
     def key(self) -> str:
         """The Redis list of the queued ids (rq's ``queue.key``)."""

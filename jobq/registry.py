@@ -65,6 +65,17 @@ class BaseRegistry:
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.name!r})"
 
+    def __eq__(self, other: object) -> bool:
+        return (
+            type(other) is type(self)
+            and isinstance(other, BaseRegistry)
+            and other.name == self.name
+            and other.connection == self.connection
+        )
+
+    def __hash__(self) -> int:
+        return hash((type(self), self.name))
+
     def __len__(self) -> int:
         return self.count
 

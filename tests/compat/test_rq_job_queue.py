@@ -123,3 +123,27 @@ def test_on_stopped_is_an_option_never_an_argument(connection: redis.Redis) -> N
     with pytest.raises(TypeError, match="on_stopped"):
         queue.enqueue(add, 1, 2, on_stopped=add)
     assert queue.count == 0
+
+
+def test_retries_left_counts_retries_as_rq_does(connection: redis.Redis) -> None:
+    from jobq import Retry
+    from tests.fixtures.jobs import fail
+
+    queue = Queue("retries", connection=connection)
+    job = queue.enqueue(fail, retry=Retry(max=3))
+    assert job.retries_left == 3 and job.number_of_retries == 0
+    SimpleWorker([queue], connection=connection).work(burst=True)
+    job.refresh()
+    assert job.get_status(refresh=False) == JobStatus.FAILED
+    assert job.retries_left == 0 and job.number_of_retries == 3
+
+
+def test_job_position_registry_equality_and_rq_attribute_names(connection: redis.Redis) -> None:
+    from jobq import ScheduledJobRegistry
+
+    queue = Queue("named", connection=connection, default_timeout=30)
+    queue.enqueue(add, 1, 1)
+    second = queue.enqueue(add, 2, 2)
+    assert second.get_position() == 1
+    assert queue.scheduled_job_registry == ScheduledJobRegistry(queue=queue)
+    assert queue._default_timeout == 30 and queue._is_async is True
