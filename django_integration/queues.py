@@ -232,7 +232,15 @@ def get_queues(*queue_names: str, **kwargs: Any) -> list[DjangoQueue]:
                 f"queues {names[0]!r} and {name!r} use different Redis connections; "
                 "run one worker per connection"
             )
-    return [get_queue(name, **kwargs) for name in names]
+    queues = [get_queue(name, **kwargs) for name in names]
+    for queue in queues[1:]:
+        if type(queue) is not type(queues[0]):
+            raise ValueError(
+                f"queues {names[0]!r} and {queue.name!r} have different classes "
+                f"({type(queues[0]).__name__}, {type(queue).__name__}); one worker serves "
+                "queues of one class"
+            )
+    return queues
 
 
 def enqueue(func: Callable[..., Any] | str, *args: Any, **kwargs: Any) -> Job:

@@ -45,5 +45,6 @@ def get_worker(
     queues = get_queues(*queue_names, job_class=job_class, queue_class=queue_class)
     kwargs.setdefault("allowed_modules", conf.options().allowed_modules)
     kwargs.setdefault("hooks", worker_hooks())
+    kwargs.setdefault("job_class", queues[0].job_class)
     cls = get_worker_class(worker_class)
     return cls(queues, connection=queues[0].connection, **kwargs)

@@ -33,6 +33,7 @@ from ..job import Job
 from ..keys import QueueKeys
 from ..queue import Queue
 from ..serializers import Serializer, resolve_serializer
+from ..utils import import_attribute
 from .children import (
     EXIT_RECYCLED,
     Budgets,
@@ -77,7 +78,10 @@ class BaseWorker:
         max_prefetch: int = defaults.MAX_PREFETCH,
         with_scheduler_hook: Callable[[redis.Redis], Any] | None = None,
         hooks: Iterable[Hook] = (),
+        job_class: type[Job] | str | None = None,
     ) -> None:
+        """``job_class``: the class of the job handles jobs run with (rq's; a class or a
+        dotted path)."""
         if isinstance(queues, Queue | str):
             queues = [queues]
         first = next((q for q in queues if isinstance(q, Queue)), None)
@@ -95,6 +99,9 @@ class BaseWorker:
         self.resolver = FunctionResolver(allowed_modules)
         self.serializer = resolve_serializer(serializer) if serializer is not None else None
         self.max_prefetch = max_prefetch
+        self.job_class: type[Job] = (
+            import_attribute(job_class) if isinstance(job_class, str) else job_class or Job
+        )
         self.scheduler_hook = with_scheduler_hook
         self._scheduler_due = 0.0
         #: around every job, in order (see jobq.hooks); children inherit them by fork
@@ -150,6 +157,7 @@ class BaseWorker:
             budget=budget,
             serializer=self.serializer,
             stop=self.stop,
+            job_class=self.job_class,
         )
 
     def _scheduler_tick(self) -> None:

@@ -165,3 +165,25 @@ def test_rqstats_yaml() -> None:
     out = io.StringIO()
     call_command("rqstats", "-y", stdout=out)
     assert "queues:" in out.getvalue()
+
+
+def test_worker_job_class_and_queues_of_one_class(settings: Any) -> None:
+    worker = get_worker("high", job_class=f"{__name__}.AuditedJob", queue_class=AuditedQueue)
+    assert worker.job_class is AuditedJob and isinstance(worker.queues[0], AuditedQueue)
+    settings.RQ_QUEUES = {
+        **settings.RQ_QUEUES,
+        "audited": {**settings.RQ_QUEUES["high"], "QUEUE_CLASS": f"{__name__}.AuditedQueue"},
+    }
+    from jobq.django_integration import get_queues
+
+    with pytest.raises(ValueError, match="different classes"):
+        get_queues("high", "audited")
+
+
+def test_jobs_run_with_the_workers_job_class() -> None:
+    queue = get_queue("high", autocommit=True)
+    job = queue.enqueue("tests.django.tasks.job_class_name")
+    get_worker("high", job_class=f"{__name__}.AuditedJob", worker_class="jobq.SimpleWorker").work(
+        burst=True
+    )
+    assert job.result == "AuditedJob"
