@@ -187,3 +187,26 @@ def test_jobs_run_with_the_workers_job_class() -> None:
         burst=True
     )
     assert job.result == "AuditedJob"
+
+
+def test_rqcron_loads_the_configuration_and_stores_schedules(monkeypatch: Any) -> None:
+    from jobq.django_integration.cron import DjangoCronScheduler
+
+    started: list[DjangoCronScheduler] = []
+    monkeypatch.setattr(DjangoCronScheduler, "start", lambda self: started.append(self))
+    out = io.StringIO()
+    call_command("rqcron", "tests.fixtures.cron_config", stdout=out)
+    assert "Starting cron scheduler with 2 jobs..." in out.getvalue()
+    (scheduler,) = started
+    assert scheduler.connection is get_queue("default").connection
+
+
+def test_django_cron_scheduler_checks_queues() -> None:
+    from jobq.django_integration.cron import DjangoCronScheduler
+
+    scheduler = DjangoCronScheduler()
+    assert scheduler.connection is None
+    scheduler.register("tests.fixtures.jobs.noop", "high", interval=60)
+    assert scheduler.connection is get_queue("high").connection
+    with pytest.raises(KeyError):
+        scheduler.register("tests.fixtures.jobs.noop", "nowhere", interval=60)
