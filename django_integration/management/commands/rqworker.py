@@ -13,15 +13,13 @@ from jobq import connection as conn_mod
 from jobq import defaults
 from jobq.django_integration import get_worker
 from jobq.django_integration.scheduling import worker_scheduler_hook
-from jobq.worker import BaseWorker
+from jobq.django_integration.workers import get_worker_class
+from jobq.worker import BaseWorker, Worker
 
 from ._common import configure_logging, write_pid
 
 #: rq options jobq has no use for: accepted so that existing deploy scripts run
 UNSUPPORTED = {
-    "worker_class": "jobq runs its own Worker (a supervisor with executor children)",
-    "job_class": "jobq has one Job class; keep per-job data in job.meta",
-    "queue_class": "queues are built from RQ_QUEUES by jobq",
     "worker_ttl": "jobq workers renew leases by heartbeat",
     "sentry_dsn": "configure sentry-sdk's logging integration in settings instead",
 }
@@ -48,8 +46,10 @@ class Command(BaseCommand):
             "go back to their queue once it expires",
         )
         parser.add_argument("--pid", help="Write the worker's pid into this file")
-        for option in ("--worker-class", "--job-class", "--queue-class", "--sentry-dsn"):
-            parser.add_argument(option, help="rq option; accepted and ignored by jobq")
+        parser.add_argument("--worker-class", help="Worker class (dotted path; RQ['WORKER_CLASS'])")
+        parser.add_argument("--job-class", help="Job class (dotted path; RQ['JOB_CLASS'])")
+        parser.add_argument("--queue-class", help="Queue class (dotted path; RQ['QUEUE_CLASS'])")
+        parser.add_argument("--sentry-dsn", help="rq option; accepted and ignored by jobq")
         parser.add_argument("--worker-ttl", type=int, help="rq option; accepted and ignored")
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -64,14 +64,27 @@ class Command(BaseCommand):
         write_pid(options["pid"])
         configure_logging(options["verbosity"])
 
+        worker_class = get_worker_class(options["worker_class"])
+        # executor children: only a supervising Worker has them (not a SimpleWorker)
+        children = (
+            {
+                "concurrency": options["concurrency"],
+                "max_jobs_per_child": options["max_jobs_per_child"],
+            }
+            if issubclass(worker_class, Worker)
+            else {}
+        )
+
         def make() -> BaseWorker:
             return get_worker(
                 *options["queues"],
+                job_class=options["job_class"],
+                queue_class=options["queue_class"],
+                worker_class=worker_class,
                 name=options["name"],
-                concurrency=options["concurrency"],
-                max_jobs_per_child=options["max_jobs_per_child"],
                 lease_seconds=options["lease"],
                 with_scheduler_hook=worker_scheduler_hook() if options["with_scheduler"] else None,
+                **children,
             )
 
         try:
