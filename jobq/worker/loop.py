@@ -186,6 +186,16 @@ class BaseWorker:
         """Warm shutdown, as the first SIGTERM does."""
         self.stop.warm = True
 
+    def register_birth(self) -> None:
+        """Publish this worker's record (``work()`` does it itself; rq's name, for
+        monitoring code that registers a worker without running it)."""
+        self.connection.sadd(keys.QUEUES, *self.queue_names)
+        self._maintenance(1).publish("idle", [], 0, 0)
+
+    def register_death(self) -> None:
+        """Remove this worker's record (rq's name)."""
+        self._maintenance(1).unregister()
+
     def work(
         self,
         burst: bool = False,

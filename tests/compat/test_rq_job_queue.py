@@ -147,3 +147,13 @@ def test_job_position_registry_equality_and_rq_attribute_names(connection: redis
     assert second.get_position() == 1
     assert queue.scheduled_job_registry == ScheduledJobRegistry(queue=queue)
     assert queue._default_timeout == 30 and queue._is_async is True
+
+
+def test_worker_register_birth_and_death(connection: redis.Redis) -> None:
+    from jobq import Worker
+
+    worker = SimpleWorker(["births"], connection=connection, name="born")
+    worker.register_birth()
+    assert [w["name"] for w in Worker.all(connection)] == ["born"]
+    worker.register_death()
+    assert Worker.all(connection) == []
