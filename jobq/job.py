@@ -339,6 +339,13 @@ class Job:
         return FunctionResolver(None).resolve(self.func_name)
 
     @property
+    def webhooks(self) -> list[Any]:
+        """rq's :class:`~jobq.webhook.Webhook` list, sent when the job ends."""
+        from .webhook import decode
+
+        return decode(self._text("webhooks"))
+
+    @property
     def success_callback(self) -> Any:
         return self._callback("on_success")
 

@@ -11,7 +11,7 @@ from typing import Any, NamedTuple
 import redis
 
 from . import connection as conn_mod
-from . import defaults, durability, keys, transitions
+from . import defaults, durability, keys, transitions, webhook
 from .exceptions import InvalidJobOperation, NoSuchJobError
 from .functions import function_path
 from .job import Dependency, Job, new_job_id
@@ -45,6 +45,7 @@ OPTION_NAMES = (
     "retry",
     "on_success",
     "on_failure",
+    "webhooks",
     "pipeline",
 )
 
@@ -67,6 +68,7 @@ class EnqueueData(NamedTuple):
     retry: Retry | None
     on_success: Any
     on_failure: Any
+    webhooks: Any = None
 
 
 @dataclass(slots=True)
@@ -164,10 +166,11 @@ class Queue:
         retry: Retry | None = None,
         on_success: Any = None,
         on_failure: Any = None,
+        webhooks: Any = None,
     ) -> EnqueueData:
         return EnqueueData(
             func, args, kwargs, timeout, result_ttl, ttl, failure_ttl, description,
-            depends_on, job_id, at_front, meta, retry, on_success, on_failure,
+            depends_on, job_id, at_front, meta, retry, on_success, on_failure, webhooks,
         )  # fmt: skip
 
     def _prepare(
@@ -242,6 +245,8 @@ class Queue:
                 ) from e
         if data.description:
             fields["desc"] = data.description
+        if data.webhooks:
+            fields["webhooks"] = webhook.encode(data.webhooks)
         for name, cb in (("on_success", data.on_success), ("on_failure", data.on_failure)):
             if cb is not None:
                 callback = Callback.coerce(cb)
@@ -339,10 +344,11 @@ class Queue:
         on_success: Any = None,
         on_failure: Any = None,
         pipeline: Any = None,
+        webhooks: Any = None,
     ) -> Job:
         data = self.prepare_data(
             func, args, kwargs, timeout, result_ttl, ttl, failure_ttl, description,
-            depends_on, job_id, at_front, meta, retry, on_success, on_failure,
+            depends_on, job_id, at_front, meta, retry, on_success, on_failure, webhooks,
         )  # fmt: skip
         return self._send(self._prepare(data), pipeline)
 
