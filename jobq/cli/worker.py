@@ -76,6 +76,11 @@ def configure_logging(verbose: bool, quiet: bool) -> None:
     help="Directory put first on the import path, where job modules are found (repeatable; "
     "rq's --path).",
 )
+@click.option(
+    "--sentry-dsn",
+    envvar="SENTRY_DSN",
+    help="Report failed jobs to Sentry (needs jobq[sentry]); env SENTRY_DSN.",
+)
 @click.option("--verbose", "-v", is_flag=True)
 @click.option("--quiet", "-q", is_flag=True)
 @click.pass_obj
@@ -94,6 +99,7 @@ def worker(
     serializer: str | None,
     simple: bool,
     paths: tuple[str, ...],
+    sentry_dsn: str | None,
     verbose: bool,
     quiet: bool,
 ) -> None:
@@ -108,17 +114,25 @@ def worker(
 
         hook = scheduler_hook()
     allowed = list(allow) or None
+    hooks = []
+    if sentry_dsn:
+        from .. import sentry
+
+        try:
+            hooks.append(sentry.init(sentry_dsn))
+        except RuntimeError as e:
+            raise click.UsageError(str(e)) from e
     connection = ctx.connection_once_up(wait=not burst)
     w: SimpleWorker | Worker
     if simple:
         w = SimpleWorker(
             list(queues), connection, name, lease_seconds=lease, allowed_modules=allowed,
-            serializer=serializer, with_scheduler_hook=hook,
+            serializer=serializer, with_scheduler_hook=hook, hooks=hooks,
         )  # fmt: skip
     else:
         w = Worker(
             list(queues), connection, name, concurrency=concurrency,
             max_jobs_per_child=max_jobs_per_child, lease_seconds=lease, allowed_modules=allowed,
-            serializer=serializer, with_scheduler_hook=hook,
+            serializer=serializer, with_scheduler_hook=hook, hooks=hooks,
         )  # fmt: skip
     w.work(burst=burst, max_jobs=max_jobs, with_scheduler=with_scheduler)

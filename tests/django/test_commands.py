@@ -54,6 +54,13 @@ def test_rqworker_takes_rq_class_options(manage: Manage) -> None:
     assert JobRecord.objects.get().status == JobStatus.FINISHED
 
 
+def test_rqworker_takes_a_sentry_dsn(manage: Manage) -> None:
+    job = get_queue().enqueue("tests.django.tasks.echo", 1)
+    out = manage.run("rqworker", "--burst", "--sentry-dsn", "https://public@sentry.invalid/1")
+    assert "ignored" not in out
+    assert JobRecord.objects.get(job_id=job.id).status == JobStatus.FINISHED
+
+
 def test_rqworker_pool_runs_num_workers_executors(manage: Manage) -> None:
     jobs = [get_queue().enqueue("tests.django.tasks.echo", i) for i in range(4)]
     manage.run("rqworker-pool", "--num-workers", "2", "--burst")

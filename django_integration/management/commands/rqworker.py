@@ -21,7 +21,6 @@ from ._common import configure_logging, write_pid
 #: rq options jobq has no use for: accepted so that existing deploy scripts run
 UNSUPPORTED = {
     "worker_ttl": "jobq workers renew leases by heartbeat",
-    "sentry_dsn": "configure sentry-sdk's logging integration in settings instead",
 }
 
 
@@ -49,7 +48,9 @@ class Command(BaseCommand):
         parser.add_argument("--worker-class", help="Worker class (dotted path; RQ['WORKER_CLASS'])")
         parser.add_argument("--job-class", help="Job class (dotted path; RQ['JOB_CLASS'])")
         parser.add_argument("--queue-class", help="Queue class (dotted path; RQ['QUEUE_CLASS'])")
-        parser.add_argument("--sentry-dsn", help="rq option; accepted and ignored by jobq")
+        parser.add_argument(
+            "--sentry-dsn", help="Report failed jobs to Sentry (needs jobq[sentry])"
+        )
         parser.add_argument("--worker-ttl", type=int, help="rq option; accepted and ignored")
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -66,7 +67,7 @@ class Command(BaseCommand):
 
         worker_class = get_worker_class(options["worker_class"])
         # executor children: only a supervising Worker has them (not a SimpleWorker)
-        children = (
+        worker_options: dict[str, Any] = (
             {
                 "concurrency": options["concurrency"],
                 "max_jobs_per_child": options["max_jobs_per_child"],
@@ -74,6 +75,19 @@ class Command(BaseCommand):
             if issubclass(worker_class, Worker)
             else {}
         )
+
+        extra_hooks = []
+        if options["sentry_dsn"]:
+            from jobq import sentry
+
+            try:
+                extra_hooks.append(sentry.init(options["sentry_dsn"]))
+            except RuntimeError as e:
+                raise CommandError(str(e)) from e
+        if extra_hooks:
+            from jobq.django_integration.hooks import worker_hooks
+
+            worker_options["hooks"] = [*worker_hooks(), *extra_hooks]
 
         def make() -> BaseWorker:
             return get_worker(
@@ -84,7 +98,7 @@ class Command(BaseCommand):
                 name=options["name"],
                 lease_seconds=options["lease"],
                 with_scheduler_hook=worker_scheduler_hook() if options["with_scheduler"] else None,
-                **children,
+                **worker_options,
             )
 
         try:
