@@ -25,7 +25,7 @@ from .registry import (
 )
 from .retry import Callback, Retry
 from .scripts import execute_pipeline, raise_for_code
-from .serializers import Serializer, check_serializable, resolve_serializer
+from .serializers import Serializer, check_serializable, configured_serializer
 from .serializers import max_payload_bytes as payload_limit
 from .timeutil import Seconds, seconds, to_ms
 from .utils import import_attribute
@@ -112,7 +112,7 @@ class Queue:
         )
         self.keys = keys.queue_keys(name)
         self.connection = conn_mod.resolve(connection)
-        self.serializer = resolve_serializer(serializer)
+        self.serializer = configured_serializer(serializer)
         timeout = seconds(default_timeout, "default_timeout")
         result_ttl = seconds(default_result_ttl, "default_result_ttl")
         self.default_timeout = defaults.JOB_TIMEOUT if timeout is None else timeout

@@ -180,11 +180,18 @@ DEFAULT = JSONSerializer()
 DefaultSerializer = JSONSerializer
 
 
-def resolve_serializer(spec: Serializer | type | str | None) -> Serializer:
-    """Accept a serializer instance, its class (as rq's docs write it), a dotted path
-    to either (``"jobq.serializers.JSONSerializer"``) or a name ("json", "pickle")."""
+def configured_serializer(spec: Serializer | type | str | None) -> Serializer:
+    """A serializer given by code or settings: an instance, its class (as rq's docs
+    write it), a dotted path to either (``"jobq.serializers.JSONSerializer"``) or a
+    name. Never for names read from Redis: those go to :func:`resolve_serializer`,
+    which imports nothing."""
     if isinstance(spec, str) and "." in spec:
         spec = _import_serializer(spec)
+    return resolve_serializer(spec)
+
+
+def resolve_serializer(spec: Serializer | type | str | None) -> Serializer:
+    """Accept a serializer instance, its class, or a name ("json", "pickle")."""
     if isinstance(spec, type):
         spec = spec()
     if spec is None or spec == "json":

@@ -32,7 +32,7 @@ from ..hooks import Hook, Hooks
 from ..job import Job
 from ..keys import QueueKeys
 from ..queue import Queue
-from ..serializers import Serializer, resolve_serializer
+from ..serializers import Serializer, configured_serializer
 from ..utils import import_attribute
 from .children import (
     EXIT_RECYCLED,
@@ -97,7 +97,7 @@ class BaseWorker:
         self.name = name or f"{socket.gethostname()}.{os.getpid()}.{uuid.uuid4().hex[:6]}"
         self.lease_seconds = lease_seconds
         self.resolver = FunctionResolver(allowed_modules)
-        self.serializer = resolve_serializer(serializer) if serializer is not None else None
+        self.serializer = configured_serializer(serializer) if serializer is not None else None
         self.max_prefetch = max_prefetch
         self.job_class: type[Job] = (
             import_attribute(job_class) if isinstance(job_class, str) else job_class or Job

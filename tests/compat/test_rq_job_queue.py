@@ -7,7 +7,12 @@ import pytest
 import redis
 
 from jobq import Job, JobStatus, Queue, SimpleWorker
-from jobq.serializers import DefaultSerializer, JSONSerializer, resolve_serializer
+from jobq.serializers import (
+    DefaultSerializer,
+    JSONSerializer,
+    configured_serializer,
+    resolve_serializer,
+)
 from tests.fixtures.jobs import add, failing_success_callback
 
 
@@ -51,7 +56,7 @@ def test_queue_returns_handles_of_its_job_class(connection: redis.Redis) -> None
 
 def test_serializer_given_as_class_or_dotted_path() -> None:
     assert isinstance(resolve_serializer(JSONSerializer), JSONSerializer)
-    assert isinstance(resolve_serializer("jobq.serializers.JSONSerializer"), JSONSerializer)
+    assert isinstance(configured_serializer("jobq.serializers.JSONSerializer"), JSONSerializer)
     assert DefaultSerializer is JSONSerializer  # deliberate: JSON, not pickle
 
 
@@ -157,3 +162,16 @@ def test_worker_register_birth_and_death(connection: redis.Redis) -> None:
     assert [w["name"] for w in Worker.all(connection)] == ["born"]
     worker.register_death()
     assert Worker.all(connection) == []
+
+
+def test_a_serializer_path_stored_in_redis_is_never_imported(connection: redis.Redis) -> None:
+    from jobq.exceptions import ConfigurationError
+    from jobq.serializers import resolve_serializer
+
+    with pytest.raises(ConfigurationError):
+        resolve_serializer("jobq.serializers.JSONSerializer")  # names from Redis: json/pickle
+    queue = Queue("stored-ser", connection=connection)
+    job = queue.enqueue(add, 1, 2)
+    connection.hset(job.key, "ser", "subprocess.Popen")
+    with pytest.raises(ConfigurationError):
+        Job.fetch(job.id, connection).args  # noqa: B018
