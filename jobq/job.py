@@ -525,7 +525,10 @@ def _schedule_template(
         if fields and state:
             fields = {**fields, b"status": JobStatus.SCHEDULED.value.encode()}
             job = cls(schedule_id, connection, origin=name, fields=fields, serializer=serializer)
-            job.meta.update(_rq_scheduler_meta(json.loads(state)))
+            try:
+                job.meta.update(_rq_scheduler_meta(json.loads(state)))
+            except (ValueError, TypeError, AttributeError) as e:
+                raise DeserializationError(f"schedule {schedule_id!r} is unreadable: {e}") from e
             return job
     return None
 
