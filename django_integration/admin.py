@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING, Any
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-from django.urls import reverse
 from django.utils import dateformat
 from django.utils.html import format_html
 from django.utils.timezone import localtime
@@ -23,6 +22,7 @@ from django.utils.translation import gettext_lazy as _
 from . import conf
 from .forms import ScheduleForm
 from .models import JobRecord, Queue, Schedule
+from .urlnames import page_url
 from .views.access import WHEN_FORMAT
 
 # the admin classes are generic only for the type checker (no django_stubs_ext at run time)
@@ -58,7 +58,30 @@ class QueueAdmin(QueueModelAdmin):
     def changelist_view(
         self, request: HttpRequest, extra_context: dict[str, Any] | None = None
     ) -> HttpResponse:
-        return HttpResponseRedirect(reverse("jobq:dashboard"))
+        return HttpResponseRedirect(page_url("dashboard"))
+
+    def get_urls(self) -> list[Any]:
+        """django-rq's admin URLs and names (``admin:django_rq_*``, queues by index)
+        under ``admin/jobq/queue/``, beside the model's own."""
+        from django.urls import path
+
+        from .views import django_rq
+
+        def wrap(view: Any) -> Any:
+            return self.admin_site.admin_view(view)
+
+        from .urls import get_admin_urlpatterns
+
+        # jobq's own pages, for projects that do not include jobq.django_integration.urls
+        own = [
+            path(f"pages/{p.pattern}", p.callback, name=f"jobq_{p.name}")
+            for p in get_admin_urlpatterns(view_wrapper=wrap)
+        ]
+        compat = django_rq.get_api_urlpatterns() + django_rq.get_admin_urlpatterns(
+            view_wrapper=wrap
+        )
+        alias = path("dashboard/", wrap(django_rq.home), name="django_rq_dashboard_changelist")
+        return [alias, *own, *compat, *super().get_urls()]
 
 
 @admin.register(JobRecord)

@@ -19,13 +19,18 @@ class JobqConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from django.core.signals import got_request_exception, request_finished
+
         from jobq import signing
         from jobq.hooks import add_change_listener
 
-        from . import checks, signals  # noqa: F401  (they register themselves)
+        from . import checks, signals, thread_queue  # noqa: F401  (they register themselves)
         from .conf import signing_keyring
         from .records import refresh
 
         signing.set_default_provider(signing_keyring)
         # jobs canceled, deleted, requeued or emptied (admin, CLI, code) reach their rows
         add_change_listener(refresh)
+        # django-rq's "request_finished" commit mode: held enqueues go out with the response
+        request_finished.connect(thread_queue.commit, dispatch_uid="jobq.thread_queue.commit")
+        got_request_exception.connect(thread_queue.clear, dispatch_uid="jobq.thread_queue.clear")

@@ -15,6 +15,7 @@ django-rq settings file must keep working) and reported by a system check.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -34,8 +35,8 @@ CONNECTION_KEYS = (
     "UNIX_SOCKET_PATH", "USE_REDIS_CACHE", "SENTINELS", "MASTER_NAME", "SOCKET_TIMEOUT",
     "CONNECTION_KWARGS", "SENTINEL_KWARGS", "REDIS_CLIENT_KWARGS", "CLUSTER",
 )  # fmt: skip
-#: per-queue keys that set queue defaults
-QUEUE_KEYS = ("DEFAULT_TIMEOUT", "DEFAULT_RESULT_TTL", "ASYNC")
+#: per-queue keys that set queue defaults (QUEUE_CLASS, SERIALIZER: classes or dotted paths)
+QUEUE_KEYS = ("DEFAULT_TIMEOUT", "DEFAULT_RESULT_TTL", "ASYNC", "QUEUE_CLASS", "SERIALIZER")
 #: URL schemes jobq.connection builds a client for
 URL_SCHEMES = (
     "redis://", "rediss://", "unix://", "valkey://", "valkeys://",
@@ -59,7 +60,18 @@ SOURCE_KEYS = {
     ),
 }  # fmt: skip
 
-COMMIT_MODES = ("on_commit", "immediate")
+COMMIT_MODES = ("on_commit", "immediate", "request_finished")
+#: django-rq's COMMIT_MODE values → jobq's
+DJANGO_RQ_COMMIT_MODES = {
+    "auto": "immediate",
+    "on_db_commit": "on_commit",
+    "request_finished": "request_finished",
+}
+#: keys of django-rq's ``RQ`` setting that jobq reads
+RQ_KEYS = (
+    "AUTOCOMMIT", "COMMIT_MODE", "WORKER_CLASS", "JOB_CLASS", "QUEUE_CLASS", "SCHEDULER_CLASS",
+    "DEFAULT_RESULT_TTL", "EXCEPTION_HANDLERS", "SCHEDULER_INTERVAL",
+)  # fmt: skip
 RECORD_MODES = ("all", "scheduled", "none")
 JOBQ_KEYS = (
     "COMMIT_MODE", "RECORD", "DATABASE", "ALLOWED_MODULES", "API_TOKEN", "SHOW_ADMIN_LINK",
@@ -93,6 +105,9 @@ class QueueConfig:
     default_timeout: float | None = None
     default_result_ttl: float | None = None
     is_async: bool = True
+    #: django-rq's QUEUE_CLASS and SERIALIZER (a class, instance or dotted path), as given
+    queue_class: Any = None
+    serializer: Any = None
     #: keys given but ignored because a source of higher precedence is set
     ignored: tuple[str, ...] = ()
 
@@ -225,6 +240,8 @@ def parse_queue(name: str, entry: object) -> QueueConfig:
         default_timeout=_number(name, entry, "DEFAULT_TIMEOUT", allow_negative=True),
         default_result_ttl=_number(name, entry, "DEFAULT_RESULT_TTL", allow_negative=True),
         is_async=_bool(name, entry, "ASYNC", True),
+        queue_class=entry.get("QUEUE_CLASS"),
+        serializer=entry.get("SERIALIZER"),
         ignored=tuple(k for k in entry if k not in used),
     )
 
@@ -380,6 +397,43 @@ _CHECKS: dict[str, Callable[[str, Mapping[str, Any], str], Any]] = {
 # -- JOBQ --------------------------------------------------------------------------
 
 
+def rq_setting(key: str, default: Any = None) -> Any:
+    """A key of django-rq's ``RQ`` setting (read when asked for, as django-rq does)."""
+    raw = getattr(settings, "RQ", None) or {}
+    if not isinstance(raw, Mapping):
+        raise ImproperlyConfigured(f"settings.RQ must be a dict, got {raw!r}")
+    return raw.get(key, default)
+
+
+def commit_mode() -> str:
+    """The commit mode in force: ``RQ['COMMIT_MODE']`` (django-rq's names), else
+    ``RQ['AUTOCOMMIT']`` (True: at once, False: when the request finishes, as in
+    django-rq), else ``JOBQ['COMMIT_MODE']``."""
+    given = rq_setting("COMMIT_MODE")
+    if given:
+        return parse_commit_mode(given, "settings.RQ['COMMIT_MODE']")
+    autocommit = rq_setting("AUTOCOMMIT")
+    if autocommit is not None:
+        warnings.warn(
+            "settings.RQ['AUTOCOMMIT'] is deprecated (as in django-rq); use "
+            "RQ['COMMIT_MODE'] = 'auto' / 'request_finished' or JOBQ['COMMIT_MODE']",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        return "immediate" if autocommit else "request_finished"
+    return options().commit_mode
+
+
+def parse_commit_mode(value: object, where: str) -> str:
+    mode = DJANGO_RQ_COMMIT_MODES.get(value, value) if isinstance(value, str) else value
+    if mode not in COMMIT_MODES:
+        raise ImproperlyConfigured(
+            f"{where} must be 'on_commit' or 'immediate' (or 'request_finished'; django-rq's "
+            f"'auto' and 'on_db_commit' are read as 'immediate' and 'on_commit'), got {value!r}"
+        )
+    return str(mode)
+
+
 def options() -> JobqOptions:
     if _cache.options is None:
         _cache.options = parse_options(getattr(settings, "JOBQ", None))
@@ -400,11 +454,9 @@ def parse_options(raw: object) -> JobqOptions:
     if raw is None:
         return JobqOptions()
     raw = options_dict("settings.JOBQ", raw, JOBQ_KEYS, "not a known option")
-    commit_mode = raw.get("COMMIT_MODE", "on_commit")
-    if commit_mode not in COMMIT_MODES:
-        raise ImproperlyConfigured(
-            f"settings.JOBQ['COMMIT_MODE'] must be 'on_commit' or 'immediate', got {commit_mode!r}"
-        )
+    commit_mode = parse_commit_mode(
+        raw.get("COMMIT_MODE", "on_commit"), "settings.JOBQ['COMMIT_MODE']"
+    )
     record = raw.get("RECORD", "all")
     if record not in RECORD_MODES:
         raise ImproperlyConfigured(

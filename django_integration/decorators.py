@@ -37,23 +37,21 @@ def _for_django(made: JobFunction[P, R]) -> DjangoJobFunction[P, R]:
 
 
 @overload
-def job(func_or_queue: Callable[P, R]) -> DjangoJobFunction[P, R]: ...
+def job(queue: Callable[P, R]) -> DjangoJobFunction[P, R]: ...
 
 
 @overload
 def job(
-    func_or_queue: Queue | str | None = None,
+    queue: Queue | str | None = None,
     connection: redis.Redis | None = None,
     *args: Any,
     **kwargs: Any,
 ) -> Callable[[Callable[P, R]], DjangoJobFunction[P, R]]: ...
 
 
-def job(
-    func_or_queue: Any = None, connection: redis.Redis | None = None, *args: Any, **kwargs: Any
-) -> Any:
+def job(queue: Any = None, connection: redis.Redis | None = None, *args: Any, **kwargs: Any) -> Any:
     """``@job`` (queue "default"), ``@job("high")`` or ``@job("high", timeout=60)``."""
-    made = core_job(func_or_queue, connection, *args, **kwargs)
+    made = core_job(queue, connection, *args, **kwargs)
     if isinstance(made, JobFunction):
         return _for_django(made)
 

@@ -27,11 +27,12 @@ from jobq.status import JobStatus
 from jobq.testing import run_now
 from jobq.transitions import now_ms
 
-from . import conf
+from . import conf, thread_queue
 from .connections import get_client
 
 __all__ = [
     "DjangoQueue",
+    "DjangoRQ",
     "enqueue",
     "get_connection",
     "get_queue",
@@ -48,14 +49,25 @@ class DjangoQueue(Queue):
         connection: redis.Redis | None = None,
         *,
         autocommit: bool | None = None,
+        commit_mode: str | None = None,
         **kwargs: Any,
     ) -> None:
+        """``commit_mode``: "on_commit" (django-rq's "on_db_commit"), "immediate"
+        ("auto") or "request_finished"; ``autocommit`` is django-rq's older switch
+        (True: immediate, False: request_finished). Default: the settings'."""
         kwargs.setdefault("max_payload_bytes", conf.options().max_payload_bytes)
         super().__init__(name, connection, **kwargs)
-        if autocommit is None:
-            self.commit_mode = conf.options().commit_mode
+        if commit_mode is not None:
+            self.commit_mode = conf.parse_commit_mode(commit_mode, "commit_mode")
+        elif autocommit is not None:
+            self.commit_mode = "immediate" if autocommit else "request_finished"
         else:
-            self.commit_mode = "immediate" if autocommit else "on_commit"
+            self.commit_mode = conf.commit_mode()
+
+    @property
+    def _commit_mode(self) -> str:
+        """The commit mode in django-rq's words (django-rq's attribute)."""
+        return _DJANGO_RQ_NAMES[self.commit_mode]
 
     def _deferred(self) -> bool:
         """Whether a send now should wait for a commit (never for inline runs: they
@@ -66,6 +78,10 @@ class DjangoQueue(Queue):
 
     def _send(self, prepared: _Prepared, pipeline: Any = None) -> Job:
         database = conf.options().database
+        if pipeline is None and self.commit_mode == "request_finished" and self.is_async:
+            self._record([prepared])
+            thread_queue.add(functools.partial(Queue._send, self, prepared))
+            return self._job(prepared, now_ms())
         if pipeline is None and self._deferred():
             self._record([prepared])
             transaction.on_commit(functools.partial(Queue._send, self, prepared), using=database)
@@ -135,30 +151,63 @@ def get_queue(
     autocommit: bool | None = None,
     connection: redis.Redis | None = None,
     queue_class: type[DjangoQueue] | str | None = None,
-    job_class: object = None,
-    serializer: Serializer | str | None = None,
+    job_class: type[Job] | str | None = None,
+    serializer: Serializer | type | str | None = None,
+    commit_mode: str | None = None,
     **kwargs: Any,
 ) -> DjangoQueue:
-    """Queue ``name`` as ``RQ_QUEUES`` configures it (django-rq's signature)."""
+    """Queue ``name`` as ``RQ_QUEUES`` configures it (django-rq's signature). The
+    queue class is ``queue_class``, else the entry's ``QUEUE_CLASS``, else
+    ``RQ['QUEUE_CLASS']``; the job class ``job_class``, else ``RQ['JOB_CLASS']``."""
     config = conf.queue(name)
-    if job_class is not None:
-        raise ImproperlyConfigured(
-            f"get_queue({name!r}, job_class={job_class!r}): jobq has one Job class; "
-            "drop job_class (keep per-job data in job.meta)"
-        )
     if "async" in kwargs:
         is_async = kwargs.pop("async")
-    cls = _queue_class(queue_class)
+    cls = _queue_class(queue_class or config.queue_class or conf.rq_setting("QUEUE_CLASS"))
+    result_ttl = config.default_result_ttl
+    if result_ttl is None:
+        result_ttl = conf.rq_setting("DEFAULT_RESULT_TTL")
     return cls(
         name,
         connection if connection is not None else get_client(config.connection),
         default_timeout=config.default_timeout if default_timeout is None else default_timeout,
-        default_result_ttl=kwargs.pop("default_result_ttl", config.default_result_ttl),
-        serializer=serializer,
+        default_result_ttl=kwargs.pop("default_result_ttl", result_ttl),
+        serializer=serializer if serializer is not None else config.serializer,
         is_async=config.is_async if is_async is None else is_async,
         autocommit=autocommit,
+        commit_mode=commit_mode,
+        job_class=get_job_class(job_class),
         **kwargs,
     )
+
+
+def get_job_class(job_class: type[Job] | str | None = None) -> type[Job]:
+    """``job_class``, else ``RQ['JOB_CLASS']``, else :class:`jobq.Job` (a dotted path
+    or a subclass of Job)."""
+    chosen = job_class or conf.rq_setting("JOB_CLASS") or Job
+    cls = import_string(chosen) if isinstance(chosen, str) else chosen
+    if not (isinstance(cls, type) and issubclass(cls, Job)):
+        raise ImproperlyConfigured(f"job class {chosen!r} must be a subclass of jobq.Job")
+    return cls
+
+
+def get_commit_mode() -> str:
+    """The commit mode in force, in django-rq's words: "auto", "on_db_commit" or
+    "request_finished" (jobq's own: :func:`conf.commit_mode`)."""
+    return _DJANGO_RQ_NAMES[conf.commit_mode()]
+
+
+_DJANGO_RQ_NAMES = {v: k for k, v in conf.DJANGO_RQ_COMMIT_MODES.items()}
+
+
+def get_queue_by_index(index: int) -> DjangoQueue:
+    """The queue at ``index`` of ``RQ_QUEUES`` sorted by name (django-rq's admin pages
+    address queues so; jobq's own pages use names)."""
+    return get_queue(queue_names()[int(index)])
+
+
+def queue_names() -> list[str]:
+    """Configured queue names in django-rq's order (sorted)."""
+    return sorted(conf.queues())
 
 
 def _queue_class(queue_class: type[DjangoQueue] | str | None) -> type[DjangoQueue]:
@@ -183,9 +232,28 @@ def get_queues(*queue_names: str, **kwargs: Any) -> list[DjangoQueue]:
                 f"queues {names[0]!r} and {name!r} use different Redis connections; "
                 "run one worker per connection"
             )
-    return [get_queue(name, **kwargs) for name in names]
+    queues = [get_queue(name, **kwargs) for name in names]
+    for queue in queues[1:]:
+        if type(queue) is not type(queues[0]):
+            raise ValueError(
+                f"queues {names[0]!r} and {queue.name!r} have different classes "
+                f"({type(queues[0]).__name__}, {type(queue).__name__}); one worker serves "
+                "queues of one class"
+            )
+    return queues
 
 
 def enqueue(func: Callable[..., Any] | str, *args: Any, **kwargs: Any) -> Job:
     """Enqueue on the ``default`` queue (django-rq's shortcut)."""
     return get_queue().enqueue(func, *args, **kwargs)
+
+
+#: django-rq's name for the queue class
+DjangoRQ = DjangoQueue
+
+
+def get_scheduler(*args: Any, **kwargs: Any) -> Any:
+    """django-rq keeps ``get_scheduler`` here too (see :mod:`.scheduling`)."""
+    from .scheduling import get_scheduler as scheduler
+
+    return scheduler(*args, **kwargs)

@@ -20,12 +20,14 @@ import hashlib
 import json
 import logging
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import redis
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.db import connections
 from django.utils import timezone
+from django.utils.module_loading import import_string
 
 from jobq import defaults
 from jobq.scheduler.cron import CronSpec, from_ms
@@ -90,12 +92,23 @@ def get_scheduler(
     queue: DjangoQueue | None = None,
     interval: float | None = None,
     connection: redis.Redis | None = None,
+    scheduler_class: type[Scheduler] | str | None = None,
 ) -> DjangoScheduler:
     """The scheduler for queue ``name`` (django-rq's signature). ``interval`` is the
-    loop's tick in seconds (default 1: runs are never more than a tick late)."""
+    loop's tick in seconds (default 1: runs are never more than a tick late). The
+    class is ``scheduler_class``, else ``RQ['SCHEDULER_CLASS']``, else
+    :class:`DjangoScheduler` (Django's time zone, ``RQ_QUEUES`` defaults)."""
     queue = queue if queue is not None else get_queue(name, connection=connection)
     kwargs: dict[str, Any] = {} if interval is None else {"interval": interval}
-    return DjangoScheduler(queue=queue, connection=connection or queue.connection, **kwargs)
+    chosen = scheduler_class or conf.rq_setting("SCHEDULER_CLASS") or DjangoScheduler
+    cls = import_string(chosen) if isinstance(chosen, str) else chosen
+    if not (isinstance(cls, type) and issubclass(cls, Scheduler)):
+        raise ImproperlyConfigured(
+            f"scheduler class {chosen!r} must be a subclass of jobq.scheduler.Scheduler"
+        )
+    # typed as DjangoScheduler: a class from RQ['SCHEDULER_CLASS'] has the same API
+    made = cls(queue=queue, connection=connection or queue.connection, **kwargs)
+    return cast(DjangoScheduler, made)
 
 
 # -- Schedule rows -> Redis ------------------------------------------------------------

@@ -19,8 +19,8 @@ from .exceptions import (
     JobTimeoutException,
     NoSuchJobError,
 )
-from .job import AsyncJob, Job
-from .queue import Dependency, Queue
+from .job import AsyncJob, Dependency, Job, cancel_job, requeue_job
+from .queue import Queue
 from .registry import (
     CanceledJobRegistry,
     DeferredJobRegistry,
@@ -32,17 +32,6 @@ from .registry import (
 from .retry import Callback, Retry
 from .status import JobStatus
 from .worker import SimpleWorker, Worker, get_current_job
-
-
-def cancel_job(job_id: str, connection: object = None) -> None:
-    """Cancel a job by id (rq's helper)."""
-    Job.fetch(job_id, connection).cancel()  # type: ignore[arg-type]
-
-
-def requeue_job(job_id: str, connection: object = None) -> Job:
-    """Requeue an ended job by id (rq's helper)."""
-    return Job.fetch(job_id, connection).requeue()  # type: ignore[arg-type]
-
 
 __all__ = [
     "AsyncJob",

@@ -14,6 +14,7 @@ from .job import AsyncJob, Job
 from .queue import OPTION_NAMES, Queue
 from .retry import Retry
 from .timeutil import Seconds
+from .utils import import_attribute
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -28,12 +29,14 @@ class JobFunction(Generic[P, R]):
         queue: Queue | str,
         connection: redis.Redis | None,
         options: dict[str, Any],
+        queue_class: type[Queue] = Queue,
     ) -> None:
         functools.update_wrapper(self, func)
         self.__jobq_func__ = func
         self._queue = queue
         self._connection = connection
         self._options = options
+        self._queue_class = queue_class
 
     def __call__(self, *args: P.args, **kwargs: P.kwargs) -> R:
         return self.__jobq_func__(*args, **kwargs)
@@ -41,7 +44,7 @@ class JobFunction(Generic[P, R]):
     def get_queue(self) -> Queue:
         if isinstance(self._queue, Queue):
             return self._queue
-        return Queue(self._queue, connection=self._connection)
+        return self._queue_class(self._queue, connection=self._connection)
 
     def _call_options(self, kwargs: dict[str, Any]) -> dict[str, Any]:
         """The decorator's options, overridden by rq's option names taken out of kwargs."""
@@ -76,12 +79,12 @@ _OPTIONS = tuple(n for n in OPTION_NAMES if n != "pipeline")
 
 
 @overload
-def job(func_or_queue: Callable[P, R]) -> JobFunction[P, R]: ...
+def job(queue: Callable[P, R]) -> JobFunction[P, R]: ...
 
 
 @overload
 def job(
-    func_or_queue: Queue | str | None = None,
+    queue: Queue | str | None = None,
     connection: redis.Redis | None = None,
     timeout: Seconds | None = None,
     result_ttl: Seconds | None = None,
@@ -93,20 +96,23 @@ def job(
 
 
 def job(
-    func_or_queue: Any = None,
+    queue: Any = None,
     connection: redis.Redis | None = None,
     timeout: Seconds | None = None,
     result_ttl: Seconds | None = None,
     ttl: Seconds | None = None,
     failure_ttl: Seconds | None = None,
     retry: Retry | None = None,
+    queue_class: type[Queue] | str | None = None,
     **options: Any,
 ) -> Any:
-    """``@job`` (queue "default") or ``@job("high", timeout=60, retry=Retry(3))``."""
-    if callable(func_or_queue) and not isinstance(func_or_queue, Queue):
-        return JobFunction(func_or_queue, defaults.QUEUE_NAME, None, {})
-    # not 'func_or_queue or ...': an empty Queue is falsy (it has __len__)
-    queue = defaults.QUEUE_NAME if func_or_queue is None else func_or_queue
+    """``@job`` (queue "default"), ``@job("high", timeout=60, retry=Retry(3))`` or
+    rq's keyword form ``@job(queue="high", connection=redis)``."""
+    if callable(queue) and not isinstance(queue, Queue):
+        return JobFunction(queue, defaults.QUEUE_NAME, None, {})
+    # not 'queue or ...': an empty Queue is falsy (it has __len__)
+    target = defaults.QUEUE_NAME if queue is None else queue
+    cls = import_attribute(queue_class) if isinstance(queue_class, str) else queue_class
     if "job_timeout" in options:
         timeout = options.pop("job_timeout")
     unknown = set(options) - set(_OPTIONS)
@@ -126,6 +132,6 @@ def job(
     }
 
     def wrap(func: Callable[P, R]) -> JobFunction[P, R]:
-        return JobFunction(func, queue, connection, fixed)
+        return JobFunction(func, target, connection, fixed, cls or Queue)
 
     return wrap

@@ -55,3 +55,14 @@ REDIS_URL = "redis://localhost:6379/0"
 #: A file whose first line is a Redis URL, read (from the current directory) when no
 #: URL is given in the environment: ``make demo`` writes its Redis's URL there.
 REDIS_URL_FILE = "var/redis.url"
+
+# rq's names for the same values (``from rq.defaults import ...``)
+DEFAULT_RESULT_TTL = RESULT_TTL
+DEFAULT_FAILURE_TTL = FAILURE_TTL
+DEFAULT_WORKER_TTL = WORKER_TTL_SECONDS
+#: rq's worker heartbeat period; jobq renews leases every HEARTBEAT_SECONDS
+DEFAULT_JOB_MONITORING_INTERVAL = int(HEARTBEAT_SECONDS)
+#: seconds a callback may run (rq's name and value)
+CALLBACK_TIMEOUT = 60
+#: rq cleans registries this often; jobq's workers reap at every heartbeat
+DEFAULT_MAINTENANCE_TASK_INTERVAL = 10 * 60

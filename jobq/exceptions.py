@@ -110,3 +110,11 @@ class DuplicateWorkerName(JobqError, ValueError):
 
 # rq's spelling
 DequeueTimeout = TimeoutError
+
+
+class AbandonedJobError(JobqError):
+    """A job's worker went away without finishing it (jobq: its lease expired)."""
+
+
+class SchedulerNotFound(JobqError):
+    """No scheduler holds the lock (none running)."""

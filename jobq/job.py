@@ -14,6 +14,7 @@ import json
 import os
 import time
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import redis
@@ -27,6 +28,7 @@ from .exceptions import (
     NoSuchJobError,
     SignatureError,
 )
+from .retry import Callback, Retry
 from .serializers import Serializer, resolve_serializer
 from .signing import Keyring
 from .status import JobStatus
@@ -53,12 +55,17 @@ class Job:
         id: str,
         connection: redis.Redis | None = None,
         *,
-        origin: str,
+        origin: str | None = None,
         fields: dict[bytes, bytes] | None = None,
         serializer: Serializer | str | None = None,
     ) -> None:
+        """``Job(id, connection=...)`` as in rq: without ``origin`` the job's queue is
+        looked up (the job hash of every known queue); a job not stored yet gets
+        the default queue."""
         self.id = id
         self.connection = conn_mod.resolve(connection)
+        if origin is None:
+            origin = _find_origin(self.connection, id) or defaults.QUEUE_NAME
         self.origin = origin
         self._keys = keys.queue_keys(origin)
         self._fields: dict[bytes, bytes] = fields or {}
@@ -101,6 +108,9 @@ class Job:
         for name, fields in zip(names, pipe.execute(), strict=True):
             if fields:
                 return cls(id, connection, origin=name, fields=fields, serializer=serializer)
+        found = _schedule_template(cls, connection, names, id, serializer)
+        if found is not None:
+            return found
         raise NoSuchJobError(
             f"no job with id {id!r}" + (f" in queue {names[0]!r}" if queue is not None else "")
         )
@@ -129,6 +139,45 @@ class Job:
                         job_id, connection, origin=name, fields=fields, serializer=serializer
                     )
         return [found.get(i) for i in job_ids]
+
+    @classmethod
+    def create(
+        cls,
+        func: Any,
+        args: Sequence[Any] | None = None,
+        kwargs: dict[str, Any] | None = None,
+        connection: redis.Redis | None = None,
+        result_ttl: Any = None,
+        ttl: Any = None,
+        status: JobStatus | None = None,
+        description: str | None = None,
+        depends_on: Any = None,
+        timeout: Any = None,
+        id: str | None = None,
+        origin: str = defaults.QUEUE_NAME,
+        meta: dict[str, Any] | None = None,
+        failure_ttl: Any = None,
+        serializer: Serializer | str | None = None,
+        *,
+        on_success: Any = None,
+        on_failure: Any = None,
+        retry: Retry | None = None,
+    ) -> Job:
+        """A job built as ``Queue(origin).enqueue_call`` would build it, not stored yet:
+        ``Queue(origin).enqueue_job(job)`` stores and queues it (rq's ``Job.create``)."""
+        from .queue import Queue
+
+        queue = Queue(origin, connection, serializer=serializer)
+        data = queue.prepare_data(
+            func, args, kwargs, timeout, result_ttl, ttl, failure_ttl, description,
+            depends_on, id, False, meta, retry, on_success, on_failure,
+        )  # fmt: skip
+        created = queue._job(queue._prepare(data), transitions.now_ms(), status)
+        created._unsaved = data
+        return created
+
+    #: the enqueue data of a job made by :meth:`create` and not enqueued yet
+    _unsaved: Any = None
 
     @classmethod
     def exists(cls, job_id: str, connection: redis.Redis | None = None) -> bool:
@@ -323,7 +372,8 @@ class Job:
 
     @property
     def retries_left(self) -> int:
-        return max(0, self.max_attempts - self.attempts)
+        """Retries not used yet (rq's meaning): ``Retry(max=3)`` gives 3 at enqueue."""
+        return max(0, self.max_attempts - 1 - self.number_of_retries)
 
     @property
     def worker_name(self) -> str | None:
@@ -348,6 +398,70 @@ class Job:
     def _try_refresh(self) -> None:
         with contextlib.suppress(NoSuchJobError):
             self.refresh()
+
+    @property
+    def func(self) -> Any:
+        """The job's function, imported from its path."""
+        from .functions import FunctionResolver
+
+        return FunctionResolver(None).resolve(self.func_name)
+
+    @property
+    def webhooks(self) -> list[Any]:
+        """rq's :class:`~jobq.webhook.Webhook` list, sent when the job ends."""
+        from .webhook import decode
+
+        return decode(self._text("webhooks"))
+
+    @property
+    def success_callback(self) -> Any:
+        return self._callback("on_success")
+
+    @property
+    def failure_callback(self) -> Any:
+        return self._callback("on_failure")
+
+    def _callback(self, name: str) -> Any:
+        from .functions import FunctionResolver
+
+        path = self._text(name)
+        return FunctionResolver(None).resolve(path) if path else None
+
+    def get_call_string(self) -> str:
+        """``module.func(1, 'a', key=2)``, rq's description of a call."""
+        try:
+            args, kwargs = self._payload
+        except DeserializationError:
+            return f"{self.func_name}(...)"
+        parts = [repr(a) for a in args] + [f"{k}={v!r}" for k, v in kwargs.items()]
+        return f"{self.func_name}({', '.join(parts)})"
+
+    @property
+    def ttl(self) -> float | None:
+        """Seconds the job may wait in the queue before it is dropped (None: no limit)."""
+        return numbers.number(self._raw("ttl"), 0, numbers.MAX_SECONDS)
+
+    def get_ttl(self, default_ttl: float | None = None) -> float | None:
+        return default_ttl if self.ttl is None else self.ttl
+
+    @property
+    def number_of_retries(self) -> int:
+        """Retries used: runs after the first, counting one that waits to start."""
+        attempts = self.attempts
+        waiting = self._text("status") in (JobStatus.QUEUED.value, JobStatus.SCHEDULED.value)
+        return attempts if waiting and attempts else max(0, attempts - 1)
+
+    def get_position(self) -> int | None:
+        """The job's place in its queue (None when it is not waiting there)."""
+        from .queue import Queue
+
+        return Queue(self.origin, self.connection).get_job_position(self)
+
+    def latest_result(self, timeout: int = 0) -> Any:
+        """rq's :class:`~jobq.results.Result` of the last run, or None before it ends."""
+        from .results import Result
+
+        return Result.fetch_latest(self)
 
     @property
     def dependency_ids(self) -> list[str]:
@@ -552,9 +666,106 @@ class AsyncJob(Job):
 _ASYNC_BLOCK_SLICE = 2.0
 
 
+def _schedule_template(
+    cls: type[Job],
+    connection: redis.Redis,
+    names: Sequence[str],
+    schedule_id: str,
+    serializer: Serializer | str | None,
+) -> Job | None:
+    """rq-scheduler's view of a schedule: the job every run starts from, status
+    "scheduled", with rq-scheduler's meta keys (``interval``, ``repeat``,
+    ``cron_string``). Each run is its own job (``job.schedule_id``)."""
+    pipe = connection.pipeline(transaction=False)
+    for name in names:
+        q = keys.queue_keys(name)
+        pipe.hgetall(q.schedule_job(schedule_id))
+        pipe.hget(q.schedules, schedule_id)
+    replies = pipe.execute()
+    for i, name in enumerate(names):
+        fields, state = replies[2 * i], replies[2 * i + 1]
+        if fields and state:
+            fields = {**fields, b"status": JobStatus.SCHEDULED.value.encode()}
+            job = cls(schedule_id, connection, origin=name, fields=fields, serializer=serializer)
+            try:
+                job.meta.update(_rq_scheduler_meta(json.loads(state)))
+            except (ValueError, TypeError, AttributeError) as e:
+                raise DeserializationError(f"schedule {schedule_id!r} is unreadable: {e}") from e
+            return job
+    return None
+
+
+def _rq_scheduler_meta(state: dict[str, Any]) -> dict[str, Any]:
+    if state.get("cron"):
+        return {"cron_string": state["cron"], "repeat": state.get("repeat")}
+    interval_ms = state.get("interval_ms")
+    if interval_ms:
+        seconds = interval_ms / 1000
+        return {"interval": int(seconds) if seconds.is_integer() else seconds,
+                "repeat": state.get("repeat")}  # fmt: skip
+    return {}
+
+
+def _find_origin(connection: redis.Redis, job_id: str) -> str | None:
+    names = _queue_names(connection)
+    if not names:
+        return None
+    pipe = connection.pipeline(transaction=False)
+    for name in names:
+        pipe.exists(keys.queue_keys(name).job(job_id))
+    return next((n for n, found in zip(names, pipe.execute(), strict=True) if found), None)
+
+
 def _queue_names(connection: redis.Redis) -> list[str]:
     return sorted(conn_mod.text(n) for n in connection.smembers(keys.QUEUES))
 
 
 def ids_of(jobs: Iterable[Job | str]) -> list[str]:
     return [j.id if isinstance(j, Job) else str(j) for j in jobs]
+
+
+@dataclass(frozen=True)
+class Dependency:
+    """rq's ``Dependency``: wait for ``jobs``; with ``allow_failure`` run even if they fail."""
+
+    jobs: Sequence[Job | str] | Job | str
+    allow_failure: bool = False
+
+    @property
+    def ids(self) -> list[str]:
+        jobs = self.jobs if isinstance(self.jobs, list | tuple) else [self.jobs]
+        return ids_of(jobs)  # type: ignore[arg-type]
+
+
+def cancel_job(
+    job_id: str, connection: redis.Redis | None = None, serializer: Serializer | str | None = None
+) -> None:
+    """Cancel a job by id (rq's helper)."""
+    Job.fetch(job_id, connection, serializer=serializer).cancel()
+
+
+def requeue_job(
+    job_id: str, connection: redis.Redis | None = None, serializer: Serializer | str | None = None
+) -> Job:
+    """Requeue an ended job by id (rq's helper)."""
+    return Job.fetch(job_id, connection, serializer=serializer).requeue()
+
+
+#: rq's marker for "not computed yet"; jobq's ``return_value()`` reads None instead
+UNEVALUATED = object()
+
+# rq keeps these names in ``rq.job`` too; ``get_current_job`` lives with the worker,
+# whose package imports this module, so it is bound last
+from .worker.context import get_current_job  # noqa: E402
+
+__all__ = [
+    "UNEVALUATED",
+    "Callback",
+    "Dependency",
+    "Job",
+    "JobStatus",
+    "Retry",
+    "cancel_job",
+    "get_current_job",
+    "requeue_job",
+]

@@ -51,6 +51,11 @@ def worker(name: str) -> str:
     return f"{NAMESPACE}:worker:{name}"
 
 
+def worker_command(name: str) -> str:
+    """A command for one worker ("shutdown", "kill-horse"), read at its upkeep."""
+    return f"{NAMESPACE}:worker:{name}:command"
+
+
 @dataclass(frozen=True)
 class QueueKeys:
     name: str

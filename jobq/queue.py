@@ -11,10 +11,10 @@ from typing import Any, NamedTuple
 import redis
 
 from . import connection as conn_mod
-from . import defaults, durability, keys, signing, transitions
-from .exceptions import NoSuchJobError
+from . import defaults, durability, keys, signing, transitions, webhook
+from .exceptions import InvalidJobOperation, NoSuchJobError
 from .functions import function_path
-from .job import Job, ids_of, new_job_id
+from .job import Dependency, Job, new_job_id
 from .registry import (
     CanceledJobRegistry,
     DeferredJobRegistry,
@@ -25,9 +25,10 @@ from .registry import (
 )
 from .retry import Callback, Retry
 from .scripts import execute_pipeline, raise_for_code
-from .serializers import Serializer, check_serializable, resolve_serializer
+from .serializers import Serializer, check_serializable, configured_serializer
 from .serializers import max_payload_bytes as payload_limit
 from .timeutil import Seconds, seconds, to_ms
+from .utils import import_attribute
 
 #: enqueue() keyword arguments that are options, not arguments of the job (rq's list)
 OPTION_NAMES = (
@@ -44,21 +45,9 @@ OPTION_NAMES = (
     "retry",
     "on_success",
     "on_failure",
+    "webhooks",
     "pipeline",
 )
-
-
-@dataclass(frozen=True)
-class Dependency:
-    """rq's ``Dependency``: wait for ``jobs``; with ``allow_failure`` run even if they fail."""
-
-    jobs: Sequence[Job | str] | Job | str
-    allow_failure: bool = False
-
-    @property
-    def ids(self) -> list[str]:
-        jobs = self.jobs if isinstance(self.jobs, list | tuple) else [self.jobs]
-        return ids_of(jobs)  # type: ignore[arg-type]
 
 
 class EnqueueData(NamedTuple):
@@ -79,6 +68,7 @@ class EnqueueData(NamedTuple):
     retry: Retry | None
     on_success: Any
     on_failure: Any
+    webhooks: Any = None
 
 
 @dataclass(slots=True)
@@ -96,6 +86,9 @@ class _Prepared:
 class Queue:
     """A named queue. ``Queue("high", connection=redis)`` as in rq."""
 
+    #: rq's name for the default job timeout (seconds)
+    DEFAULT_TIMEOUT = int(defaults.JOB_TIMEOUT)
+
     def __init__(
         self,
         name: str = defaults.QUEUE_NAME,
@@ -108,6 +101,7 @@ class Queue:
         max_payload_bytes: int | None = None,
         durable: durability.Durable | bool | None = None,
         secret: signing.Keyring | signing.Secret | Sequence[signing.Secret] | None = None,
+        job_class: type[Job] | str | None = None,
     ) -> None:
         """``max_payload_bytes``: largest serialized arguments accepted (default
         ``JOBQ_MAX_PAYLOAD_BYTES`` as the queue is made, or 512 KiB; 0: no limit). ``durable``: enqueue returns
@@ -115,9 +109,13 @@ class Queue:
         ``secret``: signs every job this queue makes (default ``JOBQ_SECRET_KEY``, in
         Django its ``SECRET_KEY``; see :mod:`jobq.signing` and docs/security.md)."""
         self.name = name
+        #: the class of the handles this queue returns (rq's ``job_class``)
+        self.job_class: type[Job] = (
+            import_attribute(job_class) if isinstance(job_class, str) else job_class or Job
+        )
         self.keys = keys.queue_keys(name)
         self.connection = conn_mod.resolve(connection)
-        self.serializer = resolve_serializer(serializer)
+        self.serializer = configured_serializer(serializer)
         #: signs each job's envelope; a pickle queue without a secret signs with its
         #: pickle key, so that a signed payload cannot move to another job
         self.keyring = signing.resolve(secret) or getattr(self.serializer, "keyring", None)
@@ -143,10 +141,17 @@ class Queue:
         return hash(self.name)
 
     @classmethod
-    def all(cls, connection: redis.Redis | None = None) -> list[Queue]:
+    def all(
+        cls,
+        connection: redis.Redis | None = None,
+        job_class: object = None,
+        serializer: Serializer | str | None = None,
+    ) -> list[Queue]:
+        """Every known queue. ``job_class`` is accepted for rq's signature; jobq has one
+        Job class."""
         connection = conn_mod.resolve(connection)
         names = sorted(conn_mod.text(n) for n in connection.smembers(keys.QUEUES))
-        return [cls(n, connection) for n in names]
+        return [cls(n, connection, serializer=serializer) for n in names]
 
     # -- building jobs ----------------------------------------------------------
 
@@ -167,10 +172,11 @@ class Queue:
         retry: Retry | None = None,
         on_success: Any = None,
         on_failure: Any = None,
+        webhooks: Any = None,
     ) -> EnqueueData:
         return EnqueueData(
             func, args, kwargs, timeout, result_ttl, ttl, failure_ttl, description,
-            depends_on, job_id, at_front, meta, retry, on_success, on_failure,
+            depends_on, job_id, at_front, meta, retry, on_success, on_failure, webhooks,
         )  # fmt: skip
 
     def _prepare(
@@ -201,6 +207,8 @@ class Queue:
         ttl = seconds(data.ttl, "ttl")
         if ttl is not None and ttl <= 0:
             raise ValueError(f"ttl must be positive seconds or None, got {data.ttl!r}")
+        if ttl is not None:
+            fields["ttl"] = _num(ttl)  # read back as job.ttl
         job_id = new_job_id() if data.job_id is None else keys.check_id(data.job_id, "job_id")
         if self.keyring is not None:
             fields[signing.MAC_FIELD] = self.keyring.sign_job(self.name, job_id, fields)
@@ -246,6 +254,8 @@ class Queue:
                 ) from e
         if data.description:
             fields["desc"] = data.description
+        if data.webhooks:
+            fields["webhooks"] = webhook.encode(data.webhooks)
         for name, cb in (("on_success", data.on_success), ("on_failure", data.on_failure)):
             if cb is not None:
                 callback = Callback.coerce(cb)
@@ -257,7 +267,7 @@ class Queue:
         prepared: _Prepared,
         now: int | bytes,
         status: str | None = None,
-        cls: type[Job] = Job,
+        cls: type[Job] | None = None,
     ) -> Job:
         """The handle ``enqueue`` returns, built from what was sent (no read back)."""
         raw = {
@@ -267,7 +277,7 @@ class Queue:
         raw[b"created"] = now if isinstance(now, bytes) else str(now).encode()
         if status is not None:
             raw[b"status"] = status.encode()
-        return cls(
+        return (cls or self.job_class)(
             prepared.job_id,
             self.connection,
             origin=self.name,
@@ -349,12 +359,38 @@ class Queue:
         on_success: Any = None,
         on_failure: Any = None,
         pipeline: Any = None,
+        webhooks: Any = None,
     ) -> Job:
         data = self.prepare_data(
             func, args, kwargs, timeout, result_ttl, ttl, failure_ttl, description,
-            depends_on, job_id, at_front, meta, retry, on_success, on_failure,
+            depends_on, job_id, at_front, meta, retry, on_success, on_failure, webhooks,
         )  # fmt: skip
         return self._send(self._prepare(data), pipeline)
+
+    def enqueue_job(self, job: Job, pipeline: Any = None, at_front: bool = False) -> Job:
+        """Queue a job made by :meth:`Job.create` (rq's ``enqueue_job``)."""
+        data = job._unsaved
+        if data is None:
+            raise InvalidJobOperation(
+                f"job {job.id!r} is stored already; requeue it with job.requeue() instead"
+            )
+        sent = self._send(self._prepare(data._replace(job_id=job.id, at_front=at_front)), pipeline)
+        job._unsaved = None
+        job._fields, job.origin = sent._fields, sent.origin
+        job._decoded.clear()
+        return sent
+
+    def get_job_position(self, job_or_id: Job | str) -> int | None:
+        """The 0-based place of a queued job (None when it is not waiting here)."""
+        job_id = job_or_id.id if isinstance(job_or_id, Job) else job_or_id
+        position = self.connection.lpos(self.keys.queued, job_id)
+        return None if position is None else int(position)  # type: ignore[arg-type]
+
+    def remove(self, job_or_id: Job | str, pipeline: Any = None) -> None:
+        """Take a job out of the queue. jobq deletes it too: a job is always in
+        exactly one registry, so one taken out of the queue has nowhere else to be."""
+        job_id = job_or_id.id if isinstance(job_or_id, Job) else job_or_id
+        transitions.delete(self.connection, self.keys, job_id)
 
     def enqueue(self, f: Callable[..., Any] | str, *args: Any, **kwargs: Any) -> Job:
         """``enqueue(func, *args, **kwargs)``; rq's option names are taken out of kwargs."""
@@ -419,6 +455,15 @@ class Queue:
     def __len__(self) -> int:
         return self.count
 
+    # rq's attribute names, read by code written for rq and django-rq
+    _default_timeout = property(lambda self: self.default_timeout)
+    _is_async = property(lambda self: self.is_async)
+
+    @property
+    def key(self) -> str:
+        """The Redis list of the queued ids (rq's ``queue.key``)."""
+        return self.keys.queued
+
     @property
     def count(self) -> int:
         return int(self.connection.llen(self.keys.queued))
@@ -436,7 +481,8 @@ class Queue:
 
     def get_jobs(self, offset: int = 0, length: int = -1) -> list[Job]:
         ids = self.get_job_ids(offset, length)
-        return [j for j in Job.fetch_many(ids, self.connection, queue=self.name) if j is not None]
+        found = self.job_class.fetch_many(ids, self.connection, queue=self.name)
+        return [j for j in found if j is not None]
 
     @property
     def jobs(self) -> list[Job]:
@@ -444,7 +490,9 @@ class Queue:
 
     def fetch_job(self, job_id: str) -> Job | None:
         try:
-            return Job.fetch(job_id, self.connection, serializer=self.serializer, queue=self.name)
+            return self.job_class.fetch(
+                job_id, self.connection, serializer=self.serializer, queue=self.name
+            )
         except NoSuchJobError:
             return None
 
@@ -553,6 +601,11 @@ def _split_options(
     """Separate rq's option kwargs from the job's own arguments, as rq does."""
     if not kwargs:
         return {}, args, kwargs
+    if "on_stopped" in kwargs:  # an rq option: never hand it to the job as an argument
+        raise TypeError(
+            "enqueue(on_stopped=...) is rq's callback for stopped jobs, which jobq does not "
+            "support yet; use on_failure, or pass the argument as kwargs={'on_stopped': ...}"
+        )
     options = {k: kwargs.pop(k) for k in OPTION_NAMES if k in kwargs}
     if "job_timeout" in options:
         options["timeout"] = options.pop("job_timeout")

@@ -6,6 +6,7 @@ terminal registries drop ids whose job hash has expired on ``cleanup``.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -13,7 +14,7 @@ import redis
 
 from . import connection as conn_mod
 from . import keys, transitions
-from .exceptions import InvalidJobOperation
+from .exceptions import InvalidJobOperation, NoSuchJobError
 from .job import Job
 from .serializers import Serializer
 from .status import JobStatus
@@ -63,6 +64,17 @@ class BaseRegistry:
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.name!r})"
+
+    def __eq__(self, other: object) -> bool:
+        return (
+            type(other) is type(self)
+            and isinstance(other, BaseRegistry)
+            and other.name == self.name
+            and other.connection == self.connection
+        )
+
+    def __hash__(self) -> int:
+        return hash((type(self), self.name))
 
     def __len__(self) -> int:
         return self.count
@@ -124,6 +136,17 @@ class BaseRegistry:
             n += 1
         return n
 
+    def _score_time(self, job_or_id: Job | str) -> dt.datetime:
+        job_id = job_or_id.id if isinstance(job_or_id, Job) else job_or_id
+        score = self.connection.zscore(self.key, job_id)
+        if score is None:
+            raise NoSuchJobError(f"job {job_id!r} is not in the {self.spec.name} registry")
+        return dt.datetime.fromtimestamp(float(score) / 1000, tz=dt.UTC)
+
+    def get_expiration_time(self, job_or_id: Job | str) -> dt.datetime:
+        """When the job's entry expires (terminal registries) or its lease ends (started)."""
+        return self._score_time(job_or_id)
+
     def remove(self, job_or_id: Job | str, delete_job: bool = False) -> None:
         job_id = job_or_id.id if isinstance(job_or_id, Job) else job_or_id
         if delete_job:
@@ -138,6 +161,10 @@ class StartedJobRegistry(BaseRegistry):
 
 class ScheduledJobRegistry(BaseRegistry):
     spec = SPECS["scheduled"]
+
+    def get_scheduled_time(self, job_or_id: Job | str) -> dt.datetime:
+        """When the job is due (aware UTC)."""
+        return self._score_time(job_or_id)
 
 
 class DeferredJobRegistry(BaseRegistry):
@@ -185,3 +212,10 @@ def all_counts(connection: redis.Redis, queue_names: list[str]) -> dict[str, dic
             row[spec.name] = int(next(replies))
         out[name] = row
     return out
+
+
+def clean_registries(queue: Queue) -> None:
+    """Drop the expired entries of ``queue``'s registries (rq's helper; jobq's
+    workers also do this at every heartbeat)."""
+    for cls in REGISTRY_CLASSES.values():
+        cls(queue=queue).cleanup()

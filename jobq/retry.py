@@ -7,6 +7,7 @@ all decide the same way; these values only validate and carry the policy.
 
 from __future__ import annotations
 
+import inspect
 import json
 import math
 from collections.abc import Callable, Sequence
@@ -59,6 +60,13 @@ class Callback:
     @property
     def path(self) -> str:
         return function_path(self.func)
+
+    def __post_init__(self) -> None:
+        if inspect.ismethod(self.func):
+            raise ValueError(
+                f"callback {self.func!r} is a bound method; as in rq, a callback must be a "
+                "module-level function (or a builtin), named by its dotted path"
+            )
 
     @classmethod
     def coerce(cls, value: Callback | Callable[..., Any] | str | None) -> Callback | None:

@@ -14,6 +14,7 @@ import datetime as dt
 import decimal
 import hashlib
 import hmac
+import importlib
 import json
 import os
 import pickle
@@ -187,8 +188,24 @@ class SignedPickleSerializer:
 DEFAULT = JSONSerializer()
 
 
-def resolve_serializer(spec: Serializer | str | None) -> Serializer:
-    """Accept a serializer instance or a name ("json", "pickle")."""
+#: rq's name for the serializer used when none is given (rq: pickle; jobq: JSON)
+DefaultSerializer = JSONSerializer
+
+
+def configured_serializer(spec: Serializer | type | str | None) -> Serializer:
+    """A serializer given by code or settings: an instance, its class (as rq's docs
+    write it), a dotted path to either (``"jobq.serializers.JSONSerializer"``) or a
+    name. Never for names read from Redis: those go to :func:`resolve_serializer`,
+    which imports nothing."""
+    if isinstance(spec, str) and "." in spec:
+        spec = _import_serializer(spec)
+    return resolve_serializer(spec)
+
+
+def resolve_serializer(spec: Serializer | type | str | None) -> Serializer:
+    """Accept a serializer instance, its class, or a name ("json", "pickle")."""
+    if isinstance(spec, type):
+        spec = spec()
     if spec is None or spec == "json":
         return DEFAULT
     if spec == "pickle":
@@ -262,4 +279,15 @@ def _check_one(serializer: Serializer, label: str, value: Any) -> None:
         raise TypeError(
             f"{label} of type {type(value).__name__} cannot be serialized by the "
             f"{serializer.name} serializer: {e}. Pass plain data such as ids{hint}."
+        ) from e
+
+
+def _import_serializer(path: str) -> Any:
+    module, _, attr = path.rpartition(".")
+    try:
+        return getattr(importlib.import_module(module), attr)
+    except (ImportError, AttributeError) as e:
+        raise ConfigurationError(
+            f"serializer {path!r} cannot be imported ({e}); give a dotted path to a "
+            "serializer class or instance, or 'json' / 'pickle'"
         ) from e

@@ -49,9 +49,10 @@ SIGNED_FIELDS: tuple[str, ...] = (
     "deps",
     "allow_dep_fail",
     "desc",
+    "webhooks",
 )
 #: producer fields deliberately left out of the MAC
-UNSIGNED_FIELDS: tuple[str, ...] = ("meta",)
+UNSIGNED_FIELDS: tuple[str, ...] = ("meta", "ttl")
 #: the job hash field that holds the MAC
 MAC_FIELD = "mac"
 SECRET_ENV = "JOBQ_SECRET_KEY"

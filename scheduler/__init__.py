@@ -9,6 +9,15 @@ from __future__ import annotations
 from .cron import CronSpec
 from .handle import Schedule
 from .scheduler import Scheduler
-from .tick import Clock, SystemClock, Ticker, scheduler_hook
+from .tick import Clock, RQScheduler, SystemClock, Ticker, scheduler_hook
 
-__all__ = ["Clock", "CronSpec", "Schedule", "Scheduler", "SystemClock", "Ticker", "scheduler_hook"]
+__all__ = [
+    "Clock",
+    "CronSpec",
+    "RQScheduler",
+    "Schedule",
+    "Scheduler",
+    "SystemClock",
+    "Ticker",
+    "scheduler_hook",
+]

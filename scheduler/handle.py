@@ -194,6 +194,11 @@ class Schedule:
     def result_ttl(self) -> float | None:
         return self.template.result_ttl
 
+    @property
+    def ttl(self) -> float | None:
+        """Seconds each run may wait in the queue before it is dropped (None: no limit)."""
+        return self.template.ttl
+
 
 def _read(
     connection: redis.Redis, q: QueueKeys, schedule_id: str

@@ -32,6 +32,7 @@ from ..keys import QueueKeys
 from ..queue import Queue
 from ..serializers import Serializer
 from ..timeutil import Seconds, to_ms
+from ..utils import import_attribute
 from ..worker.maintenance import OnReaped
 from .cron import CronSpec, from_ms, local_zone_name, zone
 from .definitions import MAX_CATCH_UP, Kind, ScheduleState
@@ -98,9 +99,20 @@ class Scheduler:
         serializer: Serializer | str | None = None,
         clock: Clock | None = None,
         secret: signing.Keyring | signing.Secret | Sequence[signing.Secret] | None = None,
+        queue_class: type[Queue] | str | None = None,
+        job_class: type[Job] | str | None = None,
+        name: str | None = None,
     ) -> None:
         """``secret`` signs the runs of the schedules stored here (default: the
-        queue's, else ``JOBQ_SECRET_KEY``, in Django its ``SECRET_KEY``)."""
+        queue's, else ``JOBQ_SECRET_KEY``, in Django its ``SECRET_KEY``).
+        ``queue_class``: the class of the queues runs go to (rq-scheduler's; a
+        class or a dotted path). ``job_class`` and ``name`` are accepted for
+        rq-scheduler's signature."""
+        #: rq-scheduler's record of the class asked for, as given
+        self.queue_class_name = queue_class if isinstance(queue_class, str) else None
+        self.queue_class: type[Queue] = (
+            import_attribute(queue_class) if isinstance(queue_class, str) else queue_class or Queue
+        )
         if queue is not None:
             queue_name = queue.name
             connection = connection if connection is not None else queue.connection
@@ -119,7 +131,7 @@ class Scheduler:
         return f"Scheduler(queue_name={self.queue_name!r})"
 
     def _queue(self, name: str | None) -> Queue:
-        return Queue(
+        return self.queue_class(
             name or self.queue_name,
             self.connection,
             serializer=self.serializer,
@@ -274,10 +286,31 @@ class Scheduler:
             if theirs in kwargs
         }
         queue = self._queue(kwargs.pop("queue_name", None))
-        when = from_ms(_time_ms(scheduled_time))
-        job = queue.enqueue_at(when, func, args=args, kwargs=kwargs, **options)
+        due = _time_ms(scheduled_time)
+        # as in rq-scheduler, a job due now or earlier waits in ``scheduled`` (listed
+        # by get_jobs, counted, movable) until the scheduler's next pass queues it
+        soon = max(due, transitions.now_ms() + 1)
+        job = queue.enqueue_at(from_ms(soon), func, args=args, kwargs=kwargs, **options)
+        if due < soon:
+            self.connection.zadd(queue.keys.scheduled, {job.id: due}, xx=True)
         self._wake()
         return job
+
+    def enqueue_job(self, job: Job, pipeline: Any = None) -> Job:
+        """Queue ``job`` now in its queue (rq-scheduler's name): a job waiting in
+        ``scheduled`` moves to the queue; a template (``Job.fetch(schedule_id)``)
+        starts one run now, as a new job."""
+        q = QueueKeys(job.origin)
+        if self.connection.zscore(q.scheduled, job.id) is not None:
+            self.connection.zadd(q.scheduled, {job.id: 0}, xx=True)
+            transitions.promote(self.connection, q)
+            return Job.fetch(job.id, self.connection, queue=job.origin)
+        queue = self.get_queue_for_job(job)
+        return queue.enqueue_call(job.func_name, args=job.args, kwargs=job.kwargs)
+
+    def get_queue_for_job(self, job: Job) -> Queue:
+        """The queue a job goes to: its own (rq-scheduler's name)."""
+        return self._queue(job.origin)
 
     def enqueue_in(
         self, time_delta: dt.timedelta, func: Callable[..., Any] | str, *args: Any, **kwargs: Any
@@ -319,8 +352,11 @@ class Scheduler:
         """A schedule (handle or id) still stored, or a job still waiting in ``scheduled``."""
         if isinstance(item, Schedule):
             return bool(self.connection.hexists(QueueKeys(item.queue_name).schedules, item.id))
-        if isinstance(item, Job):
-            return self.connection.zscore(QueueKeys(item.origin).scheduled, item.id) is not None
+        if isinstance(item, Job):  # a job due later, or a schedule's template (Job.fetch)
+            q = QueueKeys(item.origin)
+            return self.connection.zscore(q.scheduled, item.id) is not None or bool(
+                self.connection.hexists(q.schedules, item.id)
+            )
         queues = self._schedule_queues()
         pipe = self.connection.pipeline(transaction=False)
         for q in queues:

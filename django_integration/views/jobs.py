@@ -11,7 +11,6 @@ from typing import Any
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
-from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
@@ -25,6 +24,7 @@ from jobq.worker.maintenance import describe_workers
 from ..models import JobAttempt, Schedule, schedule_pk_from
 from ..queues import DjangoQueue
 from ..records import failure_applies
+from ..urlnames import page_url
 from .access import VIEW_PERMISSION, page_context, queue_or_404, require, require_action
 from .actions import ACTIONS, Action, done_message, run_many
 from .registry import allowed_actions
@@ -147,7 +147,7 @@ def job_action(request: HttpRequest, queue_name: str) -> HttpResponse:
     require_action(request, action.permission)
     queue = queue_or_404(queue_name)
     job_ids = [i for i in request.POST.getlist("job_ids") if i]
-    back = _next_url(request, reverse("jobq:dashboard"))
+    back = _next_url(request, page_url("dashboard"))
     if not job_ids:
         messages.warning(request, _("No job selected."))
         return HttpResponseRedirect(back)
@@ -173,7 +173,7 @@ def empty_queue(request: HttpRequest, queue_name: str) -> HttpResponse:
         return _confirm(request, queue, title, {})
     n = queue.empty()
     messages.success(request, done_message(_("Deleted"), n))
-    return HttpResponseRedirect(_next_url(request, reverse("jobq:dashboard")))
+    return HttpResponseRedirect(_next_url(request, page_url("dashboard")))
 
 
 @require_POST
@@ -182,4 +182,4 @@ def requeue_failed(request: HttpRequest, queue_name: str) -> HttpResponse:
     queue = queue_or_404(queue_name)
     n = registry_for(queue, "failed").requeue_all()
     messages.success(request, done_message(_("Requeued"), n))
-    return HttpResponseRedirect(_next_url(request, reverse("jobq:dashboard")))
+    return HttpResponseRedirect(_next_url(request, page_url("dashboard")))

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import os
+import sys
 
 import click
 
@@ -10,6 +12,15 @@ from .. import defaults
 from ..exceptions import DuplicateWorkerName
 from ..worker import SimpleWorker, Worker
 from . import Context, Seconds, main, url_option
+
+
+def add_import_paths(paths: tuple[str, ...]) -> None:
+    """Put ``paths`` first on ``sys.path``, in the order given, as rq's worker does (a
+    console script, unlike ``python -m``, does not have the current directory there)."""
+    for path in reversed(paths):
+        absolute = os.path.abspath(path)
+        if absolute not in sys.path[:1]:
+            sys.path.insert(0, absolute)
 
 
 def configure_logging(verbose: bool, quiet: bool) -> None:
@@ -56,6 +67,21 @@ def configure_logging(verbose: bool, quiet: bool) -> None:
     help="Serializer for results of jobs (default: the job's own).",
 )
 @click.option("--simple", is_flag=True, help="Run jobs in this process (rq's SimpleWorker).")
+@click.option(
+    "--path",
+    "-P",
+    "paths",
+    multiple=True,
+    default=["."],
+    show_default=True,
+    help="Directory put first on the import path, where job modules are found (repeatable; "
+    "rq's --path).",
+)
+@click.option(
+    "--sentry-dsn",
+    envvar="SENTRY_DSN",
+    help="Report failed jobs to Sentry (needs jobq[sentry]); env SENTRY_DSN.",
+)
 @click.option("--verbose", "-v", is_flag=True)
 @click.option("--quiet", "-q", is_flag=True)
 @click.pass_obj
@@ -73,10 +99,13 @@ def worker(
     lease: float,
     serializer: str | None,
     simple: bool,
+    paths: tuple[str, ...],
+    sentry_dsn: str | None,
     verbose: bool,
     quiet: bool,
 ) -> None:
     """Run jobs from QUEUES (default: "default"), in strict priority order."""
+    add_import_paths(paths)
     if url:
         ctx.url = url
     configure_logging(verbose, quiet)
@@ -86,18 +115,26 @@ def worker(
 
         hook = scheduler_hook()
     allowed = list(allow) or None
+    hooks = []
+    if sentry_dsn:
+        from .. import sentry
+
+        try:
+            hooks.append(sentry.init(sentry_dsn))
+        except RuntimeError as e:
+            raise click.UsageError(str(e)) from e
     connection = ctx.connection_once_up(wait=not burst)
     w: SimpleWorker | Worker
     if simple:
         w = SimpleWorker(
             list(queues), connection, name, lease_seconds=lease, allowed_modules=allowed,
-            serializer=serializer, with_scheduler_hook=hook,
+            serializer=serializer, with_scheduler_hook=hook, hooks=hooks,
         )  # fmt: skip
     else:
         w = Worker(
             list(queues), connection, name, concurrency=concurrency,
             max_jobs_per_child=max_jobs_per_child, lease_seconds=lease, allowed_modules=allowed,
-            serializer=serializer, with_scheduler_hook=hook,
+            serializer=serializer, with_scheduler_hook=hook, hooks=hooks,
         )  # fmt: skip
     try:
         w.work(burst=burst, max_jobs=max_jobs, with_scheduler=with_scheduler)

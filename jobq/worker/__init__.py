@@ -1,6 +1,17 @@
 """Workers: ``Worker`` (supervisor with executor children) and ``SimpleWorker``."""
 
+from ..defaults import DEFAULT_RESULT_TTL
 from .context import get_current_job
 from .loop import BaseWorker, SimpleWorker, Worker
 
-__all__ = ["BaseWorker", "SimpleWorker", "Worker", "get_current_job"]
+#: rq's Heroku variant; jobq's Worker already handles SIGTERM as a warm shutdown
+HerokuWorker = Worker
+
+__all__ = [
+    "DEFAULT_RESULT_TTL",
+    "BaseWorker",
+    "HerokuWorker",
+    "SimpleWorker",
+    "Worker",
+    "get_current_job",
+]

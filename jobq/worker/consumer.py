@@ -101,8 +101,10 @@ class Consumer:
         budget: Budget | None = None,
         serializer: Serializer | None = None,
         stop: Stop | None = None,
+        job_class: type[Job] = Job,
     ) -> None:
         self.connection = connection
+        self.job_class = job_class
         self.queues = list(queues)
         self.worker_name = worker_name
         self.executor = executor
@@ -202,7 +204,9 @@ class Consumer:
         self._drained = len(taken) < claimed
         mine = {b"worker": self.worker_name.encode()}  # set by dequeue, not returned
         jobs = [
-            Job(i, self.connection, origin=q.name, fields=f | mine, serializer=self.serializer)
+            self.job_class(
+                i, self.connection, origin=q.name, fields=f | mine, serializer=self.serializer
+            )
             for i, f in taken
         ]
         with self._lock:

@@ -19,6 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from .. import defaults
 from ..exceptions import (
     DeserializationError,
     FunctionNotAllowed,
@@ -205,24 +206,44 @@ class Executor:
         except BaseException as exc:
             self._callback(job, "on_failure", type(exc), exc, exc.__traceback__)
             outcome = Outcome(job, False, error=_format(exc), reason=_reason(exc))
+            if job.attempts >= job.max_attempts:  # no retry follows: the job has failed
+                _send_webhooks(job, "failed", outcome.error)
             if isinstance(exc, KeyboardInterrupt | SystemExit):
                 logger.warning("job %s (%s) raised %s", job.id, job.func_name, type(exc).__name__)
             return outcome
         finally:
             reset_current_job(token)
-        self._callback(job, "on_success", value)
+        try:
+            self._run_callback(job, "on_success", value)
+        except Exception as exc:  # as in rq: a failing success callback fails the job
+            logger.exception("on_success callback of job %s failed", job.id)
+            failed = Outcome(job, False, error=_format(exc), reason="on_success callback failed")
+            _send_webhooks(job, "failed", failed.error)
+            return failed
+        _send_webhooks(job, "finished", None)
         return Outcome(job, True, result=result)
 
-    def _callback(self, job: Job, name: str, *args: Any) -> None:
+    def _run_callback(self, job: Job, name: str, *args: Any) -> None:
         path = job._text(name)
         if not path or job.refused is not None:
             return
+        func = self.resolver.resolve(path)
+        with _Deadline(self._alarm, defaults.CALLBACK_TIMEOUT):
+            func(job, job.connection, *args)
+
+    def _callback(self, job: Job, name: str, *args: Any) -> None:
         try:
-            func = self.resolver.resolve(path)
-            with _Deadline(self._alarm, 60):
-                func(job, job.connection, *args)
+            self._run_callback(job, name, *args)
         except Exception:
-            logger.exception("%s callback %s of job %s failed", name, path, job.id)
+            logger.exception("%s callback %s of job %s failed", name, job._text(name), job.id)
+
+
+def _send_webhooks(job: Job, status: str, error: str | None) -> None:
+    if job._raw("webhooks") is None or job.refused is not None:  # a refused job sends none
+        return
+    for hook in job.webhooks:
+        if hook.job_status == status:
+            hook.send(job, error)
 
 
 async def _await(awaitable: Any) -> Any:

@@ -32,7 +32,8 @@ from ..hooks import Hook, Hooks
 from ..job import Job
 from ..keys import QueueKeys
 from ..queue import Queue
-from ..serializers import Serializer, resolve_serializer
+from ..serializers import Serializer, configured_serializer
+from ..utils import import_attribute
 from .children import (
     EXIT_RECYCLED,
     Budgets,
@@ -79,7 +80,10 @@ class BaseWorker:
         with_scheduler_hook: Callable[[redis.Redis], Any] | None = None,
         hooks: Iterable[Hook] = (),
         secret: signing.Keyring | signing.Secret | Sequence[signing.Secret] | None = None,
+        job_class: type[Job] | str | None = None,
     ) -> None:
+        """``job_class``: the class of the job handles jobs run with (rq's; a class or a
+        dotted path)."""
         if isinstance(queues, Queue | str):
             queues = [queues]
         first = next((q for q in queues if isinstance(q, Queue)), None)
@@ -87,14 +91,21 @@ class BaseWorker:
             connection if connection is not None else (first.connection if first else None)
         )
         self.queue_names = _queue_names(queues)
+        #: rq's ``worker.queues``: the queues served, in priority order
+        self.queues: list[Queue] = [
+            q if isinstance(q, Queue) else Queue(q, self.connection) for q in queues
+        ] or [Queue(defaults.QUEUE_NAME, self.connection)]
         self.queue_keys = [QueueKeys(n) for n in self.queue_names]
         self.name = name or f"{socket.gethostname()}.{os.getpid()}.{uuid.uuid4().hex[:6]}"
         self.lease_seconds = lease_seconds
         self.resolver = FunctionResolver(allowed_modules)
         #: checks each job's MAC (default JOBQ_SECRET_KEY, in Django its SECRET_KEY)
         self.keyring = signing.resolve(secret)
-        self.serializer = resolve_serializer(serializer) if serializer is not None else None
+        self.serializer = configured_serializer(serializer) if serializer is not None else None
         self.max_prefetch = max_prefetch
+        self.job_class: type[Job] = (
+            import_attribute(job_class) if isinstance(job_class, str) else job_class or Job
+        )
         self.scheduler_hook = with_scheduler_hook
         self._scheduler_due = 0.0
         self._scheduler_outage = conn_mod.Outage("for the embedded scheduler")
@@ -166,6 +177,7 @@ class BaseWorker:
             budget=budget,
             serializer=self.serializer,
             stop=self.stop,
+            job_class=self.job_class,
         )
 
     def _scheduler_tick(self) -> None:
@@ -194,6 +206,26 @@ class BaseWorker:
     def request_stop(self) -> None:
         """Warm shutdown, as the first SIGTERM does."""
         self.stop.warm = True
+
+    def register_birth(self) -> None:
+        """Publish this worker's record (``work()`` does it itself; rq's name, for
+        monitoring code that registers a worker without running it)."""
+        self.connection.sadd(keys.QUEUES, *self.queue_names)
+        self._maintenance(1).publish("idle", [], 0, 0)
+
+    def register_death(self) -> None:
+        """Remove this worker's record (rq's name)."""
+        self._maintenance(1).unregister()
+
+    def work(
+        self,
+        burst: bool = False,
+        max_jobs: int | None = None,
+        with_scheduler: bool = False,
+        logging_level: str | None = None,
+    ) -> bool:
+        """Run until stopped (or, with ``burst``, until the queues are empty)."""
+        raise NotImplementedError
 
 
 def run_consumer(consumer: Consumer, burst: bool) -> None:
@@ -424,6 +456,14 @@ class Worker(BaseWorker):
             self._upkeep_outage.failed(e)  # the next tick tries again
 
     def _check_suspended(self, maintenance: Maintenance, burst: bool) -> None:
+        command = maintenance.take_command()
+        if command == "shutdown":
+            logger.info("shutdown requested: finishing running jobs")
+            self.request_stop()
+            self._signal_children(signal.SIGTERM)
+        elif command == "kill-horse":
+            logger.warning("kill requested: killing executors, their jobs are handled as lost")
+            self._signal_children(signal.SIGKILL)
         if maintenance.is_suspended():
             if burst:
                 self.stop.warm = True
@@ -449,6 +489,7 @@ class Worker(BaseWorker):
         """Run until stopped (or, with ``burst``, until the queues are empty)."""
         self._done_ok = self._done_failed = 0
         self._suspended = False
+        self._no_more_children = False  # a second work() (e.g. burst again) starts afresh
         maintenance = self._maintenance(self.concurrency, self._report_lost)
         self._start(logging_level, burst, maintenance)
         budget = SharedBudget(max_jobs) if max_jobs else None
@@ -603,6 +644,9 @@ class SimpleWorker(BaseWorker):
         transitions.fail(self.connection, QueueKeys(running.queue), self.name, failure)
 
     def _check_suspended(self, maintenance: Maintenance) -> None:
+        if maintenance.take_command() == "shutdown":
+            logger.info("shutdown requested: finishing the running job")
+            self.request_stop()
         suspended = maintenance.is_suspended()
         if suspended != self.stop.paused:
             logger.info("workers %s", "suspended: no new jobs" if suspended else "resumed")

@@ -140,6 +140,11 @@ class Maintenance:
         else:
             self.publish(state, running, ok, failed, held)
 
+    def take_command(self) -> str | None:
+        """The command sent to this worker (:mod:`jobq.command`), read once."""
+        raw = self.connection.getdel(keys.worker_command(self.record.name))
+        return text(raw) if raw else None
+
     def heartbeat_due(self) -> bool:
         return time.monotonic() - self._last_heartbeat >= self.heartbeat_every
 

@@ -85,5 +85,5 @@ def test_failing_callback_does_not_kill_the_worker(queue: Queue, connection: red
     job = queue.enqueue(jobs.noop, on_success=jobs.fail)  # wrong signature: raises
     after = queue.enqueue(jobs.add, 1, 1)
     burst(queue, connection)
-    assert job.get_status() == JobStatus.FINISHED
+    assert job.get_status() == JobStatus.FAILED  # as in rq: a failing on_success fails the job
     assert after.result == 2

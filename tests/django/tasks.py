@@ -66,3 +66,11 @@ def hang(seconds: float) -> None:
 
     signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGALRM})
     time.sleep(seconds)
+
+
+def job_class_name() -> str:
+    """The class of the handle this job runs with (``RQ['JOB_CLASS']``, ``job_class=``)."""
+    from jobq import get_current_job
+
+    current = get_current_job()
+    return type(current).__name__ if current is not None else ""

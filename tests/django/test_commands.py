@@ -46,14 +46,26 @@ def test_rqworker_max_jobs(manage: Manage) -> None:
     assert statuses == ["finished", "finished", "queued"]
 
 
-def test_rqworker_accepts_rq_class_options_with_a_message(manage: Manage) -> None:
+def test_rqworker_takes_rq_class_options(manage: Manage) -> None:
     get_queue().enqueue("tests.django.tasks.echo", 1)
-    out = manage.run(
-        "rqworker", "--burst", "--worker-class", "rq.Worker", "--job-class", "rq.job.Job"
+    manage.run(
+        "rqworker", "--burst", "--worker-class", "jobq.SimpleWorker", "--job-class", "jobq.Job"
     )
-    assert "--worker-class is ignored: jobq runs its own Worker" in out
-    assert "--job-class is ignored: jobq has one Job class" in out
     assert JobRecord.objects.get().status == JobStatus.FINISHED
+
+
+def test_rqworker_takes_a_sentry_dsn(manage: Manage) -> None:
+    job = get_queue().enqueue("tests.django.tasks.echo", 1)
+    out = manage.run("rqworker", "--burst", "--sentry-dsn", "https://public@sentry.invalid/1")
+    assert "ignored" not in out
+    assert JobRecord.objects.get(job_id=job.id).status == JobStatus.FINISHED
+
+
+def test_rqworker_pool_runs_num_workers_executors(manage: Manage) -> None:
+    jobs = [get_queue().enqueue("tests.django.tasks.echo", i) for i in range(4)]
+    manage.run("rqworker-pool", "--num-workers", "2", "--burst")
+    statuses = {JobRecord.objects.get(job_id=j.id).status for j in jobs}
+    assert statuses == {JobStatus.FINISHED}
 
 
 def test_rqworker_refuses_queues_on_different_connections(manage: Manage, redis_url: str) -> None:

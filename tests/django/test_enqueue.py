@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Any
 
 import pytest
+from django.core.signals import got_request_exception, request_finished
 from django.db import transaction
 
 from jobq.django_integration import enqueue, get_queue, job
@@ -63,11 +64,41 @@ def test_immediate_commit_mode(settings: Any) -> None:
 
 
 def test_autocommit_argument_overrides_the_setting() -> None:
+    """django-rq's switch: True sends at once, False holds the job until the request
+    finishes (its "request_finished" mode)."""
     with transaction.atomic():
         now = get_queue("high", autocommit=True).enqueue("tests.django.tasks.echo", 1)
         later = get_queue("high", autocommit=False).enqueue("tests.django.tasks.echo", 2)
         assert _in_redis(now.id, "high") and not _in_redis(later.id, "high")
+    assert not _in_redis(later.id, "high")
+    request_finished.send(sender=None)
     assert _in_redis(later.id, "high")
+
+
+def test_request_finished_mode_drops_the_jobs_of_a_failed_request() -> None:
+    held = get_queue("high", commit_mode="request_finished").enqueue("tests.django.tasks.echo", 1)
+    got_request_exception.send(sender=None, request=None)
+    request_finished.send(sender=None)
+    assert not _in_redis(held.id, "high")
+
+
+@pytest.mark.parametrize(
+    ("rq_setting", "mode"),
+    [
+        ({"AUTOCOMMIT": True}, "immediate"),
+        ({"AUTOCOMMIT": False}, "request_finished"),
+        ({"COMMIT_MODE": "auto"}, "immediate"),
+        ({"COMMIT_MODE": "on_db_commit"}, "on_commit"),
+        ({"COMMIT_MODE": "request_finished", "AUTOCOMMIT": True}, "request_finished"),
+    ],
+)
+def test_django_rq_commit_settings_are_read(settings: Any, rq_setting: Any, mode: str) -> None:
+    settings.RQ = rq_setting
+    if "COMMIT_MODE" in rq_setting:
+        assert get_queue("high").commit_mode == mode
+    else:  # deprecated in django-rq, and here
+        with pytest.warns(DeprecationWarning, match="AUTOCOMMIT"):
+            assert get_queue("high").commit_mode == mode
 
 
 def test_bad_arguments_fail_at_enqueue_not_at_commit() -> None:

@@ -218,9 +218,9 @@ def test_unknown_queue_is_a_key_error_that_says_what_to_do() -> None:
     )
 
 
-def test_job_class_is_refused_clearly() -> None:
-    with pytest.raises(ImproperlyConfigured, match="jobq has one Job class"):
-        get_queue("default", job_class="myapp.MyJob")
+def test_job_class_must_be_a_job_subclass() -> None:
+    with pytest.raises(ImproperlyConfigured, match=r"must be a subclass of jobq\.Job"):
+        get_queue("default", job_class="jobq.Queue")
 
 
 # -- bad entries --------------------------------------------------------------------------

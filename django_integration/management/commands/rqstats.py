@@ -21,18 +21,31 @@ class Command(JobqCommand):
     def add_arguments(self, parser: ArgumentParser) -> None:
         parser.add_argument("--json", "-j", action="store_true", help="Print JSON")
         parser.add_argument("--interval", "-i", type=float, help="Refresh every N seconds")
-        parser.add_argument("--yaml", "-y", action="store_true", help="rq option; not supported")
+        parser.add_argument("--yaml", "-y", action="store_true", help="Print YAML (needs PyYAML)")
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["yaml"]:
-            raise CommandError("--yaml is not supported by jobq; use --json")
+            try:
+                import yaml  # noqa: F401
+            except ImportError as e:
+                raise CommandError("--yaml needs PyYAML: pip install pyyaml (or use --json)") from e
         interval = options["interval"]
         if interval is not None and interval <= 0:
             raise CommandError("--interval must be a positive number of seconds")
         while True:
             stats = statistics()
-            self.stdout.write(json.dumps(stats, indent=2) if options["json"] else render(stats))
+            self.stdout.write(_format(stats, options))
             if interval is None:
                 return
             self.stdout.flush()
             time.sleep(interval)
+
+
+def _format(stats: dict[str, Any], options: dict[str, Any]) -> str:
+    if options["json"]:
+        return json.dumps(stats, indent=2)
+    if options["yaml"]:
+        import yaml
+
+        return str(yaml.safe_dump(stats, default_flow_style=False, sort_keys=False))
+    return render(stats)

@@ -9,20 +9,18 @@ from typing import Any
 from django.core.management.base import CommandError
 from django.db import connections
 
-from jobq import Worker, defaults
 from jobq import connection as conn_mod
+from jobq import defaults
 from jobq.django_integration import get_worker
 from jobq.django_integration.scheduling import worker_scheduler_hook
+from jobq.django_integration.workers import get_worker_class
+from jobq.worker import BaseWorker, Worker
 
 from ._common import JobqCommand, configure_logging, write_pid
 
 #: rq options jobq has no use for: accepted so that existing deploy scripts run
 UNSUPPORTED = {
-    "worker_class": "jobq runs its own Worker (a supervisor with executor children)",
-    "job_class": "jobq has one Job class; keep per-job data in job.meta",
-    "queue_class": "queues are built from RQ_QUEUES by jobq",
     "worker_ttl": "jobq workers renew leases by heartbeat",
-    "sentry_dsn": "configure sentry-sdk's logging integration in settings instead",
 }
 
 
@@ -47,8 +45,12 @@ class Command(JobqCommand):
             "go back to their queue once it expires",
         )
         parser.add_argument("--pid", help="Write the worker's pid into this file")
-        for option in ("--worker-class", "--job-class", "--queue-class", "--sentry-dsn"):
-            parser.add_argument(option, help="rq option; accepted and ignored by jobq")
+        parser.add_argument("--worker-class", help="Worker class (dotted path; RQ['WORKER_CLASS'])")
+        parser.add_argument("--job-class", help="Job class (dotted path; RQ['JOB_CLASS'])")
+        parser.add_argument("--queue-class", help="Queue class (dotted path; RQ['QUEUE_CLASS'])")
+        parser.add_argument(
+            "--sentry-dsn", help="Report failed jobs to Sentry (needs jobq[sentry])"
+        )
         parser.add_argument("--worker-ttl", type=int, help="rq option; accepted and ignored")
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -63,14 +65,40 @@ class Command(JobqCommand):
         write_pid(options["pid"])
         configure_logging(options["verbosity"])
 
-        def make() -> Worker:
+        worker_class = get_worker_class(options["worker_class"])
+        # executor children: only a supervising Worker has them (not a SimpleWorker)
+        worker_options: dict[str, Any] = (
+            {
+                "concurrency": options["concurrency"],
+                "max_jobs_per_child": options["max_jobs_per_child"],
+            }
+            if issubclass(worker_class, Worker)
+            else {}
+        )
+
+        extra_hooks = []
+        if options["sentry_dsn"]:
+            from jobq import sentry
+
+            try:
+                extra_hooks.append(sentry.init(options["sentry_dsn"]))
+            except RuntimeError as e:
+                raise CommandError(str(e)) from e
+        if extra_hooks:
+            from jobq.django_integration.hooks import worker_hooks
+
+            worker_options["hooks"] = [*worker_hooks(), *extra_hooks]
+
+        def make() -> BaseWorker:
             return get_worker(
                 *options["queues"],
+                job_class=options["job_class"],
+                queue_class=options["queue_class"],
+                worker_class=worker_class,
                 name=options["name"],
-                concurrency=options["concurrency"],
-                max_jobs_per_child=options["max_jobs_per_child"],
                 lease_seconds=options["lease"],
                 with_scheduler_hook=worker_scheduler_hook() if options["with_scheduler"] else None,
+                **worker_options,
             )
 
         try:

@@ -1,0 +1,53 @@
+"""django-rq's ``DjangoCronScheduler``: rq's cron API with queues from ``RQ_QUEUES``."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import redis
+
+from jobq.cron import CronJob, CronScheduler
+
+from . import conf
+from .queues import get_connection
+
+
+class DjangoCronScheduler(CronScheduler):
+    """Takes its Redis from the first registered queue; every queue registered after
+    it must use the same Redis (one scheduler serves one connection)."""
+
+    def __init__(
+        self, connection: redis.Redis | None = None, name: str | None = None, interval: float = 1
+    ) -> None:
+        super().__init__(connection, name, interval)
+        self._connection_config: conf.ConnectionConfig | None = None
+
+    def register(
+        self,
+        func: Callable[..., Any] | str,
+        queue_name: str,
+        args: Sequence[Any] | None = None,
+        kwargs: dict[str, Any] | None = None,
+        interval: float | None = None,
+        cron: str | None = None,
+        job_timeout: float | None = None,
+        result_ttl: float | None = None,
+        ttl: float | None = None,
+        failure_ttl: float | None = None,
+        meta: dict[str, Any] | None = None,
+    ) -> CronJob:
+        config = conf.queue(queue_name).connection  # KeyError for an unknown queue
+        if self._connection_config is None:
+            self._connection_config = config
+            if self.connection is None:
+                self.connection = get_connection(queue_name)
+        elif config != self._connection_config:
+            raise ValueError(
+                f"queue {queue_name!r} uses another Redis than the queues registered before; "
+                "run one cron scheduler per Redis connection"
+            )
+        return super().register(
+            func, queue_name, args, kwargs, interval, cron, job_timeout, result_ttl, ttl,
+            failure_ttl, meta,
+        )  # fmt: skip
