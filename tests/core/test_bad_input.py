@@ -201,7 +201,8 @@ def test_garbage_numbers_read_as_their_defaults(
         connection.hset(job.key, field, raw)
     connection.hset(job.key, "progress", f"{raw}/{raw}")
     job.refresh()
-    assert (job.attempts, job.max_attempts, job.retries_left) == (0, 1, 1)
+    # retries_left in rq's meaning: a job without a Retry has none
+    assert (job.attempts, job.max_attempts, job.retries_left) == (0, 1, 0)
     assert (job.result_ttl, job.failure_ttl) == (500, 365 * 24 * 3600)
     assert (job.created_at, job.started_at, job.progress) == (None, None, None)
 
