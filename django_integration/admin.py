@@ -71,10 +71,11 @@ class JobRecordAdmin(JobRecordModelAdmin):
     date_hierarchy = "enqueued_at"
     list_select_related = ("schedule",)
     #: the record's page: every column, read only, its times with seconds
-    fields = readonly_fields = [
+    readonly_fields = tuple(
         {"enqueued_at": "enqueued", "started_at": "started", "ended_at": "ended"}.get(n, n)
         for n in (f.name for f in JobRecord._meta.fields)
-    ]
+    )
+    fields = readonly_fields
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
