@@ -292,3 +292,13 @@ def test_record_and_schedule_pages_show_times_with_seconds(root: Client) -> None
     Schedule.objects.filter(pk=schedule.pk).update(last_run_at=at)
     page = root.get(reverse("admin:jobq_schedule_change", args=[schedule.pk])).content.decode()
     assert ":47:05" in page
+
+
+def test_the_page_of_a_job_gone_from_redis_leads_to_its_record(root: Client) -> None:
+    job = get_queue("default", autocommit=True).enqueue("tests.fixtures.jobs.noop")
+    job.delete()
+    response = root.get(reverse("jobq:job", args=["default", job.id]))
+    assert response.status_code == 302 and "/admin/jobq/jobrecord/" in response["Location"]
+    page = root.get(response["Location"]).content.decode()
+    assert "Deleted" in page and "is no longer in Redis" in page
+    assert root.get(reverse("jobq:job", args=["default", "never-was"])).status_code == 404
