@@ -93,10 +93,23 @@ class JobRecordAdmin(JobRecordModelAdmin):
     search_fields = ("job_id", "func", "error")
     date_hierarchy = "enqueued_at"
     list_select_related = ("schedule",)
-    readonly_fields = [f.name for f in JobRecord._meta.fields]
+    #: the record's page: every column, read only, its times with seconds
+    readonly_fields = tuple(
+        {"enqueued_at": "enqueued", "started_at": "started", "ended_at": "ended"}.get(n, n)
+        for n in (f.name for f in JobRecord._meta.fields)
+    )
+    fields = readonly_fields
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
+
+    @admin.display(description=_("started at"))
+    def started(self, obj: JobRecord) -> str:
+        return when(obj.started_at)
+
+    @admin.display(description=_("ended at"))
+    def ended(self, obj: JobRecord) -> str:
+        return when(obj.ended_at)
 
     @admin.display(description=_("job id"), ordering="job_id")
     def job(self, obj: JobRecord) -> str:
@@ -150,7 +163,7 @@ class ScheduleAdmin(ScheduleModelAdmin):
     list_filter = ("enabled", "queue", "func")
     search_fields = ("name", "func")
     date_hierarchy = "created_at"
-    readonly_fields = ("last_run_at", "next_run_at", "runs", "skipped")
+    readonly_fields = ("last_run", "next_run", "runs", "skipped")
     inlines = [RunInline]
     actions = ["run_now", "pause", "resume"]
 
@@ -159,6 +172,10 @@ class ScheduleAdmin(ScheduleModelAdmin):
         """Enabled, paused or finished: a schedule that ran its ``repeat`` runs is not
         shown as enabled."""
         return obj.state
+
+    @admin.display(description=_("last run"))
+    def last_run(self, obj: Schedule) -> str:
+        return when(obj.last_run_at)
 
     @admin.display(description=_("next run"), ordering="next_run_at")
     def next_run(self, obj: Schedule) -> str:

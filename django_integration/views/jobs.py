@@ -21,7 +21,7 @@ from jobq.status import JobStatus
 from jobq.timeutil import from_ms
 from jobq.worker.maintenance import describe_workers
 
-from ..models import JobAttempt, Schedule, schedule_pk_from
+from ..models import JobAttempt, JobRecord, Schedule, schedule_pk_from
 from ..queues import DjangoQueue
 from ..records import failure_applies
 from ..urlnames import page_url
@@ -91,7 +91,7 @@ def job_detail(request: HttpRequest, queue_name: str, job_id: str) -> HttpRespon
     queue = queue_or_404(queue_name)
     job = queue.fetch_job(job_id)
     if job is None:
-        raise Http404(f"no job {job_id!r} in queue {queue_name!r} (it may have expired)")
+        return _gone(request, queue_name, job_id)
     status = job.get_status(refresh=False)
     progress = job.progress
     failed = status is not None and failure_applies(job, status)
@@ -114,6 +114,18 @@ def job_detail(request: HttpRequest, queue_name: str, job_id: str) -> HttpRespon
         attempts=_attempts(job, status),
     )
     return render(request, "jobq/job.html", context)
+
+
+def _gone(request: HttpRequest, queue_name: str, job_id: str) -> HttpResponse:
+    """A job Redis no longer holds (deleted, expired, past its result's TTL): its record,
+    when there is one and the user may read it."""
+    record = JobRecord.objects.filter(job_id=job_id).only("pk").first()
+    if record is not None and request.user.has_perm("jobq.view_jobrecord"):
+        messages.info(
+            request, _("Job %(id)s is no longer in Redis; this is its record.") % {"id": job_id}
+        )
+        return HttpResponseRedirect(reverse("admin:jobq_jobrecord_change", args=[record.pk]))
+    raise Http404(f"no job {job_id!r} in queue {queue_name!r} (it may have expired)")
 
 
 def _reason(job: Job) -> str:

@@ -349,4 +349,4 @@ def test_suspend_stops_new_jobs_within_a_second_whatever_the_lease(  # type: ign
     time.sleep(0.6)
     assert short.get_status() == JobStatus.QUEUED  # still suspended at 1.6 s
     wait_until(lambda: short.get_status() == JobStatus.FINISHED, timeout=5)
-    assert time.monotonic() - suspended < 4.5  # resumed when the 2 s were over
+    assert time.monotonic() - suspended < 6  # resumed once the 2 s were over

@@ -177,6 +177,7 @@ def test_demo_in_a_browser(browser: Any, demo: Demo) -> None:
     schedule = page.locator(".schedule").first
     expect(schedule.locator(".runs")).to_have_text("3", timeout=30_000)
     expect(schedule.locator('tr.task[data-status="finished"] .result')).to_have_text([words] * 3)
+    expect(schedule.locator(".state")).to_have_text("finished")  # not "enabled"
 
     # the long task's progress bar, fed by get_current_job().set_progress(): it takes
     # about 30 s (long enough to watch), and the page cancels it

@@ -330,3 +330,31 @@ def test_queues_appears_once_in_the_admin_menu_and_dashboard(root: Client) -> No
     headings = re.findall(r"<h[12][^>]*>\s*([^<]+?)\s*</h[12]>", page)
     assert headings.count("Queues") == 1, headings
     assert len(re.findall(r'<a href="/admin/jobq/queue/"[^>]*>\s*Queues\s*</a>', page)) <= 1
+
+
+def test_record_and_schedule_pages_show_times_with_seconds(root: Client) -> None:
+    from jobq.django_integration.models import JobRecord, Schedule
+
+    at = dt.datetime(2026, 3, 1, 9, 47, 5, tzinfo=dt.UTC)
+    record = JobRecord.objects.create(
+        job_id="j-seconds", queue="default", func="m.f", status="finished",
+        enqueued_at=at, started_at=at, ended_at=at + dt.timedelta(seconds=2),
+    )  # fmt: skip
+    page = root.get(reverse("admin:jobq_jobrecord_change", args=[record.pk])).content.decode()
+    assert ":47:05" in page and ":47:07" in page, page
+    listing = root.get(reverse("admin:jobq_jobrecord_changelist")).content.decode()
+    assert ":47:05" in listing
+    schedule = Schedule.objects.create(name="s", func="tests.fixtures.jobs.noop", interval=60)
+    Schedule.objects.filter(pk=schedule.pk).update(last_run_at=at)
+    page = root.get(reverse("admin:jobq_schedule_change", args=[schedule.pk])).content.decode()
+    assert ":47:05" in page
+
+
+def test_the_page_of_a_job_gone_from_redis_leads_to_its_record(root: Client) -> None:
+    job = get_queue("default", autocommit=True).enqueue("tests.fixtures.jobs.noop")
+    job.delete()
+    response = root.get(reverse("jobq:job", args=["default", job.id]))
+    assert response.status_code == 302 and "/admin/jobq/jobrecord/" in response["Location"]
+    page = root.get(response["Location"]).content.decode()
+    assert "Deleted" in page and "is no longer in Redis" in page
+    assert root.get(reverse("jobq:job", args=["default", "never-was"])).status_code == 404

@@ -67,7 +67,7 @@ def test_a_job_whose_ttl_passed_is_marked_expired(manage: Manage) -> None:
     wait_until(lambda: row(job.id).status == "expired", timeout=10, interval=0.1)
     assert "ttl" in row(job.id).reason
     expired_for = time.time() - (job.enqueued_at.timestamp() + 1)  # type: ignore[union-attr]
-    assert expired_for < 3.5
+    assert expired_for < 5  # workers look every second
 
 
 def test_a_requeued_failed_job_shows_no_old_traceback_while_it_runs(manage: Manage) -> None:

@@ -16,6 +16,7 @@ from jobq.django_integration.models import JobRecord, Schedule, schedule_id_for
 from jobq.django_integration.scheduling import reconcile, sync_schedule
 from jobq.scheduler.handle import Schedule as RedisSchedule
 from jobq.status import JobStatus
+from jobq.worker.maintenance import list_workers
 from tests.conftest import wait_until
 
 from .conftest import Manage
@@ -197,6 +198,7 @@ def test_a_schedule_made_now_runs_within_a_second_then_every_interval(manage: Ma
     scheduler = manage.start("rqscheduler")
     manage.start("rqworker", "default")
     wait_until(lambda: "are active" in manage.log(scheduler), timeout=30)
+    wait_until(lambda: list_workers(get_connection()), timeout=30)
     clicked = timezone.now()
     schedule = save_form(interval="2", repeat="2", first_run=clicked.isoformat())
 

@@ -162,3 +162,18 @@ def test_worker_done_and_failed_counts_follow_the_queue_counts(manage: Manage) -
     client.force_login(superuser())
     page = client.get(reverse("jobq:dashboard")).content.decode()
     assert re.search(r'<td class="done">4</td><td class="failed">1</td>', page), page
+
+
+def test_rqsuspend_with_a_duration_stops_new_jobs_at_once_then_resumes(manage: Manage) -> None:
+    manage.start("rqworker", "default")
+    q = get_queue("default", autocommit=True)
+    warm = q.enqueue("tests.fixtures.jobs.noop")
+    wait_until(lambda: warm.get_status() == JobStatus.FINISHED, timeout=30)
+    out = manage.run("rqsuspend", "--duration", "3")
+    assert "no new job starts for 3 s (or until rqresume)" in out
+    suspended = time.monotonic()
+    time.sleep(1.0)
+    held = q.enqueue("tests.fixtures.jobs.noop")
+    time.sleep(max(0.0, 2.0 - (time.monotonic() - suspended)))
+    assert held.get_status() == JobStatus.QUEUED  # suspended, though its heartbeat is 10 s away
+    wait_until(lambda: held.get_status() == JobStatus.FINISHED, timeout=10)

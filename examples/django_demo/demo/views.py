@@ -177,6 +177,7 @@ def state(request):
             "schedules": [
                 {
                     "name": s.name,
+                    "state": str(s.state),
                     "interval": s.interval,
                     "repeat": s.repeat,
                     "runs": [_task(r) for r in s.job_records.order_by("enqueued_at", "id")],
