@@ -47,8 +47,9 @@ def full_redis_for(
     schedule = Scheduler(connection=conn).schedule(
         dt.datetime.now(dt.UTC), "tests.fixtures.jobs.noop", interval=0.5, queue_name="ticks"
     )
-    # jobs longer than the lease, more of them than run during the outage
-    flow.enqueue(24, seconds=2.5, retry=0)
+    # jobs longer than the lease, more of them than the 3 executors run during the
+    # outage (Redis still runs a step whose first write frees memory: dequeue, finish)
+    flow.enqueue(int(seconds * 1.2) + 12, seconds=2.5, retry=0)
     wait_until(lambda: flow.ended() >= 3, timeout=30)
     fill_up(conn)
     flow.faults = 1
