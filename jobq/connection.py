@@ -833,18 +833,25 @@ DEFAULT_MAX_BULK_BYTES = 512 * 1024 * 1024
 
 def max_bulk_bytes(connection: redis.Redis) -> int:
     """The largest value (a job's result) the server takes in one command: its
-    proto-max-bulk-len, or Redis's default where CONFIG is not allowed (an ACL user)."""
+    proto-max-bulk-len (on a cluster, the first node's), or Redis's default where
+    CONFIG is not allowed (an ACL user) or the reply cannot be read."""
     try:
         reply: Any = connection.config_get("proto-max-bulk-len")
-    except redis.RedisError:
+    except (redis.RedisError, RedisClusterException):
         return DEFAULT_MAX_BULK_BYTES
-    if is_cluster(connection) and reply and isinstance(next(iter(reply.values())), dict):
-        reply = next(iter(reply.values()))
-    raw = next(iter(reply.values()), None) if isinstance(reply, dict) else None
-    try:
-        return int(raw) if raw is not None else DEFAULT_MAX_BULK_BYTES
-    except ValueError:
-        return DEFAULT_MAX_BULK_BYTES
+    while isinstance(reply, dict) and reply and "proto-max-bulk-len" not in reply:
+        reply = next(iter(reply.values()))  # a cluster answers per node
+    raw = reply.get("proto-max-bulk-len") if isinstance(reply, dict) else None
+    value = _whole_bytes(raw)
+    return value if value is not None and value > 0 else DEFAULT_MAX_BULK_BYTES
+
+
+def _whole_bytes(raw: object) -> int | None:
+    """A whole number of bytes from a CONFIG reply, or None."""
+    text_value = raw.decode() if isinstance(raw, bytes) else raw
+    if isinstance(text_value, str) and text_value.isdigit():
+        return int(text_value)
+    return None
 
 
 def text(value: object) -> str:

@@ -35,7 +35,7 @@ local jk = prefix .. 'job:' .. id
 -- validate before the first write: what the common case writes, and what the other
 -- cases (dependencies, a due time) touch
 if ndeps == 0 and due <= now then
-  check_keys({ 'list', '', '', 'list', 'zset', 'zset', 'zset' })
+  check_keys({ 'list', '', '', 'list' })  -- claim_id checks the ended registries it touches
 else
   check_keys({ 'list', 'zset', 'zset', 'list', 'zset', 'zset', 'zset' })
   for i = 8, 7 + ndeps do
@@ -43,7 +43,7 @@ else
     check_key(prefix .. 'dependents:' .. ARGV[i], 'set')
   end
 end
-check_key(jk, 'hash')
+-- (a job key holding no hash fails claim_id's or landed_code's HGET: before any write)
 
 if flags >= 2 then
   if redis.call('EXISTS', jk) == 1 then

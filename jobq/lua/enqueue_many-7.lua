@@ -18,6 +18,8 @@ local prefix, now = ARGV[1], ARGV[2]
 local q = { queued = KEYS[1], finished = KEYS[5], failed = KEYS[6], canceled = KEYS[7] }
 -- validate everything before the first write: the keys, every job's numbers, and
 -- the kind of every job key (a key holding no hash: that job is refused with -1)
+-- all of them: claim_id touches the ended registries, a check there would come after
+-- the writes of earlier jobs of the batch
 check_keys({ 'list', '', '', 'list', 'zset', 'zset', 'zset' })
 arg_int(now, 'now', 0, 1e15)
 local jobs = {}

@@ -30,6 +30,10 @@ _PR_SET_PDEATHSIG = 1
 EXIT_RECYCLED = 75
 #: bytes of a frame's length prefix
 _HEADER = 4
+#: a frame's body: ASCII JSON (ids of any text come through escaped); built once, as a
+#: per-call json.dumps/loads would cost more than a short job
+_encode = json.JSONEncoder(separators=(",", ":")).encode
+_decode = json.JSONDecoder().decode
 
 
 def die_with_parent() -> None:
@@ -47,7 +51,7 @@ class PipeReporter:
         self.fd = fd
 
     def _send(self, message: list[Any]) -> None:
-        body = json.dumps(message, separators=(",", ":")).encode()
+        body = _encode(message).encode("ascii")
         data = len(body).to_bytes(_HEADER, "big") + body
         while data:
             n = os.write(self.fd, data)
@@ -129,7 +133,7 @@ class Child:
 
     def _apply(self, frame: bytes) -> None:
         try:
-            message = json.loads(frame)
+            message = _decode(frame.decode("ascii"))
             kind, queue, *rest = message
             if kind == "T":
                 self.holdings.took(queue, [str(i) for i in rest[0]])

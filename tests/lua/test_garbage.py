@@ -285,3 +285,21 @@ def test_other_queues_are_untouched(connection: redis.Redis) -> None:
     put_job(connection, "a", "queued")
     connection.rpush(Q.queued, "a")
     assert [i for i, _ in transitions.dequeue(connection, Q, "w1", 1, 1000)] == ["a"]
+
+
+@pytest.mark.parametrize("many", [False, True])
+def test_reusing_an_ended_id_with_a_garbage_registry_writes_nothing(
+    connection: redis.Redis, many: bool
+) -> None:
+    """Reusing the id of an ended job drops it from the ended registries: checked
+    first, for the whole batch."""
+    put_job(connection, "old", "finished")
+    connection.set(Q.failed, "garbage")
+    before = state(connection)
+    with pytest.raises(redis.ResponseError, match="WRONGTYPE jobq: key jobq:"):
+        if many:
+            jobs = [NewJob("a", {"func": "f"}), NewJob("old", {"func": "f"})]
+            transitions.enqueue_many(connection, Q, jobs, now=NOW)
+        else:
+            transitions.enqueue(connection, Q, "old", {"func": "f"}, now=NOW)
+    assert state(connection) == before

@@ -1,3 +1,5 @@
+--- @include checks
+
 -- A job id may be (re)used unless a live job holds it. An ended job with that id
 -- is dropped, hash and registry entries, so that the new job starts clean.
 local function claim_id(prefix, q, id)
@@ -7,6 +9,9 @@ local function claim_id(prefix, q, id)
     return false
   end
   if old then
+    check_key(q.finished, 'zset')
+    check_key(q.failed, 'zset')
+    check_key(q.canceled, 'zset')
     redis.call('DEL', jk)
     redis.call('ZREM', q.finished, id)
     redis.call('ZREM', q.failed, id)
