@@ -30,6 +30,8 @@ def legacy_settings(settings: Any, redis_url: str) -> Any:
         "redis-cache": {**legacy.CACHES["redis-cache"], "LOCATION": redis_url},
     }
     settings.ROOT_URLCONF = legacy.ROOT_URLCONF
+    # one project, one SECRET_KEY: the worker process checks the jobs' signatures with it
+    settings.SECRET_KEY = legacy.SECRET_KEY
     return settings
 
 
