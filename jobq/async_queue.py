@@ -24,7 +24,7 @@ from typing import Any
 import redis
 
 from . import connection as conn_mod
-from . import defaults, transitions
+from . import defaults, signing, transitions
 from .exceptions import NoSuchJobError
 from .job import AsyncJob, Job
 from .queue import EnqueueData, Queue, _Prepared, _split_options
@@ -49,7 +49,10 @@ class AsyncQueue:
         default_result_ttl: Seconds | None = None,
         serializer: Serializer | str | None = None,
         max_payload_bytes: int | None = None,
+        secret: signing.Keyring | signing.Secret | Sequence[signing.Secret] | None = None,
     ) -> None:
+        """``secret`` signs the jobs, as :class:`Queue`'s does (default
+        ``JOBQ_SECRET_KEY``, in Django its ``SECRET_KEY``; see docs/security.md)."""
         if connection is None:
             connection = conn_mod.async_from_url(url or conn_mod.default_url())
         self.connection = connection
@@ -62,6 +65,7 @@ class AsyncQueue:
             default_result_ttl=default_result_ttl,
             serializer=serializer,
             max_payload_bytes=max_payload_bytes,
+            secret=secret,
         )
         self.name = name
         self.keys = self._plan.keys

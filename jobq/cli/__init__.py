@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import math
 from typing import Any
 
@@ -11,6 +12,8 @@ import redis
 from .. import connection as conn_mod
 from .._version import __version__
 from ..exceptions import JobqError
+
+logger = logging.getLogger("jobq.cli")
 
 
 def describe(error: BaseException, where: str = "--url / JOBQ_REDIS_URL") -> str:
@@ -32,7 +35,8 @@ def describe(error: BaseException, where: str = "--url / JOBQ_REDIS_URL") -> str
 
 class Group(click.Group):
     """The ``jobq`` group: any error a command meets ends it with one line on stderr
-    and exit status 1, never a traceback (click's own usage errors exit 2)."""
+    and exit status 1, never a traceback (click's own usage errors exit 2); with
+    ``--verbose`` the traceback is logged too."""
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -40,6 +44,8 @@ class Group(click.Group):
         except (click.ClickException, click.exceptions.Exit, click.Abort):
             raise
         except Exception as e:
+            # the traceback only where asked for (--verbose logs at DEBUG)
+            logger.debug("%s failed", ctx.invoked_subcommand, exc_info=True)
             raise click.ClickException(describe(e)) from e
 
 

@@ -249,3 +249,28 @@ def test_async_queue_on_a_restarted_server(tmp_path: Any) -> None:
         client = redis.Redis(port=server.port)
         assert [i.decode() for i in client.lrange("jobq:{default}:queued", 0, -1)] == ids
         client.close()
+
+
+def test_async_queue_signs_its_jobs_as_queue_does(redis_url: str, connection: redis.Redis) -> None:
+    made = run(lambda q: q.enqueue(jobs.add, 1, 2), redis_url)
+    unsigned = connection.hget(Queue("default", connection=connection).keys.job(made.id), "mac")
+    assert unsigned is None
+
+    async def go() -> AsyncJob:
+        q = AsyncQueue("default", url=redis_url, secret="s3cret")
+        try:
+            return await q.enqueue(jobs.add, 1, 2)
+        finally:
+            await q.aclose()
+
+    signed = asyncio.run(go())
+    sync = Queue("default", connection=connection, secret="s3cret")
+    mac = connection.hget(sync.keys.job(signed.id), "mac")
+    assert mac
+    # the same envelope a sync Queue with that secret would sign
+    from jobq.signing import resolve
+
+    keyring = resolve("s3cret")
+    assert keyring is not None
+    fields = {k.decode(): v for k, v in connection.hgetall(sync.keys.job(signed.id)).items()}
+    keyring.verify("default", signed.id, {k.encode(): v for k, v in fields.items()})

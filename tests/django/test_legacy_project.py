@@ -30,7 +30,7 @@ def legacy_settings(settings: Any, redis_url: str) -> Any:
         "redis-cache": {**legacy.CACHES["redis-cache"], "LOCATION": redis_url},
     }
     settings.ROOT_URLCONF = legacy.ROOT_URLCONF
-    # the web side and the workers of one project share its SECRET_KEY, which signs its jobs
+    # one project, one SECRET_KEY: the worker process checks the jobs' signatures with it
     settings.SECRET_KEY = legacy.SECRET_KEY
     return settings
 

@@ -95,7 +95,7 @@ def test_a_forged_job_is_refused_and_its_callbacks_never_run(
             "func": "tests.fixtures.jobs.mark",
             "data": f'[["{mark}"],{{}}]',
             "on_failure": "tests.fixtures.jobs.mark",
-            "mac": "v1:" + "0" * 64,
+            "mac": "v1:" + "A" * 43 + "=",
         },
     )
     _work(connection, secret=SECRET)
@@ -217,6 +217,13 @@ def test_every_field_an_enqueue_writes_is_signed_or_deliberately_not(
     assert {"func", "data", "timeout", "max_attempts", "on_success", "deps"} <= written
 
 
+def test_a_signed_small_job_keeps_the_compact_hash_encoding(connection: redis.Redis) -> None:
+    """The MAC fits under hash-max-listpack-value: signing does not cost a small job
+    Redis's compact encoding (memory, speed)."""
+    job = Queue("default", connection, secret=SECRET).enqueue(jobs.noop)
+    assert connection.object("encoding", job.key) == b"listpack"
+
+
 def test_secret_fallbacks_verify_jobs_signed_with_an_older_secret(
     connection: redis.Redis,
 ) -> None:
@@ -247,7 +254,12 @@ def test_the_key_is_derived_never_the_secret_itself(connection: redis.Redis) -> 
     assert stored is not None and stored.startswith(b"v1:")
     raw = {k: v for k, v in connection.hgetall(job.key).items()}
     message = signing._message(b"job", "default", job.id, signing._stored_values(raw))
-    assert stored[3:] != hmac.digest(SECRET.encode(), message, "sha256").hex().encode()
+    import base64
+
+    raw_mac = base64.b64decode(stored[3:])
+    assert len(raw_mac) == 32  # HMAC-SHA256, whole
+    assert raw_mac == hmac.digest(signing.derive(SECRET), message, "sha256")
+    assert raw_mac != hmac.digest(SECRET.encode(), message, "sha256")
     assert signing.derive(SECRET) != SECRET.encode()
 
 
