@@ -446,9 +446,11 @@ class Worker(BaseWorker):
             ]
             ok = sum(c.holdings.ok for c in self.children.values()) + self._done_ok
             failed = sum(c.holdings.failed for c in self.children.values()) + self._done_failed
-            maintenance.upkeep(self._held(), "busy" if running else "idle", running, ok, failed)
-            # every tick: a suspend stops new jobs within a tick, and a short one is seen
+            # every tick: a suspend stops new jobs within a tick, and a short one is seen;
+            # the record published after it says so
             self._check_suspended(maintenance, burst)
+            state = _state(bool(running), self._suspended)
+            maintenance.upkeep(self._held(), state, running, ok, failed)
             self._upkeep_outage.ok()  # its writes landed: any outage is over
         except Exception as e:
             if not _is_transient(e):
@@ -609,8 +611,9 @@ class SimpleWorker(BaseWorker):
                     held = holdings.snapshot()
                     running = [holdings.running.job_id] if holdings.running else []
                     ok, failed = holdings.ok, holdings.failed
-                maintenance.upkeep(held, "busy" if running else "idle", running, ok, failed)
                 self._check_suspended(maintenance)
+                state = _state(bool(running), self.stop.paused)
+                maintenance.upkeep(held, state, running, ok, failed)
                 self._upkeep_outage.ok()  # its writes landed: any outage is over
             except Exception as e:
                 if _is_transient(e):
@@ -691,3 +694,10 @@ class SimpleWorker(BaseWorker):
                 signal.signal(s, handler)
             _unregister(maintenance)
         return True
+
+
+def _state(running: bool, suspended: bool) -> str:
+    """What a worker's record says it does: a suspended worker finishing a job is busy."""
+    if running:
+        return "busy"
+    return "suspended" if suspended else "idle"

@@ -315,6 +315,8 @@ def test_simple_worker_fails_a_job_that_blocks_sigalrm_on_time(
     assert worker.wait(20) == 0
     assert stuck.get_status() == JobStatus.FAILED  # its late result was not recorded
     assert "overran its 1s timeout and did not stop" in processes.log(worker)
+
+
 def test_suspend_stops_new_jobs_within_a_second_whatever_the_lease(  # type: ignore[no-untyped-def]
     processes, queue: Queue, redis_url: str
 ) -> None:
@@ -336,6 +338,8 @@ def test_suspend_stops_new_jobs_within_a_second_whatever_the_lease(  # type: ign
     time.sleep(0.5)  # past the worker's first heartbeat
     cli("suspend")
     time.sleep(1.0)
+    # its record says so (admin, jobq info)
+    assert [w["state"] for w in Worker.all(queue.connection)] == ["suspended"]
     held = [queue.enqueue(jobs.noop) for _ in range(3)]
     time.sleep(1.5)
     assert [j.get_status() for j in held] == [JobStatus.QUEUED] * 3

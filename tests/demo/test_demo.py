@@ -22,9 +22,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import redis
 
+from jobq import Worker
 from jobq.embedded import free_port
-from tests.conftest import ROOT
+from tests.conftest import ROOT, wait_until
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = [
@@ -269,6 +271,10 @@ def jobq_cli(demo: Demo, *args: str) -> str:
     return done.stdout
 
 
+def _states(client: redis.Redis) -> list[str]:
+    return sorted(w["state"] for w in Worker.all(client))
+
+
 def test_demo_redis_is_found_and_a_failed_thumbnail_says_why(browser: Any, demo: Demo) -> None:
     from playwright.sync_api import expect
 
@@ -301,6 +307,10 @@ def test_demo_redis_is_found_and_a_failed_thumbnail_says_why(browser: Any, demo:
 
     # a thumbnail whose image is gone by the time a worker takes it: failed, and why
     jobq_cli(demo, "suspend")
+    # the upload waits until both workers' records say suspended: their executors
+    # take no new job from then on (a loaded machine may take longer than a tick)
+    client = redis.Redis.from_url(url)
+    wait_until(lambda: _states(client) == ["suspended", "suspended"], timeout=30)
     page = browser.new_page(base_url=demo.url)
     page.set_default_timeout(30_000)
     page.goto("/")
