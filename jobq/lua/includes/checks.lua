@@ -5,6 +5,14 @@
 -- key holding garbage is handled for that one job (skipped or failed with a reason),
 -- and the step goes on with the others.
 
+-- Stop the step with the error reply `msg` ('CODE text'). Redis 7 replies with it as
+-- given; Redis 6.2 cannot raise an error table (its handler expects a string), so
+-- there the text is raised as a string and arrives inside Redis's ERR wrapper.
+local function fail_step(msg)
+  if redis.REDIS_VERSION then error({ err = msg }) end
+  error(msg)
+end
+
 -- Whether `key` is absent or holds a value of `kind` ('hash', 'list', 'zset', 'set').
 local function kind_ok(key, kind)
   local got = redis.call('TYPE', key).ok
@@ -18,8 +26,8 @@ local function check_keys(kinds)
     if kind ~= '' then
       local got = redis.call('TYPE', KEYS[i]).ok
       if got ~= 'none' and got ~= kind then
-        error({ err = 'WRONGTYPE jobq: key ' .. KEYS[i] .. ' holds a ' .. got .. ', not a '
-          .. kind .. '; nothing was written (delete or repair that key)' })
+        fail_step('WRONGTYPE jobq: key ' .. KEYS[i] .. ' holds a ' .. got .. ', not a '
+          .. kind .. '; nothing was written (delete or repair that key)')
       end
     end
   end
@@ -30,8 +38,8 @@ end
 local function check_key(key, kind)
   local got = redis.call('TYPE', key).ok
   if got ~= 'none' and got ~= kind then
-    error({ err = 'WRONGTYPE jobq: key ' .. key .. ' holds a ' .. got .. ', not a ' .. kind
-      .. '; nothing was written (delete or repair that key)' })
+    fail_step('WRONGTYPE jobq: key ' .. key .. ' holds a ' .. got .. ', not a ' .. kind
+      .. '; nothing was written (delete or repair that key)')
   end
 end
 
@@ -39,8 +47,8 @@ end
 local function arg_int(raw, what, lo, hi)
   local n = tonumber(raw)
   if not n or n ~= n or n < lo or n > hi or n ~= math.floor(n) then
-    error({ err = 'ERR jobq: ' .. what .. ' must be a whole number in [' .. lo .. ', ' .. hi
-      .. '], got ' .. tostring(raw) })
+    fail_step('ERR jobq: ' .. what .. ' must be a whole number in [' .. lo .. ', ' .. hi
+      .. '], got ' .. tostring(raw))
   end
   return n
 end
