@@ -304,15 +304,7 @@ class Job:
 
     @property
     def description(self) -> str:
-        stored = self._text("desc")
-        if stored:
-            return stored
-        try:
-            args, kwargs = self._payload
-        except DeserializationError:
-            return f"{self.func_name}(...)"
-        parts = [repr(a) for a in args] + [f"{k}={v!r}" for k, v in kwargs.items()]
-        return f"{self.func_name}({', '.join(parts)})"
+        return self._text("desc") or self.get_call_string()
 
     def get_status(self, refresh: bool = True) -> JobStatus | None:
         if refresh:
