@@ -14,7 +14,7 @@ import os
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
-from . import defaults, transitions
+from . import defaults, tracing, transitions
 from .exceptions import InvalidJobOperation, NoSuchJobError
 from .functions import FunctionResolver
 from .hooks import Hook, Hooks
@@ -36,7 +36,9 @@ def inline_worker_name() -> str:
 def run_now(queue: Queue, job: Job, hooks: Iterable[Hook] = ()) -> Job:
     """Run ``job``, which must be at the head of ``queue`` (``is_async=False``
     enqueues it there), and return it refreshed with its status and result."""
-    executor = Executor(FunctionResolver(), Hooks(hooks), keyring=queue.keyring)
+    executor = Executor(
+        FunctionResolver(), Hooks([*tracing.worker_hooks(), *hooks]), keyring=queue.keyring
+    )
     try:
         for _ in range(max(1, job.max_attempts)):
             code = _attempt(queue, job, executor)

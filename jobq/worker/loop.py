@@ -26,7 +26,7 @@ from typing import Any
 import redis
 
 from .. import connection as conn_mod
-from .. import defaults, keys, signing, transitions
+from .. import defaults, keys, signing, tracing, transitions
 from ..functions import FunctionResolver
 from ..hooks import Hook, Hooks
 from ..job import Job
@@ -114,7 +114,7 @@ class BaseWorker:
             "for the worker's upkeep (leases kept, renewed when it is back)"
         )
         #: around every job, in order (see jobq.hooks); children inherit them by fork
-        self.hooks = Hooks(hooks)
+        self.hooks = Hooks([*tracing.worker_hooks(), *hooks])
         self.stop = Stop()
         self._signals = 0
         #: the largest result Redis takes (read at start; children inherit it)
