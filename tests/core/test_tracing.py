@@ -6,6 +6,7 @@ or written when the application set no tracer provider."""
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import json
 import subprocess
 import sys
@@ -303,3 +304,24 @@ def test_a_worker_process_links_its_run_spans_to_the_producer(
     assert run["parent_id"] == f"0x{enqueue.context.span_id:016x}"
     assert run["attributes"]["messaging.message.id"] == job.id
     assert run["attributes"]["jobq.job.attempt"] == 1
+
+
+def test_each_run_of_a_schedule_is_a_child_of_its_own_enqueue_span(
+    connection: redis.Redis, spans: InMemorySpanExporter
+) -> None:
+    from jobq.scheduler import Scheduler, Ticker
+
+    Scheduler(queue=Queue("traced", connection), connection=connection).schedule(
+        dt.datetime.now(dt.UTC) - dt.timedelta(seconds=1), jobs.add, args=[1, 2], interval=3600,
+        id="hourly",
+    )  # fmt: skip
+    Ticker(connection).run_once()
+    SimpleWorker(["traced"], connection=connection).work(burst=True)
+    (enqueue,) = _named(spans, "jobq.enqueue")
+    (run,) = _named(spans, "jobq.run")
+    _assert_child(run, enqueue)
+    assert enqueue.attributes is not None and run.attributes is not None
+    run_id = run.attributes["messaging.message.id"]
+    assert isinstance(run_id, str) and run_id.startswith("hourly@")
+    assert enqueue.attributes["messaging.message.id"] == run_id
+    assert enqueue.attributes["jobq.job.function"] == "tests.fixtures.jobs.add"
