@@ -204,6 +204,22 @@ def test_without_a_tracer_provider_nothing_is_written_and_workers_add_no_hook(
     assert len(SimpleWorker([queue], connection=connection).hooks) == 0
 
 
+def test_the_provider_check_does_not_call_the_api_while_none_is_set(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """get_tracer_provider() reads the environment at each call while no provider is
+    set (2 us, a measurable part of an enqueue); the check reads the API's global."""
+    from jobq import tracing
+
+    _reset_global_provider()
+
+    def slow() -> None:
+        raise AssertionError("get_tracer_provider() called on the enqueue path")
+
+    monkeypatch.setattr(otel_trace, "get_tracer_provider", slow)
+    assert tracing.tracer() is None
+
+
 NOTHING_IMPORTED = """
 import sys
 import redis  # redis-py >= 8 imports parts of OpenTelemetry itself, when installed
