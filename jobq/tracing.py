@@ -163,18 +163,22 @@ class TracingHook(BaseHook):
     def before_job(self, job: Job) -> None:
         from opentelemetry import context, trace
 
+        self._end()  # a job left without after_job (a cold shutdown in-process)
         span = self._start(job)
         self._running = (span, context.attach(trace.set_span_in_context(span)))
 
     def after_job(self, job: Job, outcome: Outcome) -> None:
+        self._end(None if outcome.ok else (outcome.reason or "failed", outcome.error))
+
+    def _end(self, failure: tuple[str, str | None] | None = None) -> None:
         if self._running is None:
             return
         from opentelemetry import context
 
         span, token = self._running
         self._running = None
-        if not outcome.ok:
-            _failed(span, outcome.reason or "failed", outcome.error)
+        if failure is not None:
+            _failed(span, *failure)
         span.end()
         context.detach(token)
 
@@ -185,6 +189,7 @@ class TracingHook(BaseHook):
         span.end()
 
     def close(self) -> None:
+        self._end(("shutdown", None))
         _flush()
 
 
