@@ -172,7 +172,7 @@ class Job:
             func, args, kwargs, timeout, result_ttl, ttl, failure_ttl, description,
             depends_on, id, False, meta, retry, on_success, on_failure,
         )  # fmt: skip
-        created = queue._job(queue._prepare(data), transitions.now_ms(), status)
+        created = queue.make_job(queue.prepare(data), transitions.now_ms(), status)
         created._unsaved = data
         return created
 
