@@ -172,7 +172,7 @@ class Job:
             func, args, kwargs, timeout, result_ttl, ttl, failure_ttl, description,
             depends_on, id, False, meta, retry, on_success, on_failure,
         )  # fmt: skip
-        created = queue._job(queue._prepare(data), transitions.now_ms(), status)
+        created = queue.make_job(queue.prepare(data), transitions.now_ms(), status)
         created._unsaved = data
         return created
 
@@ -339,7 +339,7 @@ class Job:
     started_at = property(lambda self: _ms_to_dt(self._raw("started")))
     ended_at = property(lambda self: _ms_to_dt(self._raw("ended")))
 
-    # fields equal to their default are not stored (Queue._prepare)
+    # fields equal to their default are not stored (Queue.prepare)
 
     @property
     def timeout(self) -> float | None:
