@@ -506,6 +506,19 @@ class Job:
 
     # -- changes ----------------------------------------------------------------
 
+    def save(self) -> None:
+        """rq's ``save()``. A job made by :meth:`create` is stored "created": in no
+        registry (as in rq), found by :meth:`fetch`, queued by ``Queue.enqueue_job``,
+        and it expires after its ``ttl`` (``defaults.CREATED_TTL`` without one) unless
+        enqueued, since no registry would ever end it. Of a stored job, the meta is
+        saved: the rest of it changes only through its transitions."""
+        if self._unsaved is None:
+            self.save_meta()
+            return
+        from .queue import Queue
+
+        Queue(self.origin, self.connection, serializer=self._serializer_spec).save_created(self)
+
     def save_meta(self) -> None:
         transitions.update(
             self.connection, self._keys, self.id, {"meta": self.serializer.dumps(self.meta)}

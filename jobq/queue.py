@@ -27,6 +27,7 @@ from .retry import Callback, Retry
 from .scripts import execute_pipeline, raise_for_code
 from .serializers import Serializer, check_serializable, configured_serializer
 from .serializers import max_payload_bytes as payload_limit
+from .status import JobStatus
 from .timeutil import Seconds, seconds, to_ms
 from .utils import import_attribute
 
@@ -371,14 +372,49 @@ class Queue:
         """Queue a job made by :meth:`Job.create` (rq's ``enqueue_job``)."""
         data = job._unsaved
         if data is None:
-            raise InvalidJobOperation(
-                f"job {job.id!r} is stored already; requeue it with job.requeue() instead"
-            )
-        sent = self._send(self._prepare(data._replace(job_id=job.id, at_front=at_front)), pipeline)
+            prepared = self._stored_created(job, at_front)
+        else:
+            prepared = self._prepare(data._replace(job_id=job.id, at_front=at_front))
+        sent = self._send(prepared, pipeline)
         job._unsaved = None
         job._fields, job.origin = sent._fields, sent.origin
         job._decoded.clear()
         return sent
+
+    def save_created(self, job: Job) -> None:
+        """Store a job made by ``Job.create`` in the "created" state (see ``Job.save``)."""
+        prepared = self._prepare(job._unsaved._replace(job_id=job.id))
+        now = transitions.now_ms()
+        self.connection.sadd(keys.QUEUES, self.name)  # so that Job.fetch looks here
+        transitions.save_created(
+            self.connection,
+            self.keys,
+            job.id,
+            prepared.fields,
+            now=now,
+            expiry_ms=prepared.ttl_ms or int(defaults.CREATED_TTL * 1000),
+        )
+        job._fields = self._job(prepared, now, JobStatus.CREATED)._fields
+        job._decoded.clear()
+
+    def _stored_created(self, job: Job, at_front: bool) -> _Prepared:
+        """What a saved, fetched "created" job sends: its stored fields unchanged (a
+        signature they carry is checked by the worker as for any job)."""
+        job.refresh()
+        if job.get_status(refresh=False) is not JobStatus.CREATED or job.origin != self.name:
+            raise InvalidJobOperation(
+                f"job {job.id!r} is not a created job of queue {self.name!r}; "
+                "requeue a stored job with job.requeue()"
+            )
+        fields = {k.decode(): v for k, v in job._fields.items() if k not in (b"status", b"created")}
+        ttl = float(fields["ttl"]) if "ttl" in fields else 0
+        return _Prepared(
+            job_id=job.id,
+            fields=fields,
+            at_front=at_front,
+            ttl_ms=int(ttl * 1000),
+            depends_on=json.loads(fields["deps"]) if "deps" in fields else (),
+        )
 
     def get_job_position(self, job_or_id: Job | str) -> int | None:
         """The 0-based place of a queued job (None when it is not waiting here)."""
