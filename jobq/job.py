@@ -460,6 +460,9 @@ class Job:
         raw = self._raw("deps")
         return list(json.loads(raw)) if raw else []
 
+    #: rq's private name, which rq-scheduler's users read
+    _dependency_ids = dependency_ids
+
     @property
     def schedule_id(self) -> str | None:
         return self._text("schedule_id")
