@@ -172,7 +172,9 @@ class Job:
             func, args, kwargs, timeout, result_ttl, ttl, failure_ttl, description,
             depends_on, id, False, meta, retry, on_success, on_failure,
         )  # fmt: skip
-        created = queue._job(queue._prepare(data), transitions.now_ms(), status)
+        created = queue._job(
+            queue._prepare(data), transitions.now_ms(), status or JobStatus.CREATED
+        )
         created._unsaved = data
         return created
 
@@ -328,8 +330,15 @@ class Job:
     is_canceled = property(lambda self: self.get_status() == JobStatus.CANCELED)
 
     created_at = property(lambda self: _ms_to_dt(self._raw("created")))
-    #: a job queued when it was created has no separate "enqueued" field
-    enqueued_at = property(lambda self: _ms_to_dt(self._raw("enqueued") or self._raw("created")))
+
+    @property
+    def enqueued_at(self) -> dt.datetime | None:
+        """None until enqueued (a created job); a job queued when it was created has
+        no separate "enqueued" field."""
+        if self._unsaved is not None or self._text("status") == JobStatus.CREATED.value:
+            return None
+        return _ms_to_dt(self._raw("enqueued") or self._raw("created"))
+
     started_at = property(lambda self: _ms_to_dt(self._raw("started")))
     ended_at = property(lambda self: _ms_to_dt(self._raw("ended")))
 
@@ -348,6 +357,33 @@ class Job:
     @property
     def failure_ttl(self) -> float | None:
         return self._ttl("failure_ttl", defaults.FAILURE_TTL)
+
+    def get_result_ttl(self, default_ttl: float | None = None) -> float | None:
+        """rq's: the job's own ``result_ttl``, else ``default_ttl`` (a ``result_ttl``
+        equal to jobq's default is not stored, so it reads as ``default_ttl`` too)."""
+        return default_ttl if self._raw("result_ttl") is None else self.result_ttl
+
+    @property
+    def retry_intervals(self) -> list[float]:
+        """Seconds between retries (rq's name); the last one repeats."""
+        raw = self._text("retry_intervals")
+        try:
+            intervals = json.loads(raw) if raw else []
+        except ValueError:
+            return []
+        return (
+            [i for i in intervals if isinstance(i, int | float)]
+            if isinstance(intervals, list)
+            else []
+        )
+
+    @property
+    def enqueue_at_front_on_retry(self) -> bool:
+        return self._raw("retry_front") == b"1"
+
+    @property
+    def allow_dependency_failures(self) -> bool:
+        return self._raw("allow_dep_fail") == b"1"
 
     def _ttl(self, name: str, default: float) -> float:
         """A TTL field; garbage reads as the default, as in the Lua steps (terminal.lua)."""
@@ -412,6 +448,10 @@ class Job:
     @property
     def failure_callback(self) -> Any:
         return self._callback("on_failure")
+
+    #: rq's private names, which tests of rq users read
+    _success_callback_name = property(lambda self: self._text("on_success"))
+    _failure_callback_name = property(lambda self: self._text("on_failure"))
 
     def _callback(self, name: str) -> Any:
         from .functions import FunctionResolver
@@ -481,6 +521,12 @@ class Job:
     @meta.setter
     def meta(self, value: dict[str, Any]) -> None:
         self._decoded["meta"] = value
+
+    def get_meta(self, refresh: bool = True) -> dict[str, Any]:
+        """rq's: the meta, read again from Redis unless ``refresh`` is false."""
+        if refresh:
+            self.refresh()
+        return self.meta
 
     @property
     def progress(self) -> tuple[int, int] | None:

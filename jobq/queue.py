@@ -243,6 +243,8 @@ class Queue:
         if data.retry is not None:
             fields["max_attempts"] = 1 + data.retry.max
             fields["retry_intervals"] = data.retry.encode()
+            if data.retry.enqueue_at_front:
+                fields["retry_front"] = "1"
 
     def _add_extras(self, fields: dict[str, Any], data: EnqueueData) -> None:
         """Meta, description and callbacks, when given."""

@@ -1,0 +1,73 @@
+"""rq's Retry(enqueue_at_front=), Retry.get_interval and the Job names rq users read:
+get_meta, get_result_ttl, retry_intervals, allow_dependency_failures, a created
+job's status and enqueued_at, callback names."""
+
+from __future__ import annotations
+
+import redis
+
+from jobq import Job, JobStatus, Queue, Retry, SimpleWorker
+from jobq.job import Dependency
+from tests.fixtures.jobs import add, fail, record_failure
+
+
+def test_retry_enqueue_at_front_puts_the_retry_at_the_head(connection: redis.Redis) -> None:
+    queue = Queue("front", connection=connection)
+    failing = queue.enqueue(fail, retry=Retry(max=1, enqueue_at_front=True))
+    waiting = queue.enqueue(add, 1, 1)
+    assert Job.fetch(failing.id, connection=connection).enqueue_at_front_on_retry
+    SimpleWorker([queue], connection=connection).work(burst=True, max_jobs=1)
+    assert queue.job_ids == [failing.id, waiting.id]
+
+
+def test_retry_without_front_goes_to_the_tail(connection: redis.Redis) -> None:
+    queue = Queue("tail", connection=connection)
+    failing = queue.enqueue(fail, retry=Retry(max=1))
+    waiting = queue.enqueue(add, 1, 1)
+    SimpleWorker([queue], connection=connection).work(burst=True, max_jobs=1)
+    assert queue.job_ids == [waiting.id, failing.id]
+
+
+def test_retry_value_as_rq_spells_it() -> None:
+    retry = Retry(max=3, interval=[5, 10], enqueue_at_front=True)
+    assert retry.enqueue_at_front and retry.intervals == [5, 10]
+    assert repr(Retry(max=1)) == "Retry(max=1, interval=0, enqueue_at_front=False)"
+    assert [Retry.get_interval(n, [1, 2, 3]) for n in (0, 1, 3, 5)] == [1, 2, 3, 3]
+
+
+def test_job_names_rq_users_read(connection: redis.Redis) -> None:
+    queue = Queue("names", connection=connection)
+    parent = queue.enqueue(add, 1, 1)
+    job = queue.enqueue(
+        add,
+        2,
+        2,
+        retry=Retry(max=2, interval=5),
+        result_ttl=60,
+        depends_on=Dependency([parent], allow_failure=True),
+        on_failure=record_failure,
+    )
+    fetched = Job.fetch(job.id, connection=connection)
+    assert fetched.retry_intervals == [5] and not fetched.enqueue_at_front_on_retry
+    assert fetched.get_result_ttl(default_ttl=9) == 60
+    assert queue.enqueue(add, 1, 1).get_result_ttl(default_ttl=9) == 9
+    assert fetched.allow_dependency_failures
+    assert not parent.allow_dependency_failures
+    assert fetched._failure_callback_name == "tests.fixtures.jobs.record_failure"
+    assert fetched._success_callback_name is None
+
+
+def test_get_meta_reads_again_unless_told_not_to(connection: redis.Redis) -> None:
+    job = Queue("names", connection=connection).enqueue(add, 1, 1, meta={"a": 1})
+    other = Job.fetch(job.id, connection=connection)
+    other.meta["a"] = 2
+    other.save_meta()
+    assert job.get_meta(refresh=False) == {"a": 1}
+    assert job.get_meta() == {"a": 2}
+
+
+def test_created_job_has_status_created_and_no_enqueued_at(connection: redis.Redis) -> None:
+    job = Job.create(add, args=(1, 1), connection=connection)
+    assert job.get_status(refresh=False) == JobStatus.CREATED and job.enqueued_at is None
+    Queue(connection=connection).enqueue_job(job)
+    assert job.enqueued_at is not None
