@@ -135,6 +135,9 @@ class Queue:
     def __repr__(self) -> str:
         return f"Queue({self.name!r})"
 
+    def __str__(self) -> str:
+        return f"<Queue {self.name}>"  # rq's
+
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Queue) and other.name == self.name
 
@@ -145,14 +148,13 @@ class Queue:
     def all(
         cls,
         connection: redis.Redis | None = None,
-        job_class: object = None,
+        job_class: type[Job] | str | None = None,
         serializer: Serializer | str | None = None,
     ) -> list[Queue]:
-        """Every known queue. ``job_class`` is accepted for rq's signature; jobq has one
-        Job class."""
+        """Every known queue, returning handles of ``job_class``."""
         connection = conn_mod.resolve(connection)
         names = sorted(conn_mod.text(n) for n in connection.smembers(keys.QUEUES))
-        return [cls(n, connection, serializer=serializer) for n in names]
+        return [cls(n, connection, serializer=serializer, job_class=job_class) for n in names]
 
     # -- building jobs ----------------------------------------------------------
 
@@ -295,7 +297,7 @@ class Queue:
             pipeline.sadd(keys.QUEUES, self.name)
             transitions.load_scripts(pipeline, "enqueue")
             self._enqueue_into(pipeline, prepared, now)
-            return self._job(prepared, now)
+            return self._job(prepared, now, _expected_placement(prepared, now))
         if not self.is_async:
             prepared.at_front = True  # run_sync takes it from the head of the queue
         if self._registered and self.durable is None:
@@ -476,7 +478,7 @@ class Queue:
                 self._enqueue_into(pipe, call[0], now)
         created = str(now).encode()
         if pipeline is not None:
-            return [self._job(p, created) for p in prepared]
+            return [self._job(p, created, _expected_placement(p, now)) for p in prepared]
         replies = self._execute(pipe, [p.job_id for p in prepared])[1:]
         self._registered = True
         codes: list[int] = []
@@ -596,6 +598,14 @@ _NO_KWARGS: dict[str, Any] = {}
 #: jobs per enqueue_many script call: large enough to amortise the call, small
 #: enough that one call does not hold Redis for long (about a millisecond)
 BULK_CHUNK = 500
+
+
+def _expected_placement(p: _Prepared, now: int) -> JobStatus:
+    """Where a job sent in a caller's pipeline lands unless its dependencies ended
+    already (rq reports the same guess before the pipeline runs)."""
+    if p.depends_on:
+        return JobStatus.DEFERRED
+    return JobStatus.SCHEDULED if p.due > now else JobStatus.QUEUED
 
 
 def _is_simple(p: _Prepared) -> bool:

@@ -71,3 +71,43 @@ def test_created_job_has_status_created_and_no_enqueued_at(connection: redis.Red
     assert job.get_status(refresh=False) == JobStatus.CREATED and job.enqueued_at is None
     Queue(connection=connection).enqueue_job(job)
     assert job.enqueued_at is not None
+
+
+def test_builtin_callback_by_name_runs(connection: redis.Redis) -> None:
+    queue = Queue("builtins", connection=connection)
+    job = queue.enqueue(add, 1, 2, on_success="print")
+    assert Job.fetch(job.id, connection=connection)._success_callback_name == "print"
+    SimpleWorker([queue], connection=connection).work(burst=True)
+    assert job.get_status() == JobStatus.FINISHED
+
+
+def test_queue_str_all_with_job_class_and_serializer_class(connection: redis.Redis) -> None:
+    from jobq.serializers import JSONSerializer
+
+    class AuditedJob(Job):
+        pass
+
+    queue = Queue("listed", connection=connection)
+    queue.enqueue(add, 1, 1)
+    assert str(queue) == "<Queue listed>"
+    assert [q.job_class for q in Queue.all(connection=connection, job_class=AuditedJob)] == [
+        AuditedJob
+    ]
+    assert queue.serializer == JSONSerializer and JSONSerializer() == queue.serializer
+    assert queue.finished_job_registry.serializer == JSONSerializer
+
+
+def test_jobs_sent_in_a_callers_pipeline_report_where_they_will_land(
+    connection: redis.Redis,
+) -> None:
+    queue = Queue("piped", connection=connection)
+    parent = queue.enqueue(add, 1, 1)
+    with connection.pipeline() as pipe:
+        plain = queue.enqueue_call(add, (1, 2), pipeline=pipe)
+        child = queue.enqueue_call(add, (1, 2), depends_on=parent, pipeline=pipe)
+        many = queue.enqueue_many([Queue.prepare_data(add, (3, 4))], pipeline=pipe)
+        assert plain.get_status(refresh=False) == JobStatus.QUEUED
+        assert child.get_status(refresh=False) == JobStatus.DEFERRED
+        assert many[0].get_status(refresh=False) == JobStatus.QUEUED
+        pipe.execute()
+    assert child.get_status() == JobStatus.DEFERRED and plain.id in queue.job_ids
