@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
+import inspect
 import json
 import os
 import time
@@ -35,6 +36,10 @@ from .status import JobStatus
 
 if TYPE_CHECKING:
     from .queue import Queue
+
+
+async def _awaited(awaitable: Any) -> Any:
+    return await awaitable
 
 
 def _ms_to_dt(raw: bytes | None) -> dt.datetime | None:
@@ -433,6 +438,18 @@ class Job:
         from .functions import FunctionResolver
 
         return FunctionResolver(None).resolve(self.func_name)
+
+    #: rq's bound-method instance: always None (jobq refuses bound methods as jobs)
+    instance: Any = None
+
+    def perform(self) -> Any:
+        """Run the job's function here and return its result (rq's ``perform``), with
+        no status change: a worker's run is what records outcomes."""
+        func = self.func
+        result = func(*self.args, **self.kwargs)
+        if inspect.isawaitable(result):
+            return asyncio.run(_awaited(result))
+        return result
 
     @property
     def webhooks(self) -> list[Any]:

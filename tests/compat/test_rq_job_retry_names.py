@@ -111,3 +111,20 @@ def test_jobs_sent_in_a_callers_pipeline_report_where_they_will_land(
         assert many[0].get_status(refresh=False) == JobStatus.QUEUED
         pipe.execute()
     assert child.get_status() == JobStatus.DEFERRED and plain.id in queue.job_ids
+
+
+def test_perform_runs_the_function_here(connection: redis.Redis) -> None:
+    from tests.fixtures.jobs import async_add
+
+    job = Job.create(add, args=(2, 3), connection=connection)
+    assert job.perform() == 5 and job.instance is None
+    assert Job.create(async_add, args=(1, 2), connection=connection).perform() == 3
+
+
+def test_worker_serializer_reads_as_rq_s(connection: redis.Redis) -> None:
+    from jobq import Worker
+    from jobq.serializers import DefaultSerializer, JSONSerializer
+
+    assert Worker(["default"], connection=connection).serializer == DefaultSerializer
+    given = Worker(["default"], connection=connection, serializer="jobq.serializers.JSONSerializer")
+    assert given.serializer == JSONSerializer
