@@ -170,6 +170,12 @@ class Job:
     ) -> Job:
         """A job built as ``Queue(origin).enqueue_call`` would build it, not stored yet:
         ``Queue(origin).enqueue_job(job)`` stores and queues it (rq's ``Job.create``)."""
+        if args is not None and not isinstance(args, list | tuple):
+            raise TypeError(f"args must be a list or a tuple, not {type(args).__name__}")
+        if kwargs is not None and not isinstance(kwargs, dict):
+            raise TypeError(f"kwargs must be a dict, not {type(kwargs).__name__}")
+        if not (callable(func) or isinstance(func, str)):
+            raise TypeError(f"func must be a callable or a dotted path, not {func!r}")
         from .queue import Queue
 
         queue = Queue(origin, connection, serializer=serializer)

@@ -81,3 +81,16 @@ def test_save_of_a_stored_job_saves_its_meta(connection: redis.Redis) -> None:
     job.meta["owner"] = "ops"
     job.save()
     assert Job.fetch(job.id, connection=connection).meta == {"owner": "ops"}
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda c: Job.create(add, args="string", connection=c),
+        lambda c: Job.create(add, kwargs="string", connection=c),
+        lambda c: Job.create(42, connection=c),
+    ],
+)
+def test_create_refuses_arguments_of_the_wrong_type(connection: redis.Redis, call) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(TypeError):
+        call(connection)
