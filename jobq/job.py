@@ -38,6 +38,12 @@ if TYPE_CHECKING:
     from .queue import Queue
 
 
+#: statuses of a job that has not been in its queue yet, unless its "enqueued" says so
+_NOT_QUEUED_YET = frozenset(
+    s.value for s in (JobStatus.CREATED, JobStatus.DEFERRED, JobStatus.SCHEDULED)
+)
+
+
 async def _awaited(awaitable: Any) -> Any:
     return await awaitable
 
@@ -344,11 +350,14 @@ class Job:
 
     @property
     def enqueued_at(self) -> dt.datetime | None:
-        """None until enqueued (a created job); a job queued when it was created has
-        no separate "enqueued" field."""
-        if self._unsaved is not None or self._text("status") == JobStatus.CREATED.value:
+        """None until the job is first queued (created, deferred or scheduled until
+        then, as in rq); a job queued when it was created has no separate field."""
+        enqueued = self._raw("enqueued")
+        if enqueued is not None:
+            return _ms_to_dt(enqueued)
+        if self._unsaved is not None or self._text("status") in _NOT_QUEUED_YET:
             return None
-        return _ms_to_dt(self._raw("enqueued") or self._raw("created"))
+        return _ms_to_dt(self._raw("created"))
 
     started_at = property(lambda self: _ms_to_dt(self._raw("started")))
     ended_at = property(lambda self: _ms_to_dt(self._raw("ended")))

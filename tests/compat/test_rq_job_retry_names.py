@@ -128,3 +128,21 @@ def test_worker_serializer_reads_as_rq_s(connection: redis.Redis) -> None:
     assert Worker(["default"], connection=connection).serializer == DefaultSerializer
     given = Worker(["default"], connection=connection, serializer="jobq.serializers.JSONSerializer")
     assert given.serializer == JSONSerializer
+
+
+def test_deferred_and_scheduled_jobs_have_no_enqueued_at_until_queued(
+    connection: redis.Redis,
+) -> None:
+    import datetime as dt
+
+    from jobq import transitions
+
+    queue = Queue("later", connection=connection)
+    parent = queue.enqueue(add, 1, 1)
+    child = queue.enqueue(add, 2, 2, depends_on=parent)
+    due = queue.enqueue_at(dt.datetime.now(dt.UTC) + dt.timedelta(hours=1), add, 3, 3)
+    assert child.enqueued_at is None and due.enqueued_at is None
+    assert parent.enqueued_at is not None
+    transitions.promote(connection, queue.keys, now=transitions.now_ms() + 7_200_000)
+    due.refresh()
+    assert due.get_status() == JobStatus.QUEUED and due.enqueued_at is not None
