@@ -378,7 +378,7 @@ class Queue:
         if data is None:
             prepared = self._stored_created(job, at_front)
         else:
-            prepared = self._prepare(data._replace(job_id=job.id, at_front=at_front))
+            prepared = self._prepare(data._replace(job_id=job.id, at_front=at_front, meta=job.meta))
         sent = self._send(prepared, pipeline)
         job._unsaved = None
         job._fields, job.origin = sent._fields, sent.origin
@@ -387,7 +387,8 @@ class Queue:
 
     def save_created(self, job: Job) -> None:
         """Store a job made by ``Job.create`` in the "created" state (see ``Job.save``)."""
-        prepared = self._prepare(job._unsaved._replace(job_id=job.id))
+        # meta changed on the handle since create() is saved too (rq's save writes it)
+        prepared = self._prepare(job._unsaved._replace(job_id=job.id, meta=job.meta))
         now = transitions.now_ms()
         self.connection.sadd(keys.QUEUES, self.name)  # so that Job.fetch looks here
         transitions.save_created(

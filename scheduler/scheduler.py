@@ -309,7 +309,8 @@ class Scheduler:
         if self.connection.zscore(q.scheduled, job.id) is not None:
             self.connection.zadd(q.scheduled, {job.id: 0}, xx=True)
             transitions.promote(self.connection, q)
-            return Job.fetch(job.id, self.connection, queue=job.origin)
+            job.refresh()  # the caller's handle shows it queued, as rq-scheduler's does
+            return job
         queue = self.get_queue_for_job(job)
         return queue.enqueue_call(job.func_name, args=job.args, kwargs=job.kwargs)
 

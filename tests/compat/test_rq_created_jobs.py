@@ -94,3 +94,18 @@ def test_save_of_a_stored_job_saves_its_meta(connection: redis.Redis) -> None:
 def test_create_refuses_arguments_of_the_wrong_type(connection: redis.Redis, call) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(TypeError):
         call(connection)
+
+
+def test_meta_set_on_the_handle_before_save_is_stored(connection: redis.Redis) -> None:
+    job = Job.create(add, args=(1, 1), connection=connection, meta={"a": 1})
+    job.meta["b"] = 2
+    job.save()
+    assert Job.fetch(job.id, connection=connection).meta == {"a": 1, "b": 2}
+    job.meta["c"] = 3
+    Queue(connection=connection).enqueue_job(job)
+    assert Job.fetch(job.id, connection=connection).meta == {"a": 1, "b": 2, "c": 3}
+
+
+def test_job_id_that_is_not_a_string_is_a_type_error(connection: redis.Redis) -> None:
+    with pytest.raises(TypeError, match="job_id must be a string"):
+        Queue(connection=connection).enqueue(add, 1, 1, job_id=1234)  # type: ignore[arg-type]

@@ -50,3 +50,14 @@ def test_run_ends_with_system_exit_on_a_signal(connection: redis.Redis) -> None:
             scheduler.run()
     finally:
         timer.cancel()
+
+
+def test_enqueue_job_updates_the_callers_handle(connection: redis.Redis) -> None:
+    import datetime as dt
+
+    scheduler = Scheduler(connection=connection)
+    job = scheduler.enqueue_at(dt.datetime.now(dt.UTC), add, 1, 2, queue_name="handles")
+    assert job.enqueued_at is None
+    scheduler.enqueue_job(job)
+    assert job.get_status(refresh=False) == JobStatus.QUEUED and job.enqueued_at is not None
+    assert Queue("handles", connection=connection).job_ids == [job.id]
