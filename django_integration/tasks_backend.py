@@ -302,7 +302,7 @@ class JobqBackend(BaseTaskBackend):
     def _find(self, result_id: str) -> Job:
         try:
             keys.check_id(result_id, "result id")
-        except ValueError:
+        except (TypeError, ValueError):
             raise TaskResultDoesNotExist(result_id) from None
         configured = conf.queues()
         for name in self.jobq_queues():

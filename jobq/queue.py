@@ -28,6 +28,7 @@ from .retry import Callback, Retry
 from .scripts import execute_pipeline, raise_for_code
 from .serializers import Serializer, check_serializable, configured_serializer
 from .serializers import max_payload_bytes as payload_limit
+from .status import JobStatus
 from .timeutil import Seconds, seconds, to_ms
 from .utils import import_attribute
 
@@ -101,6 +102,9 @@ class Queue:
     def __repr__(self) -> str:
         return f"Queue({self.name!r})"
 
+    def __str__(self) -> str:
+        return f"<Queue {self.name}>"  # rq's
+
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Queue) and other.name == self.name
 
@@ -111,14 +115,13 @@ class Queue:
     def all(
         cls,
         connection: redis.Redis | None = None,
-        job_class: object = None,
+        job_class: type[Job] | str | None = None,
         serializer: Serializer | str | None = None,
     ) -> list[Queue]:
-        """Every known queue. ``job_class`` is accepted for rq's signature; jobq has one
-        Job class."""
+        """Every known queue, returning handles of ``job_class``."""
         connection = conn_mod.resolve(connection)
         names = sorted(conn_mod.text(n) for n in connection.smembers(keys.QUEUES))
-        return [cls(n, connection, serializer=serializer) for n in names]
+        return [cls(n, connection, serializer=serializer, job_class=job_class) for n in names]
 
     # -- building jobs ----------------------------------------------------------
 
@@ -227,6 +230,8 @@ class Queue:
         if options.retry is not None:
             fields["max_attempts"] = 1 + options.retry.max
             fields["retry_intervals"] = options.retry.encode()
+            if options.retry.enqueue_at_front:
+                fields["retry_front"] = "1"
 
     def _add_extras(self, fields: dict[str, Any], options: JobOptions) -> None:
         """Meta, description and callbacks, when given."""
@@ -285,7 +290,7 @@ class Queue:
             pipeline.sadd(keys.QUEUES, self.name)
             transitions.load_scripts(pipeline, "enqueue")
             transitions.enqueue_job(pipeline, self.keys, prepared, now)
-            return self.make_job(prepared, now)
+            return self.make_job(prepared, now, _expected_placement(prepared, now))
         if not self.is_async:  # run_sync takes it from the head of the queue
             prepared = replace(prepared, at_front=True)
         if self._registered and self.durable is None:
@@ -354,16 +359,53 @@ class Queue:
         """Queue a job made by :meth:`Job.create` (rq's ``enqueue_job``)."""
         data = job._unsaved
         if data is None:
-            raise InvalidJobOperation(
-                f"job {job.id!r} is stored already; requeue it with job.requeue() instead"
+            prepared = self._stored_created(job, at_front)
+        else:
+            prepared = self.prepare(
+                data.with_options(job_id=job.id, at_front=at_front, meta=job.meta)
             )
-        sent = self._send(
-            self.prepare(data.with_options(job_id=job.id, at_front=at_front)), pipeline
-        )
+        sent = self._send(prepared, pipeline)
         job._unsaved = None
         job._fields, job.origin = sent._fields, sent.origin
         job._decoded.clear()
         return sent
+
+    def save_created(self, job: Job) -> None:
+        """Store a job made by ``Job.create`` in the "created" state (see ``Job.save``)."""
+        # meta changed on the handle since create() is saved too (rq's save writes it)
+        prepared = self.prepare(job._unsaved.with_options(job_id=job.id, meta=job.meta))
+        now = transitions.now_ms()
+        self.connection.sadd(keys.QUEUES, self.name)  # so that Job.fetch looks here
+        transitions.save_created(
+            self.connection,
+            self.keys,
+            job.id,
+            prepared.fields,
+            now=now,
+            expiry_ms=prepared.ttl_ms or int(defaults.CREATED_TTL * 1000),
+        )
+        job._fields = self.make_job(prepared, now, JobStatus.CREATED)._fields
+        job._decoded.clear()
+
+    def _stored_created(self, job: Job, at_front: bool) -> PreparedJob:
+        """What a saved, fetched "created" job sends: its stored fields unchanged (a
+        signature they carry is checked by the worker as for any job)."""
+        job.refresh()
+        if job.get_status(refresh=False) is not JobStatus.CREATED or job.origin != self.name:
+            raise InvalidJobOperation(
+                f"job {job.id!r} is not a created job of queue {self.name!r}; "
+                "requeue a stored job with job.requeue()"
+            )
+        fields = {k.decode(): v for k, v in job._fields.items() if k not in (b"status", b"created")}
+        ttl = float(fields["ttl"]) if "ttl" in fields else 0
+        return PreparedJob(
+            job_id=job.id,
+            fields=fields,
+            options=JobOptions(at_front=at_front),
+            at_front=at_front,
+            ttl_ms=int(ttl * 1000),
+            depends_on=json.loads(fields["deps"]) if "deps" in fields else (),
+        )
 
     def get_job_position(self, job_or_id: Job | str) -> int | None:
         """The 0-based place of a queued job (None when it is not waiting here)."""
@@ -425,7 +467,7 @@ class Queue:
                 transitions.enqueue_job(pipe, self.keys, call[0], now)
         created = str(now).encode()
         if pipeline is not None:
-            return [self.make_job(p, created) for p in prepared]
+            return [self.make_job(p, created, _expected_placement(p, now)) for p in prepared]
         replies = self._execute(pipe, [p.job_id for p in prepared])[1:]
         self._registered = True
         codes: list[int] = []
@@ -545,6 +587,14 @@ _NO_KWARGS: dict[str, Any] = {}
 #: jobs per enqueue_many script call: large enough to amortise the call, small
 #: enough that one call does not hold Redis for long (about a millisecond)
 BULK_CHUNK = 500
+
+
+def _expected_placement(p: PreparedJob, now: int) -> JobStatus:
+    """Where a job sent in a caller's pipeline lands unless its dependencies ended
+    already (rq reports the same guess before the pipeline runs)."""
+    if p.depends_on:
+        return JobStatus.DEFERRED
+    return JobStatus.SCHEDULED if p.due > now else JobStatus.QUEUED
 
 
 def _is_simple(p: PreparedJob) -> bool:

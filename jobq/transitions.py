@@ -446,6 +446,17 @@ async def drop_token_async(client: Any, q: QueueKeys, job_id: str, token: bytes)
     await client.lrem(q.notify(job_id), 1, token)
 
 
+def save_created(
+    client: redis.Redis, q: QueueKeys, job_id: str, fields: Fields, *, now: int, expiry_ms: int
+) -> None:
+    """Store a job made by ``Job.create`` in no registry; it expires unless enqueued."""
+    args: list[Any] = [now, expiry_ms]
+    for k, v in fields.items():
+        args.extend((k, v))
+    code = int(scripts.get("save_created")(client, [q.job(job_id)], args))
+    scripts.raise_for_code("save_created", code, job_id)
+
+
 def update(client: redis.Redis, q: QueueKeys, job_id: str, fields: Fields) -> None:
     """Set fields of an existing job (meta, progress)."""
     args: list[Any] = []

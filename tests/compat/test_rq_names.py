@@ -36,7 +36,8 @@ def test_all_lists_only_real_names() -> None:
 
 def test_job_status_values_match_rq() -> None:
     assert {s.value for s in jobq.JobStatus} == {
-        "queued", "finished", "failed", "started", "deferred", "scheduled", "stopped", "canceled",
+        "created", "queued", "finished", "failed", "started", "deferred", "scheduled",
+        "stopped", "canceled",
     }  # fmt: skip
 
 
