@@ -333,6 +333,17 @@ class Job:
     started_at = property(lambda self: _ms_to_dt(self._raw("started")))
     ended_at = property(lambda self: _ms_to_dt(self._raw("ended")))
 
+    @property
+    def waited_seconds(self) -> float:
+        """Seconds from the job's last enqueue to its start, as the history counts it
+        (0 when a field is missing or garbage: a wait never read is no long wait)."""
+        try:
+            started = int(self._raw("started") or b"")
+            enqueued = int(self._raw("enqueued") or self._raw("created") or b"")
+        except ValueError:
+            return 0.0
+        return max(0, started - enqueued) / 1000
+
     # fields equal to their default are not stored (Queue._prepare)
 
     @property

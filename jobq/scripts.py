@@ -16,7 +16,7 @@ from typing import Any
 import redis
 from redis.client import Pipeline
 
-from . import defaults
+from . import defaults, history
 from .connection import pipeline_commands
 from .exceptions import (
     DuplicateJobError,
@@ -77,6 +77,9 @@ def _defaults_include() -> str:
         "-- generated from jobq.defaults by jobq.scripts\n"
         f"local DEFAULT_RESULT_TTL = {defaults.RESULT_TTL!r}\n"
         f"local DEFAULT_FAILURE_TTL = {defaults.FAILURE_TTL!r}\n"
+        f"local HISTORY_BUCKETS = {history.BUCKETS!r}\n"
+        f"local HISTORY_MAX_FUNCTIONS = {defaults.HISTORY_MAX_FUNCTIONS!r}\n"
+        f"local HISTORY_TTL = {{ {', '.join(str(ttl) for ttl in history.bucket_ttls())} }}\n"
     )
 
 

@@ -237,14 +237,29 @@ def wait_and_dequeue(
     return _taken(scripts.execute_pipeline(client, pipe)[1], skipped)
 
 
+#: what the history records of one job: (function, run-time bucket, wait-time bucket)
+HistoryEntry = tuple[str, int, int]
+
+
 def finish(
-    client: redis.Redis | Pipeline, q: QueueKeys, worker: str, results: Sequence[tuple[str, bytes]]
+    client: redis.Redis | Pipeline,
+    q: QueueKeys,
+    worker: str,
+    results: Sequence[tuple[str, bytes]],
+    history: Sequence[HistoryEntry] | None = None,
 ) -> list[int] | None:
-    """Record returned jobs: ``results`` is (job id, serialized result) pairs."""
+    """Record returned jobs: ``results`` is (job id, serialized result) pairs;
+    ``history``: one entry per result to record in the queue's history (None: none)."""
+    now = now_ms()
     keys = [q.started, q.finished, q.queued, q.deferred, q.canceled, q.wake, q.scheduled]
-    args: list[Any] = [q.prefix, now_ms(), worker]
-    for job_id, value in results:
-        args.extend((job_id, value))
+    args: list[Any] = [q.prefix, now, worker]
+    if history is None:
+        for job_id, value in results:
+            args.extend((job_id, value))
+    else:
+        keys += q.history_keys(now)
+        for (job_id, value), entry in zip(results, history, strict=True):
+            args.extend((job_id, value, *entry))
     script = scripts.get("finish")
     if _is_pipeline(client):
         script.queue_in(client, keys, args)
@@ -257,13 +272,21 @@ def fail(
     q: QueueKeys,
     worker: str,
     failures: Sequence[tuple[str, str, str]],
+    history: Sequence[HistoryEntry] | None = None,
 ) -> list[int] | None:
     """Record failed attempts: (job id, traceback text, short reason). Each job is
-    retried per its Retry or moved to ``failed``; codes 1 failed, 2 retried, -2 lease lost."""
+    retried per its Retry or moved to ``failed``; codes 1 failed, 2 retried, -2 lease
+    lost. ``history`` as for :func:`finish`."""
+    now = now_ms()
     keys = [q.started, q.failed, q.queued, q.scheduled, q.deferred, q.canceled, q.wake]
-    args: list[Any] = [q.prefix, now_ms(), worker]
-    for job_id, error, reason in failures:
-        args.extend((job_id, error, reason))
+    args: list[Any] = [q.prefix, now, worker]
+    if history is None:
+        for failure in failures:
+            args.extend(failure)
+    else:
+        keys += q.history_keys(now)
+        for failure, entry in zip(failures, history, strict=True):
+            args.extend((*failure, *entry))
     script = scripts.get("fail")
     if _is_pipeline(client):
         script.queue_in(client, keys, args)
@@ -290,11 +313,15 @@ def renew(client: redis.Redis, q: QueueKeys, job_ids: Sequence[str], lease_ms: i
 
 
 def reap(
-    client: redis.Redis, q: QueueKeys, *, now: int | None = None
+    client: redis.Redis, q: QueueKeys, *, now: int | None = None, history: bool = False
 ) -> tuple[list[str], list[str]]:
-    """Return expired leases to the queue (or ``failed``): (requeued ids, failed ids)."""
+    """Return expired leases to the queue (or ``failed``): (requeued ids, failed ids).
+    ``history``: count them in the queue's history, and sample its depth there."""
+    now = now if now is not None else now_ms()
     keys = [q.started, q.failed, q.queued, q.scheduled, q.deferred, q.canceled, q.wake]
-    args = [q.prefix, now if now is not None else now_ms(), defaults.REAP_BATCH, defaults.MAX_LOST]
+    if history:
+        keys += q.history_keys(now)
+    args = [q.prefix, now, defaults.REAP_BATCH, defaults.MAX_LOST]
     requeued, failed = scripts.get("reap")(client, keys, args)
     # the step reaps only job ids (UTF-8 text, see valid_id in checks.lua)
     return [bytes(i).decode() for i in requeued], [bytes(i).decode() for i in failed]

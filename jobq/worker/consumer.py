@@ -21,6 +21,7 @@ import redis
 from .. import connection as conn_mod
 from .. import defaults, transitions
 from ..exceptions import DeserializationError
+from ..history import bucket_of
 from ..job import Job
 from ..keys import QueueKeys
 from ..scripts import execute_pipeline
@@ -84,6 +85,8 @@ class Stop:
 @dataclass
 class _Acks:
     done: list[Outcome] = field(default_factory=list)
+    #: with history on, what it records of each outcome in ``done``
+    history: list[transitions.HistoryEntry] = field(default_factory=list)
     since: float = 0.0
 
 
@@ -102,8 +105,11 @@ class Consumer:
         serializer: Serializer | None = None,
         stop: Stop | None = None,
         job_class: type[Job] = Job,
+        history: bool = defaults.HISTORY,
     ) -> None:
+        """``history``: record each acknowledged job in the queue's history (jobq.history)."""
         self.connection = connection
+        self.history = history
         self.job_class = job_class
         self.queues = list(queues)
         self.worker_name = worker_name
@@ -236,7 +242,7 @@ class Consumer:
             took = time.monotonic() - began
             self._avg_seconds = 0.8 * self._avg_seconds + 0.2 * took
             self._log(outcome, took)
-            self._add_ack(q, outcome, last=self._next == len(jobs))
+            self._add_ack(q, outcome, took, last=self._next == len(jobs))
             self.processed += 1
         self.flush()
         self._batch = None
@@ -257,13 +263,17 @@ class Consumer:
         else:
             logger.warning("job %s (%s) failed: %s", job.id, job.func_name, outcome.reason)
 
-    def _add_ack(self, q: QueueKeys, outcome: Outcome, *, last: bool = False) -> None:
-        """``last``: the batch's last job, whose flush follows at once (no thread to wake)."""
+    def _add_ack(self, q: QueueKeys, outcome: Outcome, took: float, *, last: bool = False) -> None:
+        """``took``: seconds the job ran; ``last``: the batch's last job, whose flush
+        follows at once (no thread to wake)."""
         with self._lock:
             acks = self._acks[q.name]
             if not acks.done:
                 acks.since = time.monotonic()
             acks.done.append(outcome)
+            if self.history:
+                job = outcome.job
+                acks.history.append((job.func_name, bucket_of(took), bucket_of(job.waited_seconds)))
             if last:
                 return
             if time.monotonic() - acks.since >= defaults.ACK_FLUSH_SECONDS:
@@ -302,22 +312,27 @@ class Consumer:
             self._flush()
 
     def _flush(self) -> None:
-        pending = [(self._by_name[n], a.done) for n, a in self._acks.items() if a.done]
+        pending = [(self._by_name[n], a) for n, a in self._acks.items() if a.done]
         if not pending:
             return
         pipe = self.connection.pipeline(transaction=False)
-        for q, outcomes in pending:
-            oks = [(o.job.id, o.result) for o in outcomes if o.ok]
-            bad = [(o.job.id, o.error, o.reason) for o in outcomes if not o.ok]
+        for q, acks in pending:
+            oks = [(o.job.id, o.result) for o in acks.done if o.ok]
+            bad = [(o.job.id, o.error, o.reason) for o in acks.done if not o.ok]
+            ok_history = bad_history = None
+            if self.history:
+                pairs = list(zip(acks.done, acks.history, strict=True))
+                ok_history = [h for o, h in pairs if o.ok]
+                bad_history = [h for o, h in pairs if not o.ok]
             if oks:
-                transitions.finish(pipe, q, self.worker_name, oks)
+                transitions.finish(pipe, q, self.worker_name, oks, ok_history)
             if bad:
-                transitions.fail(pipe, q, self.worker_name, bad)
+                transitions.fail(pipe, q, self.worker_name, bad, bad_history)
         replies = execute_pipeline(self.connection, pipe)
         self.outage.ok()
-        self._report_acks(pending, replies)
+        self._report_acks([(q, acks.done) for q, acks in pending], replies)
         for a in self._acks.values():
-            a.done = []
+            a.done, a.history = [], []
 
     def _report_acks(
         self, pending: list[tuple[QueueKeys, list[Outcome]]], replies: list[object]

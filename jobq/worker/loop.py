@@ -81,9 +81,11 @@ class BaseWorker:
         hooks: Iterable[Hook] = (),
         secret: signing.Keyring | signing.Secret | Sequence[signing.Secret] | None = None,
         job_class: type[Job] | str | None = None,
+        history: bool = defaults.HISTORY,
     ) -> None:
         """``job_class``: the class of the job handles jobs run with (rq's; a class or a
-        dotted path)."""
+        dotted path). ``history``: record what jobs do in the queues' history
+        (:mod:`jobq.history`; off, acknowledgements carry nothing more)."""
         if isinstance(queues, Queue | str):
             queues = [queues]
         first = next((q for q in queues if isinstance(q, Queue)), None)
@@ -103,6 +105,7 @@ class BaseWorker:
         self.keyring = signing.resolve(secret)
         self.serializer = configured_serializer(serializer) if serializer is not None else None
         self.max_prefetch = max_prefetch
+        self.history = history
         self.job_class: type[Job] = (
             import_attribute(job_class) if isinstance(job_class, str) else job_class or Job
         )
@@ -158,6 +161,7 @@ class BaseWorker:
             record,
             lease_seconds=self.lease_seconds,
             on_reaped=on_reaped,
+            history=self.history,
         )
 
     def _consumer(self, connection: redis.Redis, reporter: Any, budget: Budget | None) -> Consumer:
@@ -178,6 +182,7 @@ class BaseWorker:
             serializer=self.serializer,
             stop=self.stop,
             job_class=self.job_class,
+            history=self.history,
         )
 
     def _scheduler_tick(self) -> None:

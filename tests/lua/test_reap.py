@@ -1,4 +1,4 @@
-"""reap-7.lua: expired leases go back to the queue, or to failed after MAX_LOST losses."""
+"""reap-11.lua: expired leases go back to the queue, or to failed after MAX_LOST losses."""
 
 from __future__ import annotations
 

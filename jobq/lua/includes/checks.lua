@@ -20,10 +20,10 @@ local function kind_ok(key, kind)
 end
 
 -- Stop the step (before its first write) unless each KEYS[i] is absent or of kinds[i]
--- ('' skips a key).
+-- ('' skips a key, and so does a KEYS[i] the step was not given: optional keys).
 local function check_keys(kinds)
   for i, kind in ipairs(kinds) do
-    if kind ~= '' then
+    if kind ~= '' and KEYS[i] then
       local got = redis.call('TYPE', KEYS[i]).ok
       if got ~= 'none' and got ~= kind then
         fail_step('WRONGTYPE jobq: key ' .. KEYS[i] .. ' holds a ' .. got .. ', not a '

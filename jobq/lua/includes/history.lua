@@ -1,0 +1,76 @@
+-- History (see jobq/history.py): a step sums what its batch did in a table, then
+-- writes each field once (HINCRBY) to the 10 s bucket, the 1 min bucket and the
+-- totals. KEYS[first .. first+3]: 10 s bucket, 1 min bucket (hashes), totals (hash),
+-- functions tracked (set); a step called without them records no history.
+-- Fields: finished | failed | retried | reaped, r<b> (run time), w<b> (wait time),
+-- each also as <field>@<function>; depth (queued jobs when the step ran).
+--- @include defaults
+
+-- {} to sum into when the step records history, else nil (the caller skips it all)
+local function history_open(first)
+  if not KEYS[first + 3] then return nil end
+  return { first = first, queue = {}, funcs = {} }
+end
+
+-- A sketch bucket given to the step, validated before the first write.
+local function history_bucket(raw, what)
+  return arg_int(raw, what, 0, HISTORY_BUCKETS - 1)
+end
+
+local function bump(t, field, n)
+  t[field] = (t[field] or 0) + n
+end
+
+-- One job's outcome; run and wait: sketch buckets (validated by history_bucket), or
+-- nil (not run: reaped).
+local function history_add(h, outcome, func, run, wait)
+  if not h then return end
+  if run then run, wait = tonumber(run), tonumber(wait) end
+  if type(func) ~= 'string' or #func == 0 or #func > 512 then func = 'other' end
+  local per = h.funcs[func]
+  if not per then
+    per = {}
+    h.funcs[func] = per
+  end
+  for _, t in ipairs({ h.queue, per }) do
+    bump(t, outcome, 1)
+    if run then
+      bump(t, 'r' .. run, 1)
+      bump(t, 'w' .. wait, 1)
+    end
+  end
+end
+
+-- The name a function is counted under: itself while fewer than HISTORY_MAX_FUNCTIONS
+-- are tracked (or it is one of them), else 'other'.
+local function history_label(set, func)
+  if func == 'other' or redis.call('SISMEMBER', set, func) == 1 then return func end
+  if redis.call('SCARD', set) < HISTORY_MAX_FUNCTIONS then
+    redis.call('SADD', set, func)
+    return func
+  end
+  return 'other'
+end
+
+-- Write the sums; `queued`: the queue's list, sampled for the depth.
+local function history_write(h, queued)
+  if not h then return end
+  local fields = h.queue
+  for func, per in pairs(h.funcs) do
+    local label = history_label(KEYS[h.first + 3], func)
+    for field, n in pairs(per) do
+      bump(fields, field .. '@' .. label, n)
+    end
+  end
+  local depth = redis.call('LLEN', queued)
+  for i = 0, 2 do
+    local key = KEYS[h.first + i]
+    for field, n in pairs(fields) do
+      redis.call('HINCRBY', key, field, n)
+    end
+    if i < 2 then
+      redis.call('HSET', key, 'depth', depth)
+      redis.call('EXPIRE', key, HISTORY_TTL[i + 1])
+    end
+  end
+end
