@@ -179,6 +179,10 @@ def parse_bucket(raw: Mapping[bytes, bytes]) -> Bucket:
     return bucket
 
 
+def now_ms() -> int:
+    return int(time.time() * 1000)
+
+
 def bucket_starts(window: str, now_ms: int | None = None) -> tuple[int, list[int]]:
     """(seconds per bucket, the unix second each bucket of ``window`` starts at, oldest first)."""
     try:
