@@ -74,7 +74,12 @@
         });
         if (pts.length) path.push(pts);
         path.forEach(function (p) {
-          if (p.length === 1) p.push(p[0]);
+          if (p.length === 1) {  // a lone value: a dot, a line of one point shows nothing
+            var xy = p[0].split(",");
+            el("rect", { x: xy[0] - 3, y: xy[1] - 2, width: 6, height: 4, fill: COLORS[name],
+                         "class": "dot-" + name }, svg);
+            return;
+          }
           el("polyline", { points: p.join(" "), fill: "none", stroke: COLORS[name],
                            "stroke-width": 1.5, "class": "line-" + name,
                            "vector-effect": "non-scaling-stroke" }, svg);
