@@ -27,7 +27,9 @@ import redis
 
 from .. import connection as conn_mod
 from .. import defaults, keys, signing, transitions
+from ..exceptions import NoSuchJobError
 from ..functions import FunctionResolver
+from ..history import bucket_of
 from ..hooks import Hook, Hooks
 from ..job import Job
 from ..keys import QueueKeys
@@ -184,6 +186,18 @@ class BaseWorker:
             job_class=self.job_class,
             history=self.history,
         )
+
+    def _fail_killed(self, q: QueueKeys, job_id: str, error: str, reason: str, took: float) -> None:
+        """Fail a job the supervisor gave up on (its executor died or overran); the
+        history counts it with the run time seen here, its function and wait read
+        from the job (a rare event: one read more)."""
+        entries = None
+        if self.history:
+            job = Job(job_id, self.connection, origin=q.name)
+            with contextlib.suppress(NoSuchJobError):  # gone: the step drops it too
+                job.refresh()
+            entries = [(job.func_name, bucket_of(took), bucket_of(job.waited_seconds))]
+        transitions.fail(self.connection, q, self.name, [(job_id, error, reason)], entries)
 
     def _scheduler_tick(self) -> None:
         """The embedded scheduler's pass (``--with-scheduler``), when due: the pass
@@ -381,10 +395,9 @@ class Worker(BaseWorker):
             else:
                 reason = "worker child died"
                 error = f"the executor running this job died ({describe_status(status)})"
-            failures = [(r.job_id, error, reason)]
-            queue = QueueKeys(r.queue)
+            queue, took = QueueKeys(r.queue), time.monotonic() - r.started
             self._pending.append(
-                lambda: transitions.fail(self.connection, queue, self.name, failures)
+                functools.partial(self._fail_killed, queue, r.job_id, error, reason, took)
             )
             self._pending.append(functools.partial(self._report_lost, r.queue, [r.job_id]))
         for name, ids in h.snapshot().items():
@@ -648,8 +661,8 @@ class SimpleWorker(BaseWorker):
             f"JobTimeoutException: Task exceeded maximum timeout value ({running.timeout:g} "
             "seconds) and did not stop; it went on running in its SimpleWorker"
         )
-        failure = [(running.job_id, error, "timeout")]
-        transitions.fail(self.connection, QueueKeys(running.queue), self.name, failure)
+        took = time.monotonic() - running.started
+        self._fail_killed(QueueKeys(running.queue), running.job_id, error, "timeout", took)
 
     def _check_suspended(self, maintenance: Maintenance) -> None:
         if maintenance.take_command() == "shutdown":

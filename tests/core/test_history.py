@@ -138,3 +138,14 @@ def test_history_key_names_come_from_keys(queue: Queue) -> None:
         "jobq:{q1}:history:total",
         "jobq:{q1}:history:functions",
     ]
+
+
+def test_a_job_killed_for_its_timeout_counts_as_failed_with_its_run_time(
+    queue: Queue, connection: redis.Redis
+) -> None:
+    queue.enqueue(jobs.sleep, 30, job_timeout=1)
+    Worker([queue], connection, name="hist-1").work(burst=True)
+    row = _functions(history.read_history(connection, [queue.name]))[SLEEP]
+    assert row["failed"] == 1
+    run = row["run"]
+    assert isinstance(run, dict) and 1 / (1 + history.RELATIVE_ERROR) <= run["p50"] < 10

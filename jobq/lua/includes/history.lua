@@ -9,7 +9,7 @@
 -- {} to sum into when the step records history, else nil (the caller skips it all)
 local function history_open(first)
   if not KEYS[first + 3] then return nil end
-  return { first = first, queue = {}, funcs = {} }
+  return { first = first, funcs = {} }
 end
 
 -- A sketch bucket given to the step, validated before the first write.
@@ -22,22 +22,20 @@ local function bump(t, field, n)
 end
 
 -- One job's outcome; run and wait: sketch buckets (validated by history_bucket), or
--- nil (not run: reaped).
+-- nil (not run: reaped). Summed per function only (by bucket number: no string is
+-- made per job); history_write derives the queue's fields.
 local function history_add(h, outcome, func, run, wait)
   if not h then return end
-  if run then run, wait = tonumber(run), tonumber(wait) end
   if type(func) ~= 'string' or #func == 0 or #func > 512 then func = 'other' end
   local per = h.funcs[func]
   if not per then
-    per = {}
+    per = { n = {}, r = {}, w = {} }
     h.funcs[func] = per
   end
-  for _, t in ipairs({ h.queue, per }) do
-    bump(t, outcome, 1)
-    if run then
-      bump(t, 'r' .. run, 1)
-      bump(t, 'w' .. wait, 1)
-    end
+  bump(per.n, outcome, 1)
+  if run then
+    bump(per.r, tonumber(run), 1)
+    bump(per.w, tonumber(wait), 1)
   end
 end
 
@@ -55,11 +53,16 @@ end
 -- Write the sums; `queued`: the queue's list, sampled for the depth.
 local function history_write(h, queued)
   if not h then return end
-  local fields = h.queue
+  local fields = {}
   for func, per in pairs(h.funcs) do
-    local label = history_label(KEYS[h.first + 3], func)
-    for field, n in pairs(per) do
-      bump(fields, field .. '@' .. label, n)
+    local at = '@' .. history_label(KEYS[h.first + 3], func)
+    for kind, counts in pairs(per) do
+      local prefix = kind == 'n' and '' or kind
+      for key, n in pairs(counts) do
+        local field = prefix .. key
+        bump(fields, field, n)
+        bump(fields, field .. at, n)
+      end
     end
   end
   local depth = redis.call('LLEN', queued)
