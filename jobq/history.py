@@ -33,6 +33,9 @@ PER_DOUBLING = 4
 BUCKETS = 128
 #: the most a percentile is off, relative to a value in the same bucket as the exact one
 RELATIVE_ERROR = 2 ** (1 / (2 * PER_DOUBLING)) - 1
+_INV_LOW = 1 / LOW
+#: where the last, open-ended bucket begins
+_LAST_LOW = LOW * 2 ** ((BUCKETS - 2) / PER_DOUBLING)
 #: what a step counts per job
 OUTCOMES = ("finished", "failed", "retried", "reaped")
 #: percentiles shown everywhere
@@ -47,9 +50,9 @@ def bucket_of(seconds: float) -> int:
     """The sketch bucket of a duration (NaN and negatives go to bucket 0)."""
     if not seconds > LOW:
         return 0
-    if math.isinf(seconds):
+    if seconds >= _LAST_LOW:  # inf too
         return BUCKETS - 1
-    return min(BUCKETS - 1, 1 + int(math.log2(seconds / LOW) * PER_DOUBLING))
+    return 1 + int(math.log2(seconds * _INV_LOW) * PER_DOUBLING)
 
 
 def bucket_bounds(b: int) -> tuple[float, float]:
@@ -272,6 +275,60 @@ def read_totals(connection: redis.Redis, queues: Iterable[str]) -> dict[str, Buc
     for name in names:
         pipe.hgetall(keys.queue_keys(name).history_total)
     return {name: parse_bucket(raw) for name, raw in zip(names, pipe.execute(), strict=True)}
+
+
+#: seconds a worker sums its acknowledgements before it sends them to the history
+RECORD_EVERY_SECONDS = 1.0
+#: what a recorder sends per queue and bucket: (queue, bucket start ms, function -> counts)
+Pending = tuple[str, int, dict[str, dict[str, int]]]
+
+
+class Recorder:
+    """A worker's history not sent yet: per (queue, 10 s bucket), per function, the
+    counts of :data:`OUTCOMES` and the run and wait sketches. The worker adds each
+    acknowledged job once Redis answered its acknowledgement (so lost leases are not
+    counted, and a retry is told from a failure by the step's own code), and sends
+    what it holds with a batch of acknowledgements about once a second."""
+
+    def __init__(self) -> None:
+        self.pending: dict[tuple[str, int], dict[str, dict[str, int]]] = {}
+        self.last_sent = time.monotonic()
+
+    def add(self, queue: str, at_ms: int, jobs: Mapping[tuple[str, str, int, int], int]) -> None:
+        """Jobs that ended at ``at_ms``: (function, outcome, run bucket, wait bucket) ->
+        how many (a batch's jobs counted with ``collections.Counter``)."""
+        start = at_ms - at_ms % 10_000
+        per = self.pending.setdefault((queue, start), {})
+        for (func, outcome, run, wait), n in jobs.items():
+            fields = per.get(func)
+            if fields is None:
+                fields = per[func] = {}
+            for name in (outcome, _RUN[run], _WAIT[wait]):
+                fields[name] = fields.get(name, 0) + n
+
+    def due(self) -> bool:
+        return bool(self.pending) and (time.monotonic() - self.last_sent >= RECORD_EVERY_SECONDS)
+
+    def take(self) -> list[Pending]:
+        """What to send: (queue, bucket start ms, per function); forgets it."""
+        out = [(queue, start, per) for (queue, start), per in self.pending.items()]
+        self.pending = {}
+        self.last_sent = time.monotonic()
+        return out
+
+    def give_back(self, taken: list[Pending]) -> None:
+        """What :meth:`take` gave, not sent after all (Redis away): kept for later."""
+        for queue, start, per in taken:
+            mine = self.pending.setdefault((queue, start), {})
+            for func, fields in per.items():
+                into = mine.setdefault(func, {})
+                for name, n in fields.items():
+                    into[name] = into.get(name, 0) + n
+
+
+#: field names of the sketch buckets, made once
+_RUN = [f"r{b}" for b in range(BUCKETS)]
+_WAIT = [f"w{b}" for b in range(BUCKETS)]
 
 
 def rates(series: Mapping[str, Any], step: int, seconds: int = 60) -> dict[str, float]:

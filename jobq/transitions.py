@@ -7,7 +7,7 @@ ids, queue keys and Python values.
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, NamedTuple, Protocol, TypeGuard
 
 import redis
@@ -237,29 +237,14 @@ def wait_and_dequeue(
     return _taken(scripts.execute_pipeline(client, pipe)[1], skipped)
 
 
-#: what the history records of one job: (function, run-time bucket, wait-time bucket)
-HistoryEntry = tuple[str, int, int]
-
-
 def finish(
-    client: redis.Redis | Pipeline,
-    q: QueueKeys,
-    worker: str,
-    results: Sequence[tuple[str, bytes]],
-    history: Sequence[HistoryEntry] | None = None,
+    client: redis.Redis | Pipeline, q: QueueKeys, worker: str, results: Sequence[tuple[str, bytes]]
 ) -> list[int] | None:
-    """Record returned jobs: ``results`` is (job id, serialized result) pairs;
-    ``history``: one entry per result to record in the queue's history (None: none)."""
-    now = now_ms()
+    """Record returned jobs: ``results`` is (job id, serialized result) pairs."""
     keys = [q.started, q.finished, q.queued, q.deferred, q.canceled, q.wake, q.scheduled]
-    args: list[Any] = [q.prefix, now, worker]
-    if history is None:
-        for job_id, value in results:
-            args.extend((job_id, value))
-    else:
-        keys += q.history_keys(now)
-        for (job_id, value), entry in zip(results, history, strict=True):
-            args.extend((job_id, value, *entry))
+    args: list[Any] = [q.prefix, now_ms(), worker]
+    for job_id, value in results:
+        args.extend((job_id, value))
     script = scripts.get("finish")
     if _is_pipeline(client):
         script.queue_in(client, keys, args)
@@ -272,26 +257,41 @@ def fail(
     q: QueueKeys,
     worker: str,
     failures: Sequence[tuple[str, str, str]],
-    history: Sequence[HistoryEntry] | None = None,
 ) -> list[int] | None:
     """Record failed attempts: (job id, traceback text, short reason). Each job is
-    retried per its Retry or moved to ``failed``; codes 1 failed, 2 retried, -2 lease
-    lost. ``history`` as for :func:`finish`."""
-    now = now_ms()
+    retried per its Retry or moved to ``failed``; codes 1 failed, 2 retried, -2 lease lost."""
     keys = [q.started, q.failed, q.queued, q.scheduled, q.deferred, q.canceled, q.wake]
-    args: list[Any] = [q.prefix, now, worker]
-    if history is None:
-        for failure in failures:
-            args.extend(failure)
-    else:
-        keys += q.history_keys(now)
-        for failure, entry in zip(failures, history, strict=True):
-            args.extend((*failure, *entry))
+    args: list[Any] = [q.prefix, now_ms(), worker]
+    for job_id, error, reason in failures:
+        args.extend((job_id, error, reason))
     script = scripts.get("fail")
     if _is_pipeline(client):
         script.queue_in(client, keys, args)
         return None
     return [int(c) for c in script(client, keys, args)]
+
+
+def record_history(
+    client: redis.Redis | Pipeline,
+    q: QueueKeys,
+    at_ms: int,
+    per_function: Mapping[str, Mapping[str, int]],
+) -> int | None:
+    """Add counts to the queue's history buckets of ``at_ms``: per function, field
+    (finished, failed, retried, reaped, r<bucket>, w<bucket>) -> count. Returns 1, or
+    -1 / -3 when nothing was written (see record_history-5.lua); when ``client`` is a
+    pipeline the call is only queued."""
+    keys = [*q.history_keys(at_ms), q.queued]
+    args: list[Any] = []
+    for func, fields in per_function.items():
+        args += (func, len(fields))
+        for item in fields.items():
+            args.extend(item)
+    script = scripts.get("record_history")
+    if _is_pipeline(client):
+        script.queue_in(client, keys, args)
+        return None
+    return int(script(client, keys, args))
 
 
 def release(client: redis.Redis, q: QueueKeys, worker: str, job_ids: Sequence[str]) -> int:

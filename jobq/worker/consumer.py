@@ -12,16 +12,17 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 import redis
 
 from .. import connection as conn_mod
-from .. import defaults, transitions
+from .. import defaults, history, transitions
 from ..exceptions import DeserializationError
-from ..history import bucket_of
+from ..history import Recorder, bucket_of
 from ..job import Job
 from ..keys import QueueKeys
 from ..scripts import execute_pipeline
@@ -85,8 +86,8 @@ class Stop:
 @dataclass
 class _Acks:
     done: list[Outcome] = field(default_factory=list)
-    #: with history on, what it records of each outcome in ``done``
-    history: list[transitions.HistoryEntry] = field(default_factory=list)
+    #: with history on, (function, run bucket, wait bucket) of each outcome in ``done``
+    history: list[tuple[str, int, int]] = field(default_factory=list)
     since: float = 0.0
 
 
@@ -110,6 +111,7 @@ class Consumer:
         """``history``: record each acknowledged job in the queue's history (jobq.history)."""
         self.connection = connection
         self.history = history
+        self.recorder = Recorder() if history else None
         self.job_class = job_class
         self.queues = list(queues)
         self.worker_name = worker_name
@@ -319,20 +321,63 @@ class Consumer:
         for q, acks in pending:
             oks = [(o.job.id, o.result) for o in acks.done if o.ok]
             bad = [(o.job.id, o.error, o.reason) for o in acks.done if not o.ok]
-            ok_history = bad_history = None
-            if self.history:
-                pairs = list(zip(acks.done, acks.history, strict=True))
-                ok_history = [h for o, h in pairs if o.ok]
-                bad_history = [h for o, h in pairs if not o.ok]
             if oks:
-                transitions.finish(pipe, q, self.worker_name, oks, ok_history)
+                transitions.finish(pipe, q, self.worker_name, oks)
             if bad:
-                transitions.fail(pipe, q, self.worker_name, bad, bad_history)
-        replies = execute_pipeline(self.connection, pipe)
+                transitions.fail(pipe, q, self.worker_name, bad)
+        recorded = self._queue_history(pipe) if self.recorder and self.recorder.due() else []
+        try:
+            replies = execute_pipeline(self.connection, pipe)
+        except BaseException:
+            if self.recorder is not None:
+                self.recorder.give_back(recorded)
+            raise
         self.outage.ok()
+        if recorded:
+            _log_history(replies[-len(recorded) :])
         self._report_acks([(q, acks.done) for q, acks in pending], replies)
+        if self.recorder is not None:
+            self._record(pending, replies)
         for a in self._acks.values():
             a.done, a.history = [], []
+
+    def _queue_history(self, pipe: redis.client.Pipeline) -> list[history.Pending]:
+        """Add the history summed so far to ``pipe``; returns what was added."""
+        assert self.recorder is not None
+        taken = self.recorder.take()
+        for queue, start, per_function in taken:
+            transitions.record_history(pipe, self._by_name[queue], start, per_function)
+        return taken
+
+    def send_history(self) -> None:
+        """Send the history summed so far now (the loop goes idle, or ends)."""
+        with self._lock:
+            if self.recorder is None or not self.recorder.pending:
+                return
+            pipe = self.connection.pipeline(transaction=False)
+            recorded = self._queue_history(pipe)
+            try:
+                _log_history(execute_pipeline(self.connection, pipe))
+            except BaseException:
+                self.recorder.give_back(recorded)
+                raise
+
+    def _record(self, pending: list[tuple[QueueKeys, _Acks]], replies: list[object]) -> None:
+        """Count the acknowledged jobs into the recorder, each with its step's code
+        (a lost lease is not counted; 2 from fail is a retry)."""
+        assert self.recorder is not None
+        now, it = transitions.now_ms(), iter(replies)
+        for q, acks in pending:
+            codes: dict[bool, Iterator[Any]] = {}
+            for ok in (True, False):
+                if any(o.ok is ok for o in acks.done):
+                    reply = next(it)
+                    codes[ok] = iter(reply if isinstance(reply, list) else ())
+            jobs = Counter(
+                (func, _KIND.get((o.ok, int(next(codes[o.ok]))), ""), run, wait)
+                for o, (func, run, wait) in zip(acks.done, acks.history, strict=True)
+            )
+            self.recorder.add(q.name, now, {k: n for k, n in jobs.items() if k[1]})
 
     def _report_acks(
         self, pending: list[tuple[QueueKeys, list[Outcome]]], replies: list[object]
@@ -375,6 +420,7 @@ class Consumer:
                 if burst or self.budget.claim(1) == 0:
                     return
                 self.budget.give_back(1)
+                self.send_history()
                 self.executor.hooks.idle()
                 batch = self.wait_for_work()
                 if batch is None:
@@ -386,6 +432,23 @@ class Consumer:
 
 #: how often a paused loop looks at its flag again (the flag itself is set by upkeep)
 _PAUSED_POLL_SECONDS = 0.2
+
+
+#: (ok, code of finish or fail) -> what the history counts ('' for a lost lease)
+_KIND: dict[tuple[bool, int], str] = {
+    (True, 1): "finished", (False, 1): "failed", (False, 2): "retried",
+    (True, -2): "", (False, -2): "",
+}  # fmt: skip
+
+
+def _log_history(replies: Sequence[object]) -> None:
+    for reply in replies:
+        if reply != 1:
+            logger.warning(
+                "history not recorded (code %s: a history key holds another kind of value; "
+                "delete it)",
+                reply,
+            )
 
 
 def _log_skipped(q: QueueKeys, skipped: list[transitions.Skipped]) -> None:

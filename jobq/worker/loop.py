@@ -29,7 +29,7 @@ from .. import connection as conn_mod
 from .. import defaults, keys, signing, transitions
 from ..exceptions import NoSuchJobError
 from ..functions import FunctionResolver
-from ..history import bucket_of
+from ..history import Recorder, bucket_of
 from ..hooks import Hook, Hooks
 from ..job import Job
 from ..keys import QueueKeys
@@ -190,14 +190,19 @@ class BaseWorker:
     def _fail_killed(self, q: QueueKeys, job_id: str, error: str, reason: str, took: float) -> None:
         """Fail a job the supervisor gave up on (its executor died or overran); the
         history counts it with the run time seen here, its function and wait read
-        from the job (a rare event: one read more)."""
-        entries = None
+        from the job (a rare event: a read and a write more)."""
+        job = Job(job_id, self.connection, origin=q.name)
         if self.history:
-            job = Job(job_id, self.connection, origin=q.name)
             with contextlib.suppress(NoSuchJobError):  # gone: the step drops it too
                 job.refresh()
-            entries = [(job.func_name, bucket_of(took), bucket_of(job.waited_seconds))]
-        transitions.fail(self.connection, q, self.name, [(job_id, error, reason)], entries)
+        codes = transitions.fail(self.connection, q, self.name, [(job_id, error, reason)])
+        if self.history and codes and codes[0] > 0:
+            recorder = Recorder()
+            kind = "retried" if codes[0] == 2 else "failed"
+            entry = (job.func_name, kind, bucket_of(took), bucket_of(job.waited_seconds))
+            recorder.add(q.name, transitions.now_ms(), {entry: 1})
+            for _, start, per_function in recorder.take():
+                transitions.record_history(self.connection, q, start, per_function)
 
     def _scheduler_tick(self) -> None:
         """The embedded scheduler's pass (``--with-scheduler``), when due: the pass
@@ -256,6 +261,7 @@ def run_consumer(consumer: Consumer, burst: bool) -> None:
             consumer.recover()
             consumer.run(burst=burst)
             consumer.flush()
+            consumer.send_history()
             return
         except Exception as e:
             if not _is_transient(e):

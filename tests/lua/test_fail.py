@@ -1,4 +1,4 @@
-"""fail-11.lua: record failed attempts; retry per the job's Retry or file as failed."""
+"""fail-7.lua: record failed attempts; retry per the job's Retry or file as failed."""
 
 from __future__ import annotations
 

@@ -1,8 +1,7 @@
-"""finish-11.lua: record results of a batch of jobs held by this worker."""
+"""finish-7.lua: record results of a batch of jobs held by this worker."""
 
 from __future__ import annotations
 
-import pytest
 import redis
 
 from jobq import transitions
@@ -99,34 +98,3 @@ def test_garbage_pending_count_of_a_dependent_releases_it(connection: redis.Redi
     connection.sadd(Q.dependents("a"), "d")
     assert transitions.finish(connection, Q, "w1", [("a", b"1")]) == [1]
     assert state(connection)[Q.queued] == ["d"]
-
-
-def test_history_is_summed_per_batch(connection: redis.Redis) -> None:
-    _held(connection, "a")
-    _held(connection, "b")
-    history = [("m.f", 3, 1), ("m.f", 3, 2)]
-    assert transitions.finish(connection, Q, "w1", [("a", b"1"), ("b", b"2")], history) == [1, 1]
-    h10, h60, total, funcs = Q.history_keys(transitions.now_ms())
-    for key in (h10, h60, total):
-        fields = connection.hgetall(key)
-        assert fields[b"finished"] == fields[b"finished@m.f"] == b"2"
-        assert fields[b"r3"] == b"2" and fields[b"w1"] == fields[b"w2"] == b"1"
-    assert connection.smembers(funcs) == {b"m.f"}
-
-
-def test_history_bucket_garbage_stops_the_step_before_it_writes(connection: redis.Redis) -> None:
-    _held(connection, "a")
-    before = state(connection)
-    for bad in ("x", "-1", "128", "1.5", "nan"):
-        with pytest.raises(redis.ResponseError, match="run bucket"):
-            transitions.finish(connection, Q, "w1", [("a", b"1")], [("m.f", bad, 0)])  # type: ignore[list-item]
-        assert state(connection) == before
-
-
-def test_history_key_of_another_kind_stops_the_step(connection: redis.Redis) -> None:
-    _held(connection, "a")
-    connection.set(Q.history_total, "garbage")
-    before = state(connection)
-    with pytest.raises(redis.ResponseError, match="WRONGTYPE"):
-        transitions.finish(connection, Q, "w1", [("a", b"1")], [("m.f", 1, 1)])
-    assert state(connection) == before

@@ -1,4 +1,4 @@
--- History (see jobq/history.py): a step sums what its batch did in a table, then
+-- History (see jobq/history.py): a step sums what it records in a table, then
 -- writes each field once (HINCRBY) to the 10 s bucket, the 1 min bucket and the
 -- totals. KEYS[first .. first+3]: 10 s bucket, 1 min bucket (hashes), totals (hash),
 -- functions tracked (set); a step called without them records no history.
@@ -12,19 +12,12 @@ local function history_open(first)
   return { first = first, funcs = {} }
 end
 
--- A sketch bucket given to the step, validated before the first write.
-local function history_bucket(raw, what)
-  return arg_int(raw, what, 0, HISTORY_BUCKETS - 1)
-end
-
 local function bump(t, field, n)
   t[field] = (t[field] or 0) + n
 end
 
--- One job's outcome; run and wait: sketch buckets (validated by history_bucket), or
--- nil (not run: reaped). Summed per function only (by bucket number: no string is
--- made per job); history_write derives the queue's fields.
-local function history_add(h, outcome, func, run, wait)
+-- One job that did not run to an acknowledgement (reaped): counted by function.
+local function history_add(h, outcome, func)
   if not h then return end
   if type(func) ~= 'string' or #func == 0 or #func > 512 then func = 'other' end
   local per = h.funcs[func]
@@ -33,10 +26,6 @@ local function history_add(h, outcome, func, run, wait)
     h.funcs[func] = per
   end
   bump(per.n, outcome, 1)
-  if run then
-    bump(per.r, tonumber(run), 1)
-    bump(per.w, tonumber(wait), 1)
-  end
 end
 
 -- The name a function is counted under: itself while fewer than HISTORY_MAX_FUNCTIONS
