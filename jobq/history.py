@@ -2,10 +2,10 @@
 write (see ``jobq/lua/includes/history.lua``): the one reader behind ``stats.json``,
 the admin charts, ``jobq info --interval`` and the Prometheus histograms.
 
-Workers sum each acknowledged batch into a 10-second bucket (kept an hour), a
-1-minute bucket (kept a day) and the queue's totals (kept forever): jobs finished,
-failed, retried and reaped, and two time sketches, run time and wait time (enqueue
-to start). A sketch counts values in fixed log-spaced buckets, four per doubling
+Workers sum their acknowledged jobs for about a second (:class:`Recorder`) and add
+them to a 10-second bucket (kept an hour), a 1-minute bucket (kept a day) and the
+queue's totals (kept forever): jobs finished, failed, retried and reaped, and two
+time sketches, run time and wait time (enqueue to start). A sketch counts values in fixed log-spaced buckets, four per doubling
 from 0.1 ms (:data:`BUCKETS` in all, the last open-ended): a percentile read from
 it is the geometric middle of the bucket holding that rank, so it is within
 :data:`RELATIVE_ERROR` (9.1 %) of a value in the same bucket as the exact one;

@@ -155,8 +155,8 @@ class QueueKeys:
         return self.prefix + "history:functions"
 
     def history_keys(self, now_ms: int) -> list[str]:
-        """The history KEYS of finish, fail and reap at ``now_ms``: the 10 s and 1 min
-        buckets, the totals, the tracked functions."""
+        """The history KEYS of record_history and reap at ``now_ms``: the 10 s and
+        1 min buckets, the totals, the tracked functions."""
         now = now_ms // 1000
         buckets = [self.history(step, now - now % step) for step, _ in HISTORY_STEPS]
         return [*buckets, self.history_total, self.history_functions]

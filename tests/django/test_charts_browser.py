@@ -115,13 +115,17 @@ def test_charts_show_the_mix_and_hover_numbers_match_stats_json(
     i = h["times"].index(int(t))
     assert f"p99 {_ms(run['p99'][i])}" in tip and f"p50 {_ms(run['p50'][i])}" in tip
     assert run["p99"][i] >= 0.4 / (1 + h["relative_error"])  # the slow jobs
+    # the queue's charts with the hovered numbers (docs/img/charts-hour.png)
+    page.locator('section[data-queue="default"]').screenshot(
+        path=str(screenshot_dir() / "charts-hour.png")
+    )
 
     slowest = page.locator("#slowest-functions tbody tr").first
     assert slowest.get_attribute("data-function") == SLEEP
     failing = page.locator("#failing-functions tbody tr").first
     assert failing.get_attribute("data-function") == FAIL
     assert failing.locator("td.failed").inner_text() == "3"
-    screenshot(page, "charts-hour.png")
+    screenshot(page, "dashboard-charts.png")
     page.locator("#jobq-functions").screenshot(path=str(screenshot_dir() / "functions.png"))
 
 
@@ -162,4 +166,87 @@ def test_charts_follow_new_jobs_without_a_page_reload(
         timeout=10_000,
     )
     assert page.evaluate("() => window.notReloaded") is True
-    screenshot(page, "charts-day.png")
+    page.locator('section[data-queue="default"]').screenshot(
+        path=str(screenshot_dir() / "charts-day.png")
+    )
+
+
+def _backfill_an_hour(now_ms: int) -> None:
+    """An hour of made-up history for the default queue, as workers would have sent it:
+    a daily-report burst, steady e-mails, some failing image resizes; workers alive
+    and queue depths as their upkeep samples them."""
+    import math
+
+    from jobq import keys, transitions
+    from jobq.django_integration.queues import get_connection
+    from jobq.history import bucket_of
+
+    conn = get_connection()
+    q = keys.queue_keys("default")
+    for i in range(360):
+        at = now_ms - i * 10_000
+        wave = 1 + math.sin(i / 25)
+        mails = int(20 + 15 * wave)
+        resizes = int(5 + 4 * wave)
+        slow = bucket_of(0.8 + 0.5 * wave)
+        per = {
+            "app.tasks.send_email": {
+                "finished": mails,
+                f"r{bucket_of(0.03)}": mails - 2,
+                f"r{bucket_of(0.12)}": 2,
+                f"w{bucket_of(0.05 * wave + 0.01)}": mails,
+            },
+            "app.tasks.resize_image": {
+                "finished": resizes,
+                "failed": 1 + i % 4 // 3,
+                f"r{slow}": resizes + 1 + i % 4 // 3,
+                f"w{bucket_of(0.4 * wave + 0.05)}": resizes + 1 + i % 4 // 3,
+            },
+        }
+        if 120 <= i < 150:  # a burst of daily reports, half an hour ago
+            per["app.tasks.daily_report"] = {
+                "finished": 3,
+                "retried": 1,
+                f"r{bucket_of(4.0)}": 4,
+                f"w{bucket_of(6.0)}": 4,
+            }
+        transitions.record_history(conn, q, at, per)
+        start = at // 1000 - at // 1000 % 10
+        conn.hset(q.history(10, start), "depth", int(30 * wave) + (40 if 120 <= i < 150 else 0))
+        alive = keys.workers_history(10, start)
+        conn.hset(alive, mapping={f"worker-{n}": 1 for n in range(3 if 200 <= i < 230 else 4)})
+
+
+def test_an_hour_of_history_is_charted_at_its_times(logged_in: Callable[[User], Any]) -> None:
+    from jobq.history import now_ms
+
+    now = now_ms()
+    _backfill_an_hour(now)
+    page = logged_in(superuser())
+    page.set_viewport_size({"width": 1400, "height": 1000})
+    page.goto("/admin/jobq/")
+    page.wait_for_selector('section[data-queue="default"] figure[data-chart="throughput"]')
+    h = _stats(page)
+    # half an hour ago, in the report burst
+    t = h["times"][-1 - 135]
+    tip = _hover(page, "throughput", str(t))
+    i = h["times"].index(t)
+    series = h["queues"]["default"]
+    assert series["retried"][i] == 1
+    assert f"finished {series['finished'][i]}" in tip and "retried 1" in tip
+    tip = _hover(page, "depth", str(t))
+    assert f"depth {series['depth'][i]}" in tip and series["depth"][i] >= 40
+    t = h["times"][-1 - 210]
+    assert h["workers"][h["times"].index(t)] == 3
+    _hover(page, "run", str(h["times"][-1 - 135]))
+    page.locator('section[data-queue="default"]').screenshot(
+        path=str(screenshot_dir() / "charts-hour-backfilled.png")
+    )
+    slowest = page.locator("#slowest-functions tbody tr").first
+    assert slowest.get_attribute("data-function") == "app.tasks.daily_report"
+    page.locator("#jobq-functions").screenshot(
+        path=str(screenshot_dir() / "functions-backfilled.png")
+    )
+    page.locator('section[data-queue=""]').screenshot(
+        path=str(screenshot_dir() / "workers-backfilled.png")
+    )
