@@ -161,6 +161,16 @@ class QueueKeys:
         buckets = [self.history(step, now - now % step) for step, _ in HISTORY_STEPS]
         return [*buckets, self.history_total, self.history_functions]
 
+    def every_history_key(self, now_ms: int) -> list[str]:
+        """Every history key the queue may have at ``now_ms`` (each bucket not yet
+        expired, a few ahead for clocks that differ): what deleting the queue deletes."""
+        now, out = now_ms // 1000, [self.history_total, self.history_functions]
+        for step, keep in HISTORY_STEPS:
+            last = now - now % step + 3 * step
+            first = now - keep - HISTORY_SPARE_SECONDS - 2 * step
+            out += [self.history(step, start) for start in range(last, first, -step)]
+        return out
+
     def job(self, job_id: str) -> str:
         return f"{self.prefix}job:{job_id}"
 

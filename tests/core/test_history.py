@@ -149,3 +149,19 @@ def test_a_job_killed_for_its_timeout_counts_as_failed_with_its_run_time(
     assert row["failed"] == 1
     run = row["run"]
     assert isinstance(run, dict) and 1 / (1 + history.RELATIVE_ERROR) <= run["p50"] < 10
+
+
+def test_a_running_worker_sends_its_history_within_seconds(
+    queue: Queue, connection: redis.Redis, processes
+) -> None:  # type: ignore[no-untyped-def]
+    from tests.conftest import wait_until
+
+    processes.worker("default", "--name", "hist-live")
+    for _ in range(3):
+        queue.enqueue(jobs.add, 1, 1)
+
+    def finished() -> int:
+        h = history.read_history(connection, [queue.name], "minute")
+        return int(h["queues"][queue.name]["summary"]["finished"])
+
+    wait_until(lambda: finished() == 3, timeout=15)

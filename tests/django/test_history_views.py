@@ -109,3 +109,17 @@ def test_jobq_history_setting_false_turns_history_off(settings: object) -> None:
 
     with pytest.raises(ImproperlyConfigured, match="HISTORY"):
         conf.options()
+
+
+def test_rqstats_interval_redraws_and_ctrl_c_exits_cleanly(manage: Manage) -> None:
+    import signal
+
+    from tests.conftest import wait_until
+
+    proc = manage.start("rqstats", "--interval", "0.3")
+    wait_until(lambda: manage.log(proc).count("worker(s)") >= 2, timeout=30)
+    proc.send_signal(signal.SIGINT)
+    assert proc.wait(15) == 0
+    out = manage.log(proc)
+    assert "Traceback" not in out and "KeyboardInterrupt" not in out
+    assert "run p95" in out.splitlines()[0] or "run p95" in out
