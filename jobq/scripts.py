@@ -123,8 +123,12 @@ def get(name: str) -> Script:
     return SCRIPTS[name]
 
 
-def execute_pipeline(client: redis.Redis, pipe: Pipeline) -> list[Any]:
-    """Run a pipeline of script calls; calls that met NOSCRIPT are repeated after loading."""
+def execute_pipeline(
+    client: redis.Redis, pipe: Pipeline, must_land: int | None = None
+) -> list[Any]:
+    """Run a pipeline of script calls; calls that met NOSCRIPT are repeated after loading.
+    The first error is raised; with ``must_land``, only one of the first ``must_land``
+    calls (the later ones' errors are returned in their place)."""
     stack = pipeline_commands(pipe)
     results: list[Any] = pipe.execute(raise_on_error=False)
     missing = [i for i, r in enumerate(results) if isinstance(r, redis.exceptions.NoScriptError)]
@@ -137,7 +141,7 @@ def execute_pipeline(client: redis.Redis, pipe: Pipeline) -> list[Any]:
             retry.execute_command(*args, **options)
         for i, value in zip(missing, retry.execute(raise_on_error=False), strict=True):
             results[i] = value
-    for r in results:
+    for r in results[:must_land]:
         if isinstance(r, Exception):
             raise r
     return results

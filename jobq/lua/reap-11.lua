@@ -4,8 +4,8 @@ Each goes back to the front of the queue, or to `failed` with reason
 KEYS[1] started  KEYS[2] failed  KEYS[3] queued  KEYS[4] scheduled  KEYS[5] deferred
 KEYS[6] canceled  KEYS[7] wake
 KEYS[8] 10 s history bucket  KEYS[9] 1 min history bucket  KEYS[10] history totals
-KEYS[11] functions the history tracks; KEYS[8..11] absent: no history recorded (with
-them, the step also samples the queue's depth into the buckets)
+KEYS[11] functions the history tracks; KEYS[8..11] absent, or one of them of another
+kind: no history recorded (with them, the step also samples the queue's depth)
 ARGV[1] key prefix  ARGV[2] now (ms)  ARGV[3] batch limit  ARGV[4] max_lost
 Ids in `started` that are no job ids (see valid_id) or whose key holds no job hash
 (gone, or garbage) only leave `started`.
@@ -17,7 +17,7 @@ update what they recorded of the dead worker's jobs (Django's JobRecord)
 --- @include checks
 --- @include history
 
-check_keys({ 'zset', 'zset', 'list', 'zset', 'zset', 'zset', 'list', 'hash', 'hash', 'hash', 'set' })
+check_keys({ 'zset', 'zset', 'list', 'zset', 'zset', 'zset', 'list' })
 
 local prefix = ARGV[1]
 local now = arg_int(ARGV[2], 'now', 0, 1e15)

@@ -12,9 +12,8 @@ held up by it)
 --- @include checks
 --- @include history
 
-for i, kind in ipairs({ 'hash', 'hash', 'hash', 'set', 'list' }) do
-  if not kind_ok(KEYS[i], kind) then return -3 end
-end
+local h = history_open(1)
+if not h or not kind_ok(KEYS[5], 'list') then return -3 end
 
 local OUTCOME = { finished = true, failed = true, retried = true, reaped = true }
 
@@ -27,7 +26,6 @@ local function parse_field(field)
   return nil
 end
 
-local h = history_open(1)
 local i = 1
 while i <= #ARGV do
   local func, pairs_n = ARGV[i], tonumber(ARGV[i + 1])

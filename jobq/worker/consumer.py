@@ -325,16 +325,18 @@ class Consumer:
                 transitions.finish(pipe, q, self.worker_name, oks)
             if bad:
                 transitions.fail(pipe, q, self.worker_name, bad)
+        acks_sent = len(pipe)
         recorded = self._queue_history(pipe) if self.recorder and self.recorder.due() else []
         try:
-            replies = execute_pipeline(self.connection, pipe)
+            # the history never holds up the acknowledgements: its errors are logged
+            replies = execute_pipeline(self.connection, pipe, must_land=acks_sent)
         except BaseException:
             if self.recorder is not None:
                 self.recorder.give_back(recorded)
             raise
         self.outage.ok()
         if recorded:
-            _log_history(replies[-len(recorded) :])
+            _log_history(replies[acks_sent:])
         self._report_acks([(q, acks.done) for q, acks in pending], replies)
         if self.recorder is not None:
             self._record(pending, replies)
@@ -445,8 +447,8 @@ def _log_history(replies: Sequence[object]) -> None:
     for reply in replies:
         if reply != 1:
             logger.warning(
-                "history not recorded (code %s: a history key holds another kind of value; "
-                "delete it)",
+                "history not recorded (%s); the jobs' results were (a history key of "
+                "another kind answers -3: delete that key)",
                 reply,
             )
 

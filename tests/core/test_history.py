@@ -3,9 +3,10 @@ reader (jobq.history) makes of it."""
 
 from __future__ import annotations
 
+import pytest
 import redis
 
-from jobq import Queue, Retry, Worker, defaults, history, keys, transitions
+from jobq import Queue, Retry, SimpleWorker, Worker, defaults, history, keys, transitions
 from tests.fixtures import jobs
 
 ADD = "tests.fixtures.jobs.add"
@@ -165,3 +166,14 @@ def test_a_running_worker_sends_its_history_within_seconds(
         return int(h["queues"][queue.name]["summary"]["finished"])
 
     wait_until(lambda: finished() == 3, timeout=15)
+
+
+def test_a_broken_history_key_never_holds_up_results(
+    queue: Queue, connection: redis.Redis, caplog: pytest.LogCaptureFixture
+) -> None:
+    connection.set(queue.keys.history_total, "garbage")
+    job = queue.enqueue(jobs.add, 1, 2)
+    SimpleWorker([queue], connection, name="hist-1").work(burst=True)  # logs here
+    assert job.result == 3
+    assert connection.get(queue.keys.history_total) == b"garbage"
+    assert "history not recorded (-3)" in caplog.text

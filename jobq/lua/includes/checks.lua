@@ -20,10 +20,10 @@ local function kind_ok(key, kind)
 end
 
 -- Stop the step (before its first write) unless each KEYS[i] is absent or of kinds[i]
--- ('' skips a key, and so does a KEYS[i] the step was not given: optional keys).
+-- ('' skips a key).
 local function check_keys(kinds)
   for i, kind in ipairs(kinds) do
-    if kind ~= '' and KEYS[i] then
+    if kind ~= '' then
       local got = redis.call('TYPE', KEYS[i]).ok
       if got ~= 'none' and got ~= kind then
         fail_step('WRONGTYPE jobq: key ' .. KEYS[i] .. ' holds a ' .. got .. ', not a '
@@ -43,14 +43,29 @@ local function check_key(key, kind)
   end
 end
 
+-- Run `cmd` on `key` as the step's first touch of that key and answer its reply; if
+-- the key holds another kind than `kind`, stop with check_key's message. Used where the
+-- command itself is the check (a read, or the step's first write), so the common path
+-- pays no TYPE call.
+local function call_checked(kind, cmd, key, ...)
+  local reply = redis.pcall(cmd, key, ...)
+  if type(reply) == 'table' and reply.err then
+    check_key(key, kind)
+    fail_step(reply.err)
+  end
+  return reply
+end
+
 -- A whole number in [lo, hi] given to the step, or stop before writing.
+-- (Comparisons with nan are false, so nan fails the range test; no global is read on
+-- the good path, as globals of a Redis script sit behind a guarded table.)
 local function arg_int(raw, what, lo, hi)
   local n = tonumber(raw)
-  if not n or n ~= n or n < lo or n > hi or n ~= math.floor(n) then
-    fail_step('ERR jobq: ' .. what .. ' must be a whole number in [' .. lo .. ', ' .. hi
-      .. '], got ' .. tostring(raw))
+  if n and n >= lo and n <= hi and n % 1 == 0 then
+    return n
   end
-  return n
+  fail_step('ERR jobq: ' .. what .. ' must be a whole number in [' .. lo .. ', ' .. hi
+    .. '], got ' .. tostring(raw))
 end
 
 -- Whether `id` is a job id jobq could have made or accepted: 1 to 1024 bytes of UTF-8

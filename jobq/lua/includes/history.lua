@@ -5,10 +5,16 @@
 -- Fields: finished | failed | retried | reaped, r<b> (run time), w<b> (wait time),
 -- each also as <field>@<function>; depth (queued jobs when the step ran).
 --- @include defaults
+--- @include checks
 
--- {} to sum into when the step records history, else nil (the caller skips it all)
+-- {} to sum into when the step records history, else nil (the caller skips it all):
+-- called without the history keys, or one of them holds another kind of value (then
+-- nothing is recorded, and the step's own work goes on).
 local function history_open(first)
   if not KEYS[first + 3] then return nil end
+  for i, kind in ipairs({ 'hash', 'hash', 'hash', 'set' }) do
+    if not kind_ok(KEYS[first + i - 1], kind) then return nil end
+  end
   return { first = first, funcs = {} }
 end
 
