@@ -1,5 +1,7 @@
 """Statistics of the configured queues, shared by the admin dashboard, the stats
 JSON and Prometheus views and ``manage.py rqstats --json`` (one shape everywhere).
+The Prometheus text is rendered by :func:`jobq.metrics.prometheus_text`, which
+``jobq metrics`` serves too.
 
 Queues on one Redis are read in one pipelined round trip (``jobq.cli.info.collect``,
 ``jobq.history``); queues on several Redis servers are merged.
@@ -11,7 +13,7 @@ from typing import Any
 
 from jobq import history
 from jobq.cli.info import collect
-from jobq.prometheus import prometheus_text
+from jobq.metrics import TOTALS, prometheus_text
 
 from . import conf
 from .queues import get_connection
@@ -68,8 +70,8 @@ def _history(groups: list[list[str]], window: str) -> dict[str, Any]:
 
 
 def metrics() -> str:
-    """The Prometheus text of every configured queue (:mod:`jobq.prometheus`)."""
+    """The Prometheus text of every configured queue, with the history's totals."""
     totals: dict[str, history.Bucket] = {}
     for names in _by_connection():
         totals.update(history.read_totals(get_connection(names[0]), names))
-    return prometheus_text(statistics(), totals)
+    return prometheus_text({**statistics(), TOTALS: totals})

@@ -172,7 +172,7 @@ class Job:
             func, args, kwargs, timeout, result_ttl, ttl, failure_ttl, description,
             depends_on, id, False, meta, retry, on_success, on_failure,
         )  # fmt: skip
-        created = queue._job(queue._prepare(data), transitions.now_ms(), status)
+        created = queue.make_job(queue.prepare(data), transitions.now_ms(), status)
         created._unsaved = data
         return created
 
@@ -328,7 +328,13 @@ class Job:
     is_canceled = property(lambda self: self.get_status() == JobStatus.CANCELED)
 
     created_at = property(lambda self: _ms_to_dt(self._raw("created")))
+
     #: a job queued when it was created has no separate "enqueued" field
+    @property
+    def trace_context(self) -> bytes | None:
+        """The producer's trace context as stored, unchecked (see :mod:`jobq.tracing`)."""
+        return self._raw("trace")
+
     enqueued_at = property(lambda self: _ms_to_dt(self._raw("enqueued") or self._raw("created")))
     started_at = property(lambda self: _ms_to_dt(self._raw("started")))
     ended_at = property(lambda self: _ms_to_dt(self._raw("ended")))
@@ -344,7 +350,7 @@ class Job:
             return 0.0
         return max(0, started - enqueued) / 1000
 
-    # fields equal to their default are not stored (Queue._prepare)
+    # fields equal to their default are not stored (Queue.prepare)
 
     @property
     def timeout(self) -> float | None:

@@ -54,36 +54,35 @@ def enqueue(
     depends_on: Sequence[str] = (),
     new_id: bool = False,
 ) -> int | None:
+    """:func:`enqueue_job` given the job's parts one by one."""
+    job = NewJob(job_id, fields, at_front, ttl_ms, new_id, due, depends_on)
+    return enqueue_job(client, q, job, now)
+
+
+def enqueue_job(
+    client: redis.Redis | Pipeline, q: QueueKeys, job: NewJobLike, now: int
+) -> int | None:
     """Store and place one job. Returns the placement code (1 queued, 2 scheduled,
     3 deferred, 4 canceled); when ``client`` is a pipeline the call is only queued.
-    ``new_id``: the caller made the id at random for this job, so finding it taken
+    ``job.new_id``: the caller made the id at random for this job, so finding it taken
     means this enqueue already landed (redis-py resent it after a lost reply)."""
-    args = enqueue_args(q, job_id, fields, now, due, at_front, ttl_ms, depends_on, new_id)
+    args = enqueue_args(q, job, now)
     script = scripts.get("enqueue")
     if _is_pipeline(client):
         script.queue_in(client, q.placement, args)
         return None
     code = int(script(client, q.placement, args))
-    scripts.raise_for_code("enqueue", code, job_id)
+    scripts.raise_for_code("enqueue", code, job.job_id)
     return code
 
 
-def enqueue_args(
-    q: QueueKeys,
-    job_id: str,
-    fields: Fields,
-    now: int,
-    due: int = 0,
-    at_front: bool = False,
-    ttl_ms: int = 0,
-    depends_on: Sequence[str] = (),
-    new_id: bool = False,
-) -> list[Any]:
+def enqueue_args(q: QueueKeys, job: NewJobLike, now: int) -> list[Any]:
     """The ARGV of enqueue-7.lua (its KEYS are ``q.placement``)."""
-    flags = (1 if at_front else 0) | (2 if new_id else 0)
-    args: list[Any] = [q.prefix, job_id, now, due, flags, ttl_ms, len(depends_on)]
+    flags = (1 if job.at_front else 0) | (2 if job.new_id else 0)
+    depends_on = job.depends_on
+    args: list[Any] = [q.prefix, job.job_id, now, job.due, flags, job.ttl_ms, len(depends_on)]
     args.extend(depends_on)
-    for item in fields.items():
+    for item in job.fields.items():
         args.extend(item)
     return args
 
@@ -115,7 +114,8 @@ async def enqueue_async(
 
 
 class NewJobLike(Protocol):
-    """What :func:`enqueue_many` reads of each job (``Queue``'s prepared jobs have it)."""
+    """What :func:`enqueue_job` and :func:`enqueue_many` read of a job (a
+    :class:`jobq.queue.PreparedJob` has it)."""
 
     @property
     def job_id(self) -> str: ...
@@ -127,10 +127,14 @@ class NewJobLike(Protocol):
     def ttl_ms(self) -> int: ...
     @property
     def new_id(self) -> bool: ...
+    @property
+    def due(self) -> int: ...
+    @property
+    def depends_on(self) -> Sequence[str]: ...
 
 
 class NewJob(NamedTuple):
-    """One job of :func:`enqueue_many`."""
+    """One job of :func:`enqueue_job` or :func:`enqueue_many`."""
 
     job_id: str
     fields: Fields
@@ -138,6 +142,10 @@ class NewJob(NamedTuple):
     ttl_ms: int = 0
     #: made by :func:`jobq.job.new_job_id` here: no live job can hold it, not looked up
     new_id: bool = False
+    #: epoch ms it is due (0: now); enqueue_many takes only jobs due now
+    due: int = 0
+    #: ids of the jobs it waits for; enqueue_many takes only jobs without
+    depends_on: Sequence[str] = ()
 
 
 def enqueue_many(
@@ -506,13 +514,14 @@ def fire_schedule(
     now: int,
     skipped: int = 0,
     meta: bytes = b"",
+    trace: str = "",
 ) -> tuple[int, str] | None:
     """Fire one slot if the schedule is still at ``expected`` (see fire-7.lua for codes).
     Returns (code, run id); when ``client`` is a pipeline the call is only queued."""
     keys = [q.schedules, q.schedule_due, q.queued, q.wake, q.finished, q.failed, q.canceled]
     args: list[Any] = [
         q.prefix, schedule_id, rev, expected, slot,
-        -1 if next_slot is None else next_slot, now, skipped, meta,
+        -1 if next_slot is None else next_slot, now, skipped, meta, trace,
     ]  # fmt: skip
     script = scripts.get("fire")
     if _is_pipeline(client):

@@ -29,6 +29,7 @@ from ..exceptions import InvalidJobOperation, NoSuchJobError
 from ..functions import FunctionResolver, function_path
 from ..job import Job
 from ..keys import QueueKeys
+from ..options import EnqueueData, JobOptions
 from ..queue import Queue
 from ..serializers import Serializer
 from ..timeutil import Seconds, to_ms
@@ -64,13 +65,7 @@ class _Run:
     args: Any
     kwargs: Any
     queue_name: str | None
-    result_ttl: Seconds | None
-    ttl: Seconds | None
-    timeout: Seconds | None
-    description: str | None
-    meta: dict[str, Any] | None
-    on_success: Any
-    on_failure: Any
+    options: JobOptions
 
 
 @dataclass(frozen=True)
@@ -172,10 +167,13 @@ class Scheduler:
         timing = _Timing(
             "interval" if interval_ms else "once", _time_ms(scheduled_time), interval_ms
         )
-        run = _Run(
-            func, args, kwargs, queue_name, result_ttl, ttl, timeout, description, meta,
-            on_success, on_failure,
+        options = JobOptions.from_kwargs(
+            dict(
+                result_ttl=result_ttl, ttl=ttl, timeout=timeout, description=description,
+                meta=meta, on_success=on_success, on_failure=on_failure,
+            )
         )  # fmt: skip
+        run = _Run(func, args, kwargs, queue_name, options)
         return self._store(timing, run, id, repeat, catch_up)
 
     def cron(
@@ -209,10 +207,13 @@ class Scheduler:
         spec = CronSpec(cron_string, tz)
         first = spec.first_after(self._now_ms())
         timing = _Timing("cron", first, cron=cron_string, timezone=tz)
-        run = _Run(
-            func, args, kwargs, queue_name, result_ttl, ttl, timeout, description, meta,
-            on_success, on_failure,
+        options = JobOptions.from_kwargs(
+            dict(
+                result_ttl=result_ttl, ttl=ttl, timeout=timeout, description=description,
+                meta=meta, on_success=on_success, on_failure=on_failure,
+            )
         )  # fmt: skip
+        run = _Run(func, args, kwargs, queue_name, options)
         return self._store(timing, run, id, repeat, catch_up)
 
     def _store(
@@ -228,11 +229,7 @@ class Scheduler:
         sid = _schedule_id(schedule_id)
         repeat = _repeat(repeat)
         queue = self._queue(run.queue_name)
-        data = Queue.prepare_data(
-            path, run.args, run.kwargs, run.timeout, run.result_ttl, run.ttl, None,
-            run.description, None, None, False, run.meta, None, run.on_success, run.on_failure,
-        )  # fmt: skip
-        prepared = queue._prepare(data)
+        prepared = queue.prepare(EnqueueData(path, run.args, run.kwargs, run.options))
         template = {
             k: v for k, v in prepared.fields.items() if k not in ("created", signing.MAC_FIELD)
         }
@@ -290,7 +287,8 @@ class Scheduler:
         # as in rq-scheduler, a job due now or earlier waits in ``scheduled`` (listed
         # by get_jobs, counted, movable) until the scheduler's next pass queues it
         soon = max(due, transitions.now_ms() + 1)
-        job = queue.enqueue_at(from_ms(soon), func, args=args, kwargs=kwargs, **options)
+        data = EnqueueData(func, args, kwargs, JobOptions.from_kwargs(options))
+        job = queue.enqueue_data(data, due=soon)
         if due < soon:
             self.connection.zadd(queue.keys.scheduled, {job.id: due}, xx=True)
         self._wake()

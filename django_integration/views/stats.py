@@ -4,7 +4,7 @@ The stats views are for machines too: staff with ``jobq.view_queue`` (session),
 or a request with ``Authorization: Bearer <JOBQ["API_TOKEN"]>`` compared in
 constant time. Both read :func:`jobq.django_integration.stats.statistics`, the
 dict ``manage.py rqstats --json`` prints; the JSON carries the history too, and the
-Prometheus text is :func:`jobq.prometheus.prometheus_text`.
+Prometheus text is :func:`jobq.metrics.prometheus_text`.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from jobq.history import WINDOWS
+from jobq.metrics import CONTENT_TYPE
 
 from .. import conf
 from ..stats import metrics, statistics
@@ -102,4 +103,4 @@ def stats_json(request: HttpRequest) -> HttpResponse:
 @require_GET
 def stats_prometheus(request: HttpRequest) -> HttpResponse:
     _allow(request)
-    return HttpResponse(metrics(), content_type="text/plain; version=0.0.4")
+    return HttpResponse(metrics(), content_type=CONTENT_TYPE)

@@ -31,6 +31,28 @@ local front = flags % 2 == 1
 local q = { queued = KEYS[1], scheduled = KEYS[2], deferred = KEYS[3], wake = KEYS[4],
             finished = KEYS[5], failed = KEYS[6], canceled = KEYS[7] }
 local jk = prefix .. 'job:' .. id
+local first_field = 8 + ndeps
+
+if ndeps == 0 and due <= now and flags >= 2 then
+  -- the common case, a new random id due now: each key's first command checks its kind
+  -- (LLEN of the wake list, then the push, the first write; a failed command writes
+  -- nothing; the job key is almost always absent), so it costs no more calls than it
+  -- did unchecked
+  if redis.call('EXISTS', jk) == 1 then
+    check_key(jk, 'hash')
+    return landed_code(jk)
+  end
+  local idle = call_checked('list', 'LLEN', q.wake) == 0
+  call_checked('list', front and 'LPUSH' or 'RPUSH', q.queued, id)
+  redis.call('HSET', jk, 'status', 'queued', 'created', now, unpack(ARGV, first_field, #ARGV))
+  if ttl > 0 then
+    redis.call('PEXPIRE', jk, ttl)
+  end
+  if idle then
+    redis.call('RPUSH', q.wake, '1')
+  end
+  return 1
+end
 
 -- validate before the first write: what the common case writes, and what the other
 -- cases (dependencies, a due time) touch
@@ -53,9 +75,8 @@ elseif not claim_id(prefix, q, id) then
   return -1
 end
 
-local first_field = 8 + ndeps
 if ndeps == 0 and due <= now then
-  -- the common case: one write for the hash, one push
+  -- a caller's own id due now: one write for the hash, one push
   redis.call('HSET', jk, 'status', 'queued', 'created', now, unpack(ARGV, first_field, #ARGV))
   if ttl > 0 then
     redis.call('PEXPIRE', jk, ttl)

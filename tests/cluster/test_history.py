@@ -7,7 +7,8 @@ from __future__ import annotations
 import pytest
 import redis
 
-from jobq import Queue, history, prometheus
+from jobq import Queue, history, metrics
+from jobq.cli.info import collect
 from jobq.connection import is_cluster
 from tests.core.test_history import (
     run_known_mix,
@@ -35,5 +36,7 @@ def test_history_keys_live_in_the_queue_slot(queue: Queue, connection: redis.Red
     h = history.read_history(connection, [queue.name], "hour")
     assert h["queues"][queue.name]["summary"]["failed"] == 2
     assert max(h["workers"]) >= 1  # workers' buckets: plain keys, any node
-    text = prometheus.metrics_text(connection, [queue.name])
+    text = metrics.prometheus_text(
+        metrics.with_totals(connection, collect(connection, [queue.name]))
+    )
     assert f'jobq_jobs_total{{queue="{queue.name}",function="tests.fixtures.jobs.fail",' in text

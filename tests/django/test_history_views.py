@@ -1,5 +1,5 @@
 """stats.json carries the history; the metrics view carries the run and wait time
-histograms and counters per outcome (jobq.prometheus); workers can be told not to
+histograms and counters per outcome (jobq.metrics); workers can be told not to
 record history."""
 
 from __future__ import annotations

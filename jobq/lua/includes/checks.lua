@@ -43,14 +43,29 @@ local function check_key(key, kind)
   end
 end
 
+-- Run `cmd` on `key` as the step's first touch of that key and answer its reply; if
+-- the key holds another kind than `kind`, stop with check_key's message. Used where the
+-- command itself is the check (a read, or the step's first write), so the common path
+-- pays no TYPE call.
+local function call_checked(kind, cmd, key, ...)
+  local reply = redis.pcall(cmd, key, ...)
+  if type(reply) == 'table' and reply.err then
+    check_key(key, kind)
+    fail_step(reply.err)
+  end
+  return reply
+end
+
 -- A whole number in [lo, hi] given to the step, or stop before writing.
+-- (Comparisons with nan are false, so nan fails the range test; no global is read on
+-- the good path, as globals of a Redis script sit behind a guarded table.)
 local function arg_int(raw, what, lo, hi)
   local n = tonumber(raw)
-  if not n or n ~= n or n < lo or n > hi or n ~= math.floor(n) then
-    fail_step('ERR jobq: ' .. what .. ' must be a whole number in [' .. lo .. ', ' .. hi
-      .. '], got ' .. tostring(raw))
+  if n and n >= lo and n <= hi and n % 1 == 0 then
+    return n
   end
-  return n
+  fail_step('ERR jobq: ' .. what .. ' must be a whole number in [' .. lo .. ', ' .. hi
+    .. '], got ' .. tostring(raw))
 end
 
 -- Whether `id` is a job id jobq could have made or accepted: 1 to 1024 bytes of UTF-8
