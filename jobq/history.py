@@ -297,7 +297,8 @@ class Recorder:
     def add(self, queue: str, at_ms: int, jobs: Mapping[tuple[str, str, int, int], int]) -> None:
         """Jobs that ended at ``at_ms``: (function, outcome, run bucket, wait bucket) ->
         how many (a batch's jobs counted with ``collections.Counter``)."""
-        start = at_ms - at_ms % 10_000
+        step_ms = keys.HISTORY_STEPS[0][0] * 1000
+        start = at_ms - at_ms % step_ms
         per = self.pending.setdefault((queue, start), {})
         for (func, outcome, run, wait), n in jobs.items():
             fields = per.get(func)

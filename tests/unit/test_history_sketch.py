@@ -85,3 +85,23 @@ def test_windows_have_their_bucket_counts() -> None:
     assert step == 60 and len(starts) == 1440 and starts[-1] % 60 == 0
     with pytest.raises(ValueError, match="window must be one of"):
         history.bucket_starts("week")
+
+
+def test_recorder_sums_per_bucket_and_function_and_keeps_what_was_not_sent() -> None:
+    rec = history.Recorder()
+    rec.add("q", 1_000_012_345, {("m.f", "finished", 3, 1): 2, ("m.f", "failed", 4, 1): 1})
+    rec.add("q", 1_000_019_999, {("m.f", "finished", 3, 2): 1})
+    rec.add("q", 1_000_020_000, {("m.g", "retried", 5, 0): 1})  # the next 10 s bucket
+    taken = rec.take()
+    assert rec.pending == {} and not rec.due()
+    assert sorted(taken) == [
+        (
+            "q",
+            1_000_010_000,
+            {"m.f": {"finished": 3, "r3": 3, "w1": 3, "failed": 1, "r4": 1, "w2": 1}},
+        ),
+        ("q", 1_000_020_000, {"m.g": {"retried": 1, "r5": 1, "w0": 1}}),
+    ]
+    rec.give_back(taken)  # Redis was away: nothing is lost
+    rec.give_back(taken)
+    assert rec.pending[("q", 1_000_020_000)] == {"m.g": {"retried": 2, "r5": 2, "w0": 2}}
