@@ -177,3 +177,14 @@ def test_a_broken_history_key_never_holds_up_results(
     assert job.result == 3
     assert connection.get(queue.keys.history_total) == b"garbage"
     assert "history not recorded (-3)" in caplog.text
+
+
+def test_jobs_the_scheduler_reaps_are_counted(queue: Queue, connection: redis.Redis) -> None:
+    from jobq.scheduler.tick import Ticker
+
+    queue.enqueue(jobs.add, 1, 1)
+    transitions.dequeue(connection, queue.keys, "dead-worker", 1, 1)
+    now = transitions.now_ms() + 10  # past the 1 ms lease
+    Ticker(connection).run_once(now)
+    h = history.read_history(connection, [queue.name], "hour", now_ms=now)
+    assert h["queues"][queue.name]["summary"]["reaped"] == 1
