@@ -343,12 +343,14 @@ class Job:
     def waited_seconds(self) -> float:
         """Seconds from the job's last enqueue to its start, as the history counts it
         (0 when a field is missing or garbage: a wait never read is no long wait)."""
+        f = self._fields  # read once per job by the worker: no helper calls
         try:
-            started = int(self._raw("started") or b"")
-            enqueued = int(self._raw("enqueued") or self._raw("created") or b"")
+            waited = int(f.get(b"started") or b"") - int(
+                f.get(b"enqueued") or f.get(b"created") or b""
+            )
         except ValueError:
             return 0.0
-        return max(0, started - enqueued) / 1000
+        return waited / 1000 if waited > 0 else 0.0
 
     # fields equal to their default are not stored (Queue.prepare)
 
