@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import math
 import time
+from bisect import bisect_right
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -33,9 +34,6 @@ PER_DOUBLING = 4
 BUCKETS = 128
 #: the most a percentile is off, relative to a value in the same bucket as the exact one
 RELATIVE_ERROR = 2 ** (1 / (2 * PER_DOUBLING)) - 1
-_INV_LOW = 1 / LOW
-#: where the last, open-ended bucket begins
-_LAST_LOW = LOW * 2 ** ((BUCKETS - 2) / PER_DOUBLING)
 #: what a step counts per job
 OUTCOMES = ("finished", "failed", "retried", "reaped")
 #: percentiles shown everywhere
@@ -47,12 +45,9 @@ _MAX_COUNT = 10**15
 
 
 def bucket_of(seconds: float) -> int:
-    """The sketch bucket of a duration (NaN and negatives go to bucket 0)."""
-    if not seconds > LOW:
-        return 0
-    if seconds >= _LAST_LOW:  # inf too
-        return BUCKETS - 1
-    return 1 + int(math.log2(seconds * _INV_LOW) * PER_DOUBLING)
+    """The sketch bucket of a duration (NaN and negatives go to bucket 0): the number
+    of bucket edges at or below it (one C call; the worker does this twice per job)."""
+    return bisect_right(_EDGES, seconds) if seconds == seconds else 0
 
 
 def bucket_bounds(b: int) -> tuple[float, float]:
@@ -68,6 +63,10 @@ def bucket_value(b: int) -> float:
     if b <= 0:
         return LOW
     return LOW * 2 ** ((b - 0.5) / PER_DOUBLING)
+
+
+#: the upper edge of each bucket but the last (open-ended) one
+_EDGES = [bucket_bounds(b)[1] for b in range(BUCKETS - 1)]
 
 
 def bucket_ttls() -> list[int]:
