@@ -545,6 +545,8 @@ class Queue:
         self.connection.delete(
             k.queued, k.started, k.scheduled, k.deferred, k.finished, k.failed, k.canceled, k.wake
         )
+        # its history too (one slot: one command, however many buckets)
+        self.connection.delete(*k.every_history_key(transitions.now_ms()))
         self.connection.srem(keys.QUEUES, self.name)
 
     # -- registries ---------------------------------------------------------------
