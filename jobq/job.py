@@ -187,6 +187,17 @@ class Job:
             return False
         return True
 
+    @property
+    def raw_fields(self) -> dict[bytes, bytes]:
+        """A copy of the job's hash as this handle holds it."""
+        return dict(self._fields)
+
+    def load_fields(self, fields: dict[bytes, bytes]) -> None:
+        """Take ``fields`` as the job's hash: what a step just stored, known without
+        reading it back."""
+        self._fields = fields
+        self._decoded.clear()
+
     def refresh(self) -> None:
         fields = self.connection.hgetall(self._keys.job(self.id))
         if not fields:
@@ -375,6 +386,16 @@ class Job:
     def reason(self) -> str | None:
         """Short reason of the last failure ("worker died", "timeout", ...)."""
         return self._text("reason")
+
+    @property
+    def error_text(self) -> str | None:
+        """The traceback of the last failed attempt as this handle holds it (no read)."""
+        return self._text("error")
+
+    @property
+    def retry_intervals_text(self) -> str | None:
+        """The stored JSON list of retry intervals (seconds), as this handle holds it."""
+        return self._text("retry_intervals")
 
     @property
     def exc_info(self) -> str | None:

@@ -353,8 +353,8 @@ class Queue:
             self.prepare(data.with_options(job_id=job.id, at_front=at_front)), pipeline
         )
         job._unsaved = None
-        job._fields, job.origin = sent._fields, sent.origin
-        job._decoded.clear()
+        job.origin = sent.origin
+        job.load_fields(sent.raw_fields)
         return sent
 
     def get_job_position(self, job_or_id: Job | str) -> int | None:

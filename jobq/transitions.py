@@ -260,6 +260,12 @@ def finish(
     return [int(c) for c in script(client, keys, args)]
 
 
+#: what finish-7.lua's code for a job says landed
+FINISH_ACKS = {1: hooks.Acked.FINISHED, -2: hooks.Acked.LEASE_LOST}
+#: what fail-7.lua's code for a job says landed
+FAIL_ACKS = {1: hooks.Acked.FAILED, 2: hooks.Acked.RETRIED, -2: hooks.Acked.LEASE_LOST}
+
+
 def fail(
     client: redis.Redis | Pipeline,
     q: QueueKeys,
