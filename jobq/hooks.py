@@ -26,6 +26,7 @@ record of jobs writes there. Methods a hook does not define are not called.
 from __future__ import annotations
 
 import enum
+import functools
 import logging
 from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any, Protocol
@@ -34,6 +35,7 @@ if TYPE_CHECKING:
     import redis
 
     from .job import Job
+    from .queue import PreparedJob, Queue
     from .worker.executor import Outcome
 
 logger = logging.getLogger("jobq.worker")
@@ -219,6 +221,62 @@ def _call(hook: Hook, name: str, method: Callable[..., None], *args: Any) -> Non
             name,
             f" for job {job.id}" if job is not None and hasattr(job, "id") else "",
         )
+
+
+# -- sending new jobs ------------------------------------------------------------------
+
+
+class SendHook(Protocol):
+    """Wraps every send of new jobs to Redis (``Queue.enqueue*``), as middleware: the
+    first hook of ``Queue(send_hooks=[...])`` is outermost. ``send()`` sends ``jobs``
+    (through the hooks after this one) and returns their handles; a hook may also
+    hold the send back and return the handles at once (``queue.make_job``), as
+    Django's commit deferral does. ``pipeline``: the caller's, or None. Unlike worker
+    hooks, an exception of a send hook reaches the caller of ``enqueue``: it is part
+    of the enqueue. A queue without send hooks pays nothing for them."""
+
+    def around_send(
+        self,
+        queue: Queue,
+        jobs: Sequence[PreparedJob],
+        send: Callable[[], list[Job]],
+        pipeline: Any,
+    ) -> list[Job]: ...
+
+
+class BaseSendHook:
+    """A send hook with a before and an after step; override those."""
+
+    def around_send(
+        self,
+        queue: Queue,
+        jobs: Sequence[PreparedJob],
+        send: Callable[[], list[Job]],
+        pipeline: Any,
+    ) -> list[Job]:
+        self.before_send(queue, jobs)
+        sent = send()
+        self.after_send(queue, sent)
+        return sent
+
+    def before_send(self, queue: Queue, jobs: Sequence[PreparedJob]) -> None:
+        """Before the jobs go to Redis (they are validated, serialized, given ids)."""
+
+    def after_send(self, queue: Queue, jobs: Sequence[Job]) -> None:
+        """Once Redis took them (or, with a pipeline, once they were added to it)."""
+
+
+def send_through(
+    queue: Queue,
+    hooks: Sequence[SendHook],
+    jobs: Sequence[PreparedJob],
+    send: Callable[[], list[Job]],
+    pipeline: Any,
+) -> list[Job]:
+    """``send`` wrapped by ``hooks``, the first outermost."""
+    for hook in reversed(hooks):
+        send = functools.partial(hook.around_send, queue, jobs, send, pipeline)
+    return send()
 
 
 # -- changes made outside a worker's run ---------------------------------------------

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
@@ -11,7 +12,7 @@ from typing import Any
 import redis
 
 from . import connection as conn_mod
-from . import defaults, durability, keys, signing, transitions, webhook
+from . import defaults, durability, hooks, keys, signing, transitions, webhook
 from .exceptions import InvalidJobOperation, NoSuchJobError
 from .functions import function_path
 from .job import Dependency, Job, new_job_id
@@ -69,12 +70,14 @@ class Queue:
         durable: durability.Durable | bool | None = None,
         secret: signing.Keyring | signing.Secret | Sequence[signing.Secret] | None = None,
         job_class: type[Job] | str | None = None,
+        send_hooks: Sequence[hooks.SendHook] = (),
     ) -> None:
         """``max_payload_bytes``: largest serialized arguments accepted (default
         ``JOBQ_MAX_PAYLOAD_BYTES`` as the queue is made, or 512 KiB; 0: no limit). ``durable``: enqueue returns
         once the job is fsynced and/or on replicas (see :mod:`jobq.durability`).
         ``secret``: signs every job this queue makes (default ``JOBQ_SECRET_KEY``, in
-        Django its ``SECRET_KEY``; see :mod:`jobq.signing` and docs/security.md)."""
+        Django its ``SECRET_KEY``; see :mod:`jobq.signing` and docs/security.md).
+        ``send_hooks``: wrap every send of new jobs (see :class:`jobq.hooks.SendHook`)."""
         self.name = name
         #: the class of the handles this queue returns (rq's ``job_class``)
         self.job_class: type[Job] = (
@@ -96,6 +99,8 @@ class Queue:
         self._max_bytes = payload_limit(max_payload_bytes) or 0
         self.durable = durability.resolve(durable)
         self._waiter: durability.Waiter | None = None
+        #: wrap every send of new jobs, outermost first (see jobq.hooks.SendHook)
+        self.send_hooks: list[hooks.SendHook] = list(send_hooks)
         self._registered = False
 
     def __repr__(self) -> str:
@@ -271,6 +276,13 @@ class Queue:
         )
 
     def _send(self, prepared: PreparedJob, pipeline: Any = None) -> Job:
+        """Enqueue one job, through the send hooks when there are any."""
+        if not self.send_hooks:
+            return self._send_now(prepared, pipeline)
+        send = functools.partial(self._send_now, prepared, pipeline)
+        return hooks.send_through(self, self.send_hooks, [prepared], lambda: [send()], pipeline)[0]
+
+    def _send_now(self, prepared: PreparedJob, pipeline: Any = None) -> Job:
         """Enqueue one job: one round trip (the queue's first also registers its name)."""
         now = transitions.now_ms()
         if pipeline is not None:
@@ -396,6 +408,12 @@ class Queue:
         prepared = [self.prepare(d) for d in job_datas]
         if not self.is_async and pipeline is None:
             return [self._send(p) for p in prepared]  # inline: each runs as it is enqueued
+        if not self.send_hooks:
+            return self._send_many(prepared, pipeline)
+        send = functools.partial(self._send_many, prepared, pipeline)
+        return hooks.send_through(self, self.send_hooks, prepared, send, pipeline)
+
+    def _send_many(self, prepared: list[PreparedJob], pipeline: Any) -> list[Job]:
         now = transitions.now_ms()
         pipe = pipeline if pipeline is not None else self.connection.pipeline(transaction=False)
         pipe.sadd(keys.QUEUES, self.name)

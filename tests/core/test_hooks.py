@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 import pytest
 import redis
 
 from jobq import Queue, Retry, SimpleWorker
-from jobq.hooks import Acked, BaseHook, Hooks
+from jobq.hooks import Acked, BaseHook, BaseSendHook, Hooks
 from jobq.job import Job
+from jobq.queue import PreparedJob
 from jobq.status import JobStatus
 from jobq.worker.executor import Outcome
 from tests.fixtures import jobs
@@ -240,3 +242,55 @@ def test_a_hook_written_against_the_older_protocol_still_works(
     job = queue.enqueue(jobs.add, 1, 1)
     SimpleWorker([queue], connection, hooks=[old]).work(burst=True)
     assert old.seen == ["before", "after"] and job.result == 2
+
+
+class SendJournal(BaseSendHook):
+    def __init__(self, name: str, log: list[str]) -> None:
+        self.name, self.log = name, log
+
+    def before_send(self, queue: Queue, jobs_: Sequence[PreparedJob]) -> None:
+        self.log.append(f"{self.name}.before_send:{len(jobs_)}")
+
+    def after_send(self, queue: Queue, jobs_: Sequence[Job]) -> None:
+        statuses = ",".join(str(j.get_status(refresh=False)) for j in jobs_)
+        self.log.append(f"{self.name}.after_send:{statuses}")
+
+
+def test_send_hooks_wrap_every_enqueue_outermost_first(connection: redis.Redis) -> None:
+    log: list[str] = []
+    queue = Queue("sent", connection, send_hooks=[SendJournal("a", log), SendJournal("b", log)])
+    queue.enqueue(jobs.add, 1, 2)
+    queue.enqueue_many([Queue.prepare_data(jobs.noop), Queue.prepare_data(jobs.noop)])
+    assert log == [
+        "a.before_send:1", "b.before_send:1", "b.after_send:queued", "a.after_send:queued",
+        "a.before_send:2", "b.before_send:2",
+        "b.after_send:queued,queued", "a.after_send:queued,queued",
+    ]  # fmt: skip
+
+
+def test_a_send_hook_may_hold_the_send_back(connection: redis.Redis) -> None:
+    held: list[Callable[[], list[Job]]] = []
+
+    class Hold:
+        def around_send(
+            self, queue: Queue, jobs_: Sequence[PreparedJob], send: Any, pipeline: Any
+        ) -> list[Job]:
+            held.append(send)
+            return [queue.make_job(p, 0) for p in jobs_]
+
+    queue = Queue("held", connection, send_hooks=[Hold()])
+    job = queue.enqueue(jobs.add, 1, 2)
+    assert queue.count == 0 and not Job.exists(job.id, connection)
+    held.pop()()
+    assert queue.job_ids == [job.id]
+
+
+def test_a_failing_send_hook_fails_the_enqueue(connection: redis.Redis) -> None:
+    class Refuse(BaseSendHook):
+        def before_send(self, queue: Queue, jobs_: Sequence[PreparedJob]) -> None:
+            raise PermissionError("not now")
+
+    queue = Queue("refused", connection, send_hooks=[Refuse()])
+    with pytest.raises(PermissionError, match="not now"):
+        queue.enqueue(jobs.add, 1, 2)
+    assert queue.count == 0
