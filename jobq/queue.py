@@ -26,7 +26,7 @@ from .registry import (
     StartedJobRegistry,
 )
 from .retry import Callback, Retry
-from .scripts import execute_pipeline, raise_for_code
+from .scripts import PLACED, execute_pipeline, raise_for_code
 from .serializers import Serializer, check_serializable, configured_serializer
 from .serializers import max_payload_bytes as payload_limit
 from .timeutil import Seconds, seconds, to_ms
@@ -302,7 +302,7 @@ class Queue:
             raise_for_code("enqueue", code, prepared.job_id)
             self._registered = True
         assert code is not None
-        job = self.make_job(prepared, now, _PLACEMENT[code])
+        job = self.make_job(prepared, now, PLACED[code])
         if not self.is_async and code == 1:
             return self.run_sync(job)
         return job
@@ -441,7 +441,7 @@ class Queue:
         jobs = []
         for p, code in zip(prepared, codes, strict=True):
             raise_for_code("enqueue", code, p.job_id)
-            jobs.append(self.make_job(p, created, _PLACEMENT[code]))
+            jobs.append(self.make_job(p, created, PLACED[code]))
         return jobs
 
     # -- reading ------------------------------------------------------------------
@@ -546,7 +546,6 @@ class Queue:
         ]  # fmt: skip
 
 
-_PLACEMENT = {1: "queued", 2: "scheduled", 3: "deferred", 4: "canceled"}
 #: the kwargs of a job given none (only read)
 _NO_KWARGS: dict[str, Any] = {}
 #: jobs per enqueue_many script call: large enough to amortise the call, small

@@ -81,7 +81,7 @@ def _acknowledge(queue: Queue, worker: str, outcome: Outcome) -> Acked:
         codes = transitions.fail(queue.connection, queue.keys, worker, [failure])
         meaning = transitions.FAIL_ACKS
     assert codes is not None
-    return meaning.get(codes[0], Acked.LEASE_LOST)
+    return meaning.get(int(codes[0]), Acked.LEASE_LOST)
 
 
 def _refresh(job: Job, outcome: Outcome) -> None:
