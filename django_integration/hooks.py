@@ -27,10 +27,10 @@ from django.db import close_old_connections, connections
 
 from jobq.hooks import Acked, BaseHook, Hook
 from jobq.job import Job
+from jobq.reaping import OnReaped
 from jobq.scheduler.handle import Schedule as RedisSchedule
 from jobq.status import JobStatus
 from jobq.worker.executor import Outcome
-from jobq.worker.maintenance import OnReaped
 
 from . import conf
 from .models import schedule_pk_from

@@ -31,10 +31,10 @@ from ..job import Job
 from ..keys import QueueKeys
 from ..options import EnqueueData, JobOptions
 from ..queue import Queue
+from ..reaping import OnReaped
 from ..serializers import Serializer
 from ..timeutil import Seconds, to_ms
 from ..utils import import_attribute
-from ..worker.maintenance import OnReaped
 from .cron import CronSpec, from_ms, local_zone_name, zone
 from .definitions import MAX_CATCH_UP, Kind, ScheduleState
 from .handle import Schedule

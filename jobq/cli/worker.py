@@ -109,11 +109,6 @@ def worker(
     if url:
         ctx.url = url
     configure_logging(verbose, quiet)
-    hook = None
-    if with_scheduler:
-        from ..scheduler.tick import scheduler_hook
-
-        hook = scheduler_hook()
     allowed = list(allow) or None
     hooks = []
     if sentry_dsn:
@@ -128,13 +123,13 @@ def worker(
     if simple:
         w = SimpleWorker(
             list(queues), connection, name, lease_seconds=lease, allowed_modules=allowed,
-            serializer=serializer, with_scheduler_hook=hook, hooks=hooks,
+            serializer=serializer, hooks=hooks,
         )  # fmt: skip
     else:
         w = Worker(
             list(queues), connection, name, concurrency=concurrency,
             max_jobs_per_child=max_jobs_per_child, lease_seconds=lease, allowed_modules=allowed,
-            serializer=serializer, with_scheduler_hook=hook, hooks=hooks,
+            serializer=serializer, hooks=hooks,
         )  # fmt: skip
     try:
         w.work(burst=burst, max_jobs=max_jobs, with_scheduler=with_scheduler)

@@ -32,6 +32,8 @@ from ..hooks import Hook, Hooks
 from ..job import Job
 from ..keys import QueueKeys
 from ..queue import Queue
+from ..reaping import OnReaped
+from ..scheduler.tick import scheduler_hook
 from ..serializers import Serializer, configured_serializer
 from ..utils import import_attribute
 from .children import (
@@ -46,7 +48,7 @@ from .children import (
 from .consumer import Budget, Consumer, LocalBudget, Stop
 from .executor import Executor, ShutdownRequested
 from .holdings import Holdings
-from .maintenance import Maintenance, OnReaped, WorkerRecord, list_workers
+from .maintenance import Maintenance, WorkerRecord, list_workers
 
 logger = logging.getLogger("jobq.worker")
 
@@ -127,10 +129,20 @@ class BaseWorker:
     def all(cls, connection: redis.Redis | None = None) -> list[dict[str, str]]:
         return list_workers(conn_mod.resolve(connection))
 
-    def _start(self, logging_level: str | None, burst: bool, maintenance: Maintenance) -> None:
+    def _start(
+        self,
+        logging_level: str | None,
+        burst: bool,
+        maintenance: Maintenance,
+        with_scheduler: bool = False,
+    ) -> None:
         """What both kinds of worker do first: logging, a supported server, known
         queues, the worker's record. Until these land, Redis may still be starting
-        (a cluster forming answers CLUSTERDOWN): waited for, unless a burst run."""
+        (a cluster forming answers CLUSTERDOWN): waited for, unless a burst run.
+        ``with_scheduler`` (rq's): also run the scheduler's pass, under the scheduler
+        lock, so that of all workers asked to, one fires schedules at a time."""
+        if with_scheduler and self.scheduler_hook is None:
+            self.scheduler_hook = scheduler_hook()
         if logging_level:
             logging.basicConfig(
                 level=logging_level, format="%(asctime)s %(name)s %(levelname)s %(message)s"
@@ -149,6 +161,7 @@ class BaseWorker:
             conn_mod.retry_until_up(first_writes)
         if self.keyring is None:
             logger.warning(signing.unsigned_warning(self.resolver.allowed))
+        self._scheduler_tick()  # what is due already runs in this worker's first batch
 
     def _maintenance(self, concurrency: int, on_reaped: OnReaped | None = None) -> Maintenance:
         record = WorkerRecord(self.name, self.queue_names, concurrency)
@@ -493,7 +506,7 @@ class Worker(BaseWorker):
         self._suspended = False
         self._no_more_children = False  # a second work() (e.g. burst again) starts afresh
         maintenance = self._maintenance(self.concurrency, self._report_lost)
-        self._start(logging_level, burst, maintenance)
+        self._start(logging_level, burst, maintenance, with_scheduler)
         budget = SharedBudget(max_jobs) if max_jobs else None
         self.selector = selectors.DefaultSelector()
         previous = {s: signal.signal(s, self._on_signal) for s in (signal.SIGTERM, signal.SIGINT)}
@@ -663,7 +676,7 @@ class SimpleWorker(BaseWorker):
         logging_level: str | None = None,
     ) -> bool:
         maintenance = self._maintenance(1)
-        self._start(logging_level, burst, maintenance)
+        self._start(logging_level, burst, maintenance, with_scheduler)
         holdings, lock, done = Holdings(), threading.Lock(), threading.Event()
         consumer = self._consumer(
             self.connection,
