@@ -21,6 +21,7 @@ import redis
 
 from . import connection as conn_mod
 from . import defaults, keys, numbers, transitions
+from .context import get_current_job  # rq keeps it in ``rq.job`` too
 from .exceptions import (
     ConfigurationError,
     DeserializationError,
@@ -766,10 +767,6 @@ def requeue_job(
 
 #: rq's marker for "not computed yet"; jobq's ``return_value()`` reads None instead
 UNEVALUATED = object()
-
-# rq keeps these names in ``rq.job`` too; ``get_current_job`` lives with the worker,
-# whose package imports this module, so it is bound last
-from .worker.context import get_current_job  # noqa: E402
 
 __all__ = [
     "UNEVALUATED",

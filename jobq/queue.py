@@ -7,7 +7,7 @@ import functools
 import json
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, ClassVar
 
 import redis
 
@@ -51,8 +51,17 @@ class PreparedJob:
     new_id: bool = False
 
 
+#: runs a job just enqueued by an ``is_async=False`` queue, here and now, and returns
+#: it with its outcome (``jobq.testing.run_now`` takes the same steps a worker takes)
+EagerRunner = Callable[["Queue", Job], Job]
+
+
 class Queue:
     """A named queue. ``Queue("high", connection=redis)`` as in rq."""
+
+    #: the eager runner of queues given none: :func:`jobq.testing.run_now`, set by
+    #: ``jobq/__init__`` (the worker steps it runs sit above this module)
+    default_eager_runner: ClassVar[EagerRunner | None] = None
 
     #: rq's name for the default job timeout (seconds)
     DEFAULT_TIMEOUT = int(defaults.JOB_TIMEOUT)
@@ -71,13 +80,16 @@ class Queue:
         secret: signing.Keyring | signing.Secret | Sequence[signing.Secret] | None = None,
         job_class: type[Job] | str | None = None,
         send_hooks: Sequence[hooks.SendHook] = (),
+        eager_runner: EagerRunner | None = None,
     ) -> None:
         """``max_payload_bytes``: largest serialized arguments accepted (default
         ``JOBQ_MAX_PAYLOAD_BYTES`` as the queue is made, or 512 KiB; 0: no limit). ``durable``: enqueue returns
         once the job is fsynced and/or on replicas (see :mod:`jobq.durability`).
         ``secret``: signs every job this queue makes (default ``JOBQ_SECRET_KEY``, in
         Django its ``SECRET_KEY``; see :mod:`jobq.signing` and docs/security.md).
-        ``send_hooks``: wrap every send of new jobs (see :class:`jobq.hooks.SendHook`)."""
+        ``send_hooks``: wrap every send of new jobs (see :class:`jobq.hooks.SendHook`).
+        ``eager_runner``: runs the jobs of an ``is_async=False`` queue (see
+        :data:`EagerRunner`; default :func:`jobq.testing.run_now`)."""
         self.name = name
         #: the class of the handles this queue returns (rq's ``job_class``)
         self.job_class: type[Job] = (
@@ -94,6 +106,7 @@ class Queue:
         self.default_timeout = defaults.JOB_TIMEOUT if timeout is None else timeout
         self.default_result_ttl = defaults.RESULT_TTL if result_ttl is None else result_ttl
         self.is_async = is_async
+        self.eager_runner = eager_runner
         self.max_payload_bytes = max_payload_bytes
         #: resolved once (reading the environment costs more than a small job's check)
         self._max_bytes = payload_limit(max_payload_bytes) or 0
@@ -316,11 +329,12 @@ class Queue:
         return self._waiter.execute(pipe, job_ids)
 
     def run_sync(self, job: Job) -> Job:
-        """Run a job just enqueued (``is_async=False``) here and now, through the same
-        steps a worker takes; see :func:`jobq.testing.run_now`."""
-        from .testing import run_now  # the worker package imports this module
-
-        return run_now(self, job)
+        """Run a job just enqueued (``is_async=False``) here and now, with the queue's
+        eager runner: :func:`jobq.testing.run_now` unless the queue was given one."""
+        runner = self.eager_runner or Queue.default_eager_runner
+        if runner is None:  # only when jobq/__init__ did not run, which Python forbids
+            raise InvalidJobOperation("no eager runner: pass Queue(eager_runner=...)")
+        return runner(self, job)
 
     # -- rq's enqueue family ------------------------------------------------------
 

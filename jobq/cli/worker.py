@@ -11,7 +11,7 @@ import click
 from .. import defaults
 from ..exceptions import DuplicateWorkerName
 from ..worker import SimpleWorker, Worker
-from . import Context, Seconds, main, url_option
+from .base import Context, Seconds, main, url_option
 
 
 def add_import_paths(paths: tuple[str, ...]) -> None:

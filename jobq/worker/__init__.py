@@ -1,7 +1,7 @@
 """Workers: ``Worker`` (supervisor with executor children) and ``SimpleWorker``."""
 
+from ..context import get_current_job
 from ..defaults import DEFAULT_RESULT_TTL
-from .context import get_current_job
 from .loop import BaseWorker, SimpleWorker, Worker
 
 #: rq's Heroku variant; jobq's Worker already handles SIGTERM as a warm shutdown
