@@ -70,6 +70,12 @@ class JobOptions:
             return DEFAULT
         return cls(**_rq_names(options))
 
+    @classmethod
+    def pick(cls, values: Mapping[str, Any]) -> JobOptions:
+        """The options among ``values`` by field name (an rq-compatible signature's
+        ``locals()``, whose option parameters are named as the fields)."""
+        return cls(**{name: values[name] for name in FIELD_NAMES if name in values})
+
     def merged(self, options: Mapping[str, Any]) -> JobOptions:
         """These options, overridden by the ones given (rq's keyword names)."""
         if not options:

@@ -161,15 +161,7 @@ class Queue:
     ) -> EnqueueData:
         """One job for :meth:`enqueue_many` (rq's signature); its options are
         validated here."""
-        options = JobOptions.from_kwargs(
-            dict(
-                timeout=timeout, result_ttl=result_ttl, ttl=ttl, failure_ttl=failure_ttl,
-                description=description, depends_on=depends_on, job_id=job_id,
-                at_front=at_front, meta=meta, retry=retry, on_success=on_success,
-                on_failure=on_failure, webhooks=webhooks,
-            )
-        )  # fmt: skip
-        return EnqueueData(func, args, kwargs, options)
+        return EnqueueData(func, args, kwargs, JobOptions.pick(locals()))
 
     def prepare(
         self, data: EnqueueData, *, due: int = 0, extra: dict[str, Any] | None = None

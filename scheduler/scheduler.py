@@ -167,13 +167,7 @@ class Scheduler:
         timing = _Timing(
             "interval" if interval_ms else "once", _time_ms(scheduled_time), interval_ms
         )
-        options = JobOptions.from_kwargs(
-            dict(
-                result_ttl=result_ttl, ttl=ttl, timeout=timeout, description=description,
-                meta=meta, on_success=on_success, on_failure=on_failure,
-            )
-        )  # fmt: skip
-        run = _Run(func, args, kwargs, queue_name, options)
+        run = _Run(func, args, kwargs, queue_name, JobOptions.pick(locals()))
         return self._store(timing, run, id, repeat, catch_up)
 
     def cron(
@@ -207,13 +201,7 @@ class Scheduler:
         spec = CronSpec(cron_string, tz)
         first = spec.first_after(self._now_ms())
         timing = _Timing("cron", first, cron=cron_string, timezone=tz)
-        options = JobOptions.from_kwargs(
-            dict(
-                result_ttl=result_ttl, ttl=ttl, timeout=timeout, description=description,
-                meta=meta, on_success=on_success, on_failure=on_failure,
-            )
-        )  # fmt: skip
-        run = _Run(func, args, kwargs, queue_name, options)
+        run = _Run(func, args, kwargs, queue_name, JobOptions.pick(locals()))
         return self._store(timing, run, id, repeat, catch_up)
 
     def _store(
