@@ -12,7 +12,7 @@ at once, as rq does.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import redis
@@ -20,8 +20,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
 from django.utils.module_loading import import_string
 
-from jobq.job import Job, new_job_id
-from jobq.options import EnqueueData
+from jobq.job import Job
 from jobq.queue import PreparedJob, Queue
 from jobq.serializers import Serializer
 from jobq.status import JobStatus
@@ -57,6 +56,7 @@ class DjangoQueue(Queue):
         ("auto") or "request_finished"; ``autocommit`` is django-rq's older switch
         (True: immediate, False: request_finished). Default: the settings'."""
         kwargs.setdefault("max_payload_bytes", conf.options().max_payload_bytes)
+        kwargs["send_hooks"] = [CommitDeferral(), *kwargs.get("send_hooks", ())]
         super().__init__(name, connection, **kwargs)
         if commit_mode is not None:
             self.commit_mode = conf.parse_commit_mode(commit_mode, "commit_mode")
@@ -77,37 +77,6 @@ class DjangoQueue(Queue):
             return False
         return bool(transaction.get_connection(conf.options().database).in_atomic_block)
 
-    def _send(self, prepared: PreparedJob, pipeline: Any = None) -> Job:
-        database = conf.options().database
-        if pipeline is None and self.commit_mode == "request_finished" and self.is_async:
-            self._record([prepared])
-            thread_queue.add(functools.partial(Queue._send, self, prepared))
-            return self.make_job(prepared, now_ms())
-        if pipeline is None and self._deferred():
-            self._record([prepared])
-            transaction.on_commit(functools.partial(Queue._send, self, prepared), using=database)
-            return self.make_job(prepared, now_ms())
-        if not _recording():
-            return super()._send(prepared, pipeline)
-        # the row goes first (a worker may take the job at once), in a transaction with
-        # the send, so that a refused enqueue (a live job has this id) leaves no trace
-        with transaction.atomic(using=database):
-            self._record([prepared])
-            return super()._send(prepared, pipeline)
-
-    def enqueue_many(self, job_datas: Iterable[EnqueueData], pipeline: Any = None) -> list[Job]:
-        datas = [d if d.options.job_id else d.with_options(job_id=new_job_id()) for d in job_datas]
-        if not self.is_async and pipeline is None:
-            return super().enqueue_many(datas)  # each goes through _send: recorded, run inline
-        prepared = [self.prepare(d) for d in datas]  # validate all before anything
-        self._record(prepared)
-        if pipeline is None and self._deferred():
-            send = functools.partial(Queue.enqueue_many, self, datas)
-            transaction.on_commit(send, using=conf.options().database)
-            now = now_ms()
-            return [self.make_job(p, now) for p in prepared]
-        return super().enqueue_many(datas, pipeline)
-
     def run_sync(self, job: Job) -> Job:
         from .hooks import inline_hooks  # models load only once the apps are ready
 
@@ -124,6 +93,38 @@ class DjangoQueue(Queue):
             for p in prepared
         ]
         upsert(rows)
+
+
+class CommitDeferral:
+    """The send hook of every DjangoQueue: records the jobs' rows and sends them when
+    the commit mode says (see the module's docstring)."""
+
+    def around_send(
+        self,
+        queue: Queue,
+        jobs: Sequence[PreparedJob],
+        send: Callable[[], list[Job]],
+        pipeline: Any,
+    ) -> list[Job]:
+        assert isinstance(queue, DjangoQueue)
+        database = conf.options().database
+        later = None
+        if pipeline is None and queue.commit_mode == "request_finished" and queue.is_async:
+            later = thread_queue.add
+        elif pipeline is None and queue._deferred():
+            later = functools.partial(transaction.on_commit, using=database)
+        if later is not None:
+            queue._record(jobs)
+            later(send)
+            now = now_ms()
+            return [queue.make_job(p, now) for p in jobs]
+        if not _recording():
+            return send()
+        # the rows go first (a worker may take a job at once), in a transaction with
+        # the send, so that a refused enqueue (a live job has this id) leaves no trace
+        with transaction.atomic(using=database):
+            queue._record(jobs)
+            return send()
 
 
 def _recording() -> bool:

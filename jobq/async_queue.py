@@ -29,11 +29,9 @@ from .exceptions import NoSuchJobError
 from .job import AsyncJob, Job
 from .options import EnqueueData, JobOptions, split_call
 from .queue import PreparedJob, Queue
-from .scripts import raise_for_code
+from .scripts import PLACED, raise_for_code
 from .serializers import Serializer
 from .timeutil import Seconds, to_ms
-
-_PLACEMENT = {1: "queued", 2: "scheduled", 3: "deferred", 4: "canceled"}
 
 
 class AsyncQueue:
@@ -135,7 +133,7 @@ class AsyncQueue:
         self._batch.append((prepared, now, future))
         code = await future
         raise_for_code("enqueue", code, prepared.job_id)
-        job = self._plan.make_job(prepared, now, _PLACEMENT[code], cls=AsyncJob)
+        job = self._plan.make_job(prepared, now, PLACED[code], cls=AsyncJob)
         assert isinstance(job, AsyncJob)
         return job
 

@@ -22,6 +22,7 @@ import redis
 
 from . import connection as conn_mod
 from . import defaults, keys, numbers, transitions
+from .context import get_current_job  # rq keeps it in ``rq.job`` too
 from .exceptions import (
     ConfigurationError,
     DeserializationError,
@@ -205,6 +206,17 @@ class Job:
         except NoSuchJobError:
             return False
         return True
+
+    @property
+    def raw_fields(self) -> dict[bytes, bytes]:
+        """A copy of the job's hash as this handle holds it."""
+        return dict(self._fields)
+
+    def load_fields(self, fields: dict[bytes, bytes]) -> None:
+        """Take ``fields`` as the job's hash: what a step just stored, known without
+        reading it back."""
+        self._fields = fields
+        self._decoded.clear()
 
     def refresh(self) -> None:
         fields = self.connection.hgetall(self._keys.job(self.id))
@@ -449,6 +461,16 @@ class Job:
     def reason(self) -> str | None:
         """Short reason of the last failure ("worker died", "timeout", ...)."""
         return self._text("reason")
+
+    @property
+    def error_text(self) -> str | None:
+        """The traceback of the last failed attempt as this handle holds it (no read)."""
+        return self._text("error")
+
+    @property
+    def retry_intervals_text(self) -> str | None:
+        """The stored JSON list of retry intervals (seconds), as this handle holds it."""
+        return self._text("retry_intervals")
 
     @property
     def exc_info(self) -> str | None:
@@ -857,10 +879,6 @@ def requeue_job(
 
 #: rq's marker for "not computed yet"; jobq's ``return_value()`` reads None instead
 UNEVALUATED = object()
-
-# rq keeps these names in ``rq.job`` too; ``get_current_job`` lives with the worker,
-# whose package imports this module, so it is bound last
-from .worker.context import get_current_job  # noqa: E402
 
 __all__ = [
     "UNEVALUATED",

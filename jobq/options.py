@@ -48,16 +48,20 @@ class JobOptions:
     webhooks: Any = None
 
     def __post_init__(self) -> None:
+        if not (self.timeout is None is self.result_ttl is self.ttl is self.failure_ttl):
+            self._parse_durations()
+        if self.ttl is not None and self.ttl <= 0:
+            raise ValueError(f"ttl must be positive seconds or None, got {self.ttl!r}")
+        if self.retry is not None and not isinstance(self.retry, Retry):
+            raise TypeError(f"retry takes a jobq.Retry, not {self.retry!r}")
+
+    def _parse_durations(self) -> None:
         for name, label in _DURATIONS:
             value = getattr(self, name)
             if value is not None:
                 parsed = seconds(value, label)
                 if parsed is not value:
                     object.__setattr__(self, name, parsed)
-        if self.ttl is not None and self.ttl <= 0:
-            raise ValueError(f"ttl must be positive seconds or None, got {self.ttl!r}")
-        if self.retry is not None and not isinstance(self.retry, Retry):
-            raise TypeError(f"retry takes a jobq.Retry, not {self.retry!r}")
 
     @classmethod
     def from_kwargs(cls, options: Mapping[str, Any]) -> JobOptions:
@@ -66,19 +70,17 @@ class JobOptions:
             return DEFAULT
         return cls(**_rq_names(options))
 
+    @classmethod
+    def pick(cls, values: Mapping[str, Any]) -> JobOptions:
+        """The options among ``values`` by field name (an rq-compatible signature's
+        ``locals()``, whose option parameters are named as the fields)."""
+        return cls(**{name: values[name] for name in FIELD_NAMES if name in values})
+
     def merged(self, options: Mapping[str, Any]) -> JobOptions:
         """These options, overridden by the ones given (rq's keyword names)."""
         if not options:
             return self
         return dataclasses.replace(self, **_rq_names(options))
-
-    def given(self) -> dict[str, Any]:
-        """The options that differ from the defaults, by name."""
-        return {
-            f.name: getattr(self, f.name)
-            for f in dataclasses.fields(self)
-            if getattr(self, f.name) != f.default
-        }
 
 
 #: the options given no keyword (shared: building options costs nothing when none are given)

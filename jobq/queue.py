@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, ClassVar
 
 import redis
 
 from . import connection as conn_mod
-from . import defaults, durability, keys, signing, tracing, transitions, webhook
+from . import defaults, durability, hooks, keys, signing, tracing, transitions, webhook
 from .exceptions import InvalidJobOperation, NoSuchJobError
 from .functions import function_path
 from .job import Dependency, Job, new_job_id
@@ -25,7 +26,7 @@ from .registry import (
     StartedJobRegistry,
 )
 from .retry import Callback, Retry
-from .scripts import execute_pipeline, raise_for_code
+from .scripts import PLACED, execute_pipeline, raise_for_code
 from .serializers import Serializer, check_serializable, configured_serializer
 from .serializers import max_payload_bytes as payload_limit
 from .status import JobStatus
@@ -51,8 +52,17 @@ class PreparedJob:
     new_id: bool = False
 
 
+#: runs a job just enqueued by an ``is_async=False`` queue, here and now, and returns
+#: it with its outcome (``jobq.testing.run_now`` takes the same steps a worker takes)
+EagerRunner = Callable[["Queue", Job], Job]
+
+
 class Queue:
     """A named queue. ``Queue("high", connection=redis)`` as in rq."""
+
+    #: the eager runner of queues given none: :func:`jobq.testing.run_now`, set by
+    #: ``jobq/__init__`` (the worker steps it runs sit above this module)
+    default_eager_runner: ClassVar[EagerRunner | None] = None
 
     #: rq's name for the default job timeout (seconds)
     DEFAULT_TIMEOUT = int(defaults.JOB_TIMEOUT)
@@ -70,12 +80,17 @@ class Queue:
         durable: durability.Durable | bool | None = None,
         secret: signing.Keyring | signing.Secret | Sequence[signing.Secret] | None = None,
         job_class: type[Job] | str | None = None,
+        send_hooks: Sequence[hooks.SendHook] = (),
+        eager_runner: EagerRunner | None = None,
     ) -> None:
         """``max_payload_bytes``: largest serialized arguments accepted (default
         ``JOBQ_MAX_PAYLOAD_BYTES`` as the queue is made, or 512 KiB; 0: no limit). ``durable``: enqueue returns
         once the job is fsynced and/or on replicas (see :mod:`jobq.durability`).
         ``secret``: signs every job this queue makes (default ``JOBQ_SECRET_KEY``, in
-        Django its ``SECRET_KEY``; see :mod:`jobq.signing` and docs/security.md)."""
+        Django its ``SECRET_KEY``; see :mod:`jobq.signing` and docs/security.md).
+        ``send_hooks``: wrap every send of new jobs (see :class:`jobq.hooks.SendHook`).
+        ``eager_runner``: runs the jobs of an ``is_async=False`` queue (see
+        :data:`EagerRunner`; default :func:`jobq.testing.run_now`)."""
         self.name = name
         #: the class of the handles this queue returns (rq's ``job_class``)
         self.job_class: type[Job] = (
@@ -92,11 +107,14 @@ class Queue:
         self.default_timeout = defaults.JOB_TIMEOUT if timeout is None else timeout
         self.default_result_ttl = defaults.RESULT_TTL if result_ttl is None else result_ttl
         self.is_async = is_async
+        self.eager_runner = eager_runner
         self.max_payload_bytes = max_payload_bytes
         #: resolved once (reading the environment costs more than a small job's check)
         self._max_bytes = payload_limit(max_payload_bytes) or 0
         self.durable = durability.resolve(durable)
         self._waiter: durability.Waiter | None = None
+        #: wrap every send of new jobs, outermost first (see jobq.hooks.SendHook)
+        self.send_hooks: list[hooks.SendHook] = list(send_hooks)
         self._registered = False
 
     def __repr__(self) -> str:
@@ -146,15 +164,7 @@ class Queue:
     ) -> EnqueueData:
         """One job for :meth:`enqueue_many` (rq's signature); its options are
         validated here."""
-        options = JobOptions.from_kwargs(
-            dict(
-                timeout=timeout, result_ttl=result_ttl, ttl=ttl, failure_ttl=failure_ttl,
-                description=description, depends_on=depends_on, job_id=job_id,
-                at_front=at_front, meta=meta, retry=retry, on_success=on_success,
-                on_failure=on_failure, webhooks=webhooks,
-            )
-        )  # fmt: skip
-        return EnqueueData(func, args, kwargs, options)
+        return EnqueueData(func, args, kwargs, JobOptions.pick(locals()))
 
     def prepare(
         self, data: EnqueueData, *, due: int = 0, extra: dict[str, Any] | None = None
@@ -276,8 +286,15 @@ class Queue:
         )
 
     def _send(self, prepared: PreparedJob, pipeline: Any = None) -> Job:
-        """Enqueue one job: one round trip (the queue's first also registers its name),
-        in a ``jobq.enqueue`` span when the application set a tracer provider."""
+        """Enqueue one job, through the send hooks when there are any."""
+        if not self.send_hooks:
+            return self._send_now(prepared, pipeline)
+        send = functools.partial(self._send_now, prepared, pipeline)
+        return hooks.send_through(self, self.send_hooks, [prepared], lambda: [send()], pipeline)[0]
+
+    def _send_now(self, prepared: PreparedJob, pipeline: Any = None) -> Job:
+        """Send one job, in a ``jobq.enqueue`` span when the application set a tracer
+        provider."""
         tracer = tracing.tracer()
         if tracer is None:
             return self._send_untraced(prepared, pipeline)
@@ -285,6 +302,7 @@ class Queue:
             return self._send_untraced(prepared, pipeline)
 
     def _send_untraced(self, prepared: PreparedJob, pipeline: Any = None) -> Job:
+        """Enqueue one job: one round trip (the queue's first also registers its name)."""
         now = transitions.now_ms()
         if pipeline is not None:
             pipeline.sadd(keys.QUEUES, self.name)
@@ -303,7 +321,7 @@ class Queue:
             raise_for_code("enqueue", code, prepared.job_id)
             self._registered = True
         assert code is not None
-        job = self.make_job(prepared, now, _PLACEMENT[code])
+        job = self.make_job(prepared, now, PLACED[code])
         if not self.is_async and code == 1:
             return self.run_sync(job)
         return job
@@ -317,11 +335,12 @@ class Queue:
         return self._waiter.execute(pipe, job_ids)
 
     def run_sync(self, job: Job) -> Job:
-        """Run a job just enqueued (``is_async=False``) here and now, through the same
-        steps a worker takes; see :func:`jobq.testing.run_now`."""
-        from .testing import run_now  # the worker package imports this module
-
-        return run_now(self, job)
+        """Run a job just enqueued (``is_async=False``) here and now, with the queue's
+        eager runner: :func:`jobq.testing.run_now` unless the queue was given one."""
+        runner = self.eager_runner or Queue.default_eager_runner
+        if runner is None:  # only when jobq/__init__ did not run, which Python forbids
+            raise InvalidJobOperation("no eager runner: pass Queue(eager_runner=...)")
+        return runner(self, job)
 
     # -- rq's enqueue family ------------------------------------------------------
 
@@ -366,8 +385,8 @@ class Queue:
             )
         sent = self._send(prepared, pipeline)
         job._unsaved = None
-        job._fields, job.origin = sent._fields, sent.origin
-        job._decoded.clear()
+        job.origin = sent.origin
+        job.load_fields(sent.raw_fields)
         return sent
 
     def save_created(self, job: Job) -> None:
@@ -446,6 +465,12 @@ class Queue:
         prepared = [self.prepare(d) for d in job_datas]
         if not self.is_async and pipeline is None:
             return [self._send(p) for p in prepared]  # inline: each runs as it is enqueued
+        if not self.send_hooks:
+            return self._send_many(prepared, pipeline)
+        send = functools.partial(self._send_many, prepared, pipeline)
+        return hooks.send_through(self, self.send_hooks, prepared, send, pipeline)
+
+    def _send_many(self, prepared: list[PreparedJob], pipeline: Any) -> list[Job]:
         tracer = tracing.tracer()
         if tracer is not None:
             tracing.created(tracer, self.name, [(p.job_id, p.fields) for p in prepared])
@@ -476,7 +501,7 @@ class Queue:
         jobs = []
         for p, code in zip(prepared, codes, strict=True):
             raise_for_code("enqueue", code, p.job_id)
-            jobs.append(self.make_job(p, created, _PLACEMENT[code]))
+            jobs.append(self.make_job(p, created, PLACED[code]))
         return jobs
 
     # -- reading ------------------------------------------------------------------
@@ -583,7 +608,6 @@ class Queue:
         ]  # fmt: skip
 
 
-_PLACEMENT = {1: "queued", 2: "scheduled", 3: "deferred", 4: "canceled"}
 #: the kwargs of a job given none (only read)
 _NO_KWARGS: dict[str, Any] = {}
 #: jobs per enqueue_many script call: large enough to amortise the call, small

@@ -20,7 +20,7 @@ from .. import defaults, tracing, transitions
 from ..connection import text
 from ..exceptions import JobqError
 from ..keys import QueueKeys
-from ..scripts import execute_pipeline
+from ..scripts import Fired, execute_pipeline
 from ..serializers import resolve_serializer
 from .cron import from_ms
 from .definitions import Firing, ScheduleState, plan
@@ -118,11 +118,11 @@ def fire_due(
     for (q, state, firing), reply in zip(steps, execute_pipeline(connection, pipe), strict=True):
         code, run = transitions.decode_fire(reply)
         _log(q, state, firing, code, run, now)
-        if code == 0:
+        if code is Fired.NOTHING:
             report.lost += 1
         else:
             report.fired += 1
-            report.ended += code == 2
+            report.ended += code is Fired.FIRED_AND_ENDED
     return report
 
 
@@ -136,13 +136,15 @@ def _trace(tracer: Tracer | None, q: QueueKeys, state: ScheduleState, slot: int)
     return fields.get(tracing.FIELD, "")
 
 
-def _log(q: QueueKeys, state: ScheduleState, firing: Firing, code: int, run: str, now: int) -> None:
-    if code == 0:
+def _log(
+    q: QueueKeys, state: ScheduleState, firing: Firing, code: Fired, run: str, now: int
+) -> None:
+    if code is Fired.NOTHING:
         logger.debug(
             "schedule %s slot %d: already fired or changed elsewhere", state.id, firing.slot
         )
         return
-    if code == 3:
+    if code is Fired.RUN_STILL_LIVE:
         logger.warning(
             "schedule %s: run %s is still live from before; slot not fired", state.id, run
         )
@@ -151,5 +153,5 @@ def _log(q: QueueKeys, state: ScheduleState, firing: Firing, code: int, run: str
         "schedule %s fired run %s on queue %s (%s, %d ms late%s)%s",
         state.id, run, q.name, state.func, now - firing.slot,
         f", {firing.skipped} missed slot(s) passed over" if firing.skipped else "",
-        "; schedule ended" if code == 2 else "",
+        "; schedule ended" if code is Fired.FIRED_AND_ENDED else "",
     )  # fmt: skip
