@@ -74,7 +74,12 @@ class JobOptions:
     def pick(cls, values: Mapping[str, Any]) -> JobOptions:
         """The options among ``values`` by field name (an rq-compatible signature's
         ``locals()``, whose option parameters are named as the fields)."""
-        return cls(**{name: values[name] for name in FIELD_NAMES if name in values})
+        given = {
+            name: values[name]
+            for name, default in _FIELD_DEFAULTS
+            if name in values and values[name] is not default
+        }
+        return cls(**given) if given else DEFAULT
 
     def merged(self, options: Mapping[str, Any]) -> JobOptions:
         """These options, overridden by the ones given (rq's keyword names)."""
@@ -88,6 +93,8 @@ DEFAULT = JobOptions()
 
 #: the fields of JobOptions
 FIELD_NAMES = tuple(f.name for f in dataclasses.fields(JobOptions))
+#: each field with its default (None or False: compared by identity)
+_FIELD_DEFAULTS = tuple((f.name, f.default) for f in dataclasses.fields(JobOptions))
 
 #: enqueue() keyword arguments that are options, not arguments of the job (rq's list)
 OPTION_NAMES = ("job_timeout", *FIELD_NAMES, "pipeline")
