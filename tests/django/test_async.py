@@ -10,11 +10,13 @@ work (where the rows are written), as a request's end would.
 from __future__ import annotations
 
 import asyncio
+import threading
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 import pytest
+import redis.asyncio
 from asgiref.sync import sync_to_async
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connections
@@ -143,6 +145,23 @@ def test_get_async_queue_refuses_a_queue_that_runs_jobs_inline(
         get_async_queue("default")
 
 
+def test_a_queue_on_use_redis_cache_needs_an_async_connection(
+    settings: Any, redis_url: str
+) -> None:
+    settings.RQ_QUEUES = {"default": {"USE_REDIS_CACHE": "django-redis"}}
+
+    async def go() -> str:
+        with pytest.raises(ImproperlyConfigured, match="cannot tell where"):
+            get_async_queue("default")
+        client = redis.asyncio.Redis.from_url(redis_url)
+        try:
+            return (await get_async_queue("default", connection=client).enqueue(tasks.add, 1, 2)).id
+        finally:
+            await client.aclose()
+
+    assert get_queue("default").fetch_job(run(go)) is not None
+
+
 # -- @job's adelay ----------------------------------------------------------------------
 
 
@@ -190,6 +209,38 @@ def test_tasks_backend_aenqueue_and_aget_result_round_trip(manage: Manage) -> No
     assert fetched.status == TaskResultStatus.SUCCESSFUL, manage.log(worker)
     assert (fetched.return_value, fetched.args, fetched.attempts) == (5, [2, 3], 1)
     assert fetched.errors == []
+
+
+def test_tasks_backend_async_methods_reach_redis_without_djangos_sync_thread(
+    settings: Any,
+) -> None:
+    """Native, not thread hops: with Django's thread for sync work held busy (and
+    no rows to write), aget_result answers and aenqueue's job lands in Redis; only
+    the framework's task_enqueued receivers, sync ones, then wait for the thread."""
+    settings.JOBQ = {**settings.JOBQ, "RECORD": "none"}
+    earlier = standard_tasks.add.enqueue(1, 2)
+
+    async def go() -> tuple[Any, Any, int]:
+        release = threading.Event()
+        busy = asyncio.ensure_future(sync_to_async(release.wait)())
+        await asyncio.sleep(0.05)  # the thread now waits on the event
+        try:
+            fetched = await asyncio.wait_for(standard_tasks.add.aget_result(earlier.id), 5)
+            enqueuing = asyncio.ensure_future(standard_tasks.add.aenqueue(3, 4))
+            queue = get_async_queue("default")
+            deadline = time.monotonic() + 5
+            while await queue.count() < 2 and time.monotonic() < deadline:
+                await asyncio.sleep(0.01)
+            landed = await queue.count()
+        finally:
+            release.set()
+            await busy
+        return fetched, await enqueuing, landed
+
+    fetched, enqueued, landed = run(go)
+    assert fetched.id == earlier.id and fetched.status == TaskResultStatus.READY
+    assert landed == 2
+    assert get_queue("default").get_job_ids() == [earlier.id, enqueued.id]
 
 
 def test_tasks_backend_aget_result_reports_an_error_of_a_running_or_failed_task(
