@@ -17,7 +17,9 @@ mode, their rows written just before.
 
 from __future__ import annotations
 
+import asyncio
 import functools
+import weakref
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
@@ -247,7 +249,26 @@ def get_async_queue(
     Configured by :func:`get_queue` (the same ``RQ_QUEUES`` entry, serializer and
     ``SECRET_KEY`` signing), it sends on the running event loop's ``redis.asyncio``
     twin of the queue's client (``connection``: a ``redis.asyncio`` client instead)
-    and records rows as the sync queue does; sends are immediate (module docstring)."""
+    and records rows as the sync queue does; sends are immediate (module docstring).
+    Called with the name alone it returns the loop's one queue of that name, so that
+    coroutines enqueuing at once share its batches (one round trip for many)."""
+    if default_timeout is not None or connection is not None or serializer or kwargs:
+        return _async_queue(name, default_timeout, connection, serializer, **kwargs)
+    loops = conf.memo().setdefault("async queues", weakref.WeakKeyDictionary())
+    per_loop: dict[str, AsyncQueue] = loops.setdefault(asyncio.get_running_loop(), {})
+    queue = per_loop.get(name)
+    if queue is None:
+        queue = per_loop[name] = _async_queue(name)
+    return queue
+
+
+def _async_queue(
+    name: str,
+    default_timeout: float | None = None,
+    connection: Any = None,
+    serializer: Serializer | type | str | None = None,
+    **kwargs: Any,
+) -> AsyncQueue:
     plan = get_queue(name, default_timeout, connection=None, serializer=serializer, **kwargs)
     if not plan.is_async:
         raise ImproperlyConfigured(

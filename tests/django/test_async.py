@@ -93,6 +93,21 @@ def test_async_queue_records_the_row_before_the_send() -> None:
     assert queued == 1 and get_queue("low").fetch_job(job_id) is not None
 
 
+def test_coroutines_enqueuing_at_once_share_one_queue_and_each_gets_its_row() -> None:
+    async def one(i: int) -> str:
+        return (await get_async_queue("low").enqueue(tasks.add, i, i)).id
+
+    async def go() -> tuple[list[str], bool]:
+        ids = await asyncio.gather(*(one(i) for i in range(64)))
+        return list(ids), get_async_queue("low") is get_async_queue("low")
+
+    ids, shared = run(go)
+    assert shared and len(set(ids)) == 64
+    assert sorted(get_queue("low").get_job_ids()) == sorted(ids)
+    rows = JobRecord.objects.filter(job_id__in=ids)
+    assert {row.job_id: row.args for row in rows} == {i: [n, n] for n, i in enumerate(ids)}
+
+
 def test_async_queue_has_the_sync_queues_settings(settings: Any) -> None:
     """Same RQ_QUEUES entry (default timeout, result TTL) and SECRET_KEY signing as
     get_queue: a job sent from asyncio code is one the sync side reads as its own."""
@@ -141,8 +156,12 @@ def test_get_async_queue_refuses_a_queue_that_runs_jobs_inline(
     settings: Any, redis_url: str
 ) -> None:
     settings.RQ_QUEUES = {"default": {"URL": redis_url, "ASYNC": False}}
-    with pytest.raises(ImproperlyConfigured, match="ASYNC: False"):
-        get_async_queue("default")
+
+    async def go() -> None:
+        with pytest.raises(ImproperlyConfigured, match="ASYNC: False"):
+            get_async_queue("default")
+
+    run(go)
 
 
 def test_a_queue_on_use_redis_cache_needs_an_async_connection(
