@@ -136,6 +136,22 @@ def test_a_refused_async_send_takes_its_row_back() -> None:
     assert _row("fixed-id").args == ["first"]  # the live job's row, as it was
 
 
+def test_a_failed_async_send_leaves_no_row() -> None:
+    """Redis refuses the step (the queue's list key holds a string): no row stays."""
+    get_queue("default").connection.set(keys.queue_keys("default").queued, "not a list")
+
+    async def go() -> list[str]:
+        errors = []
+        for job_id in (None, "given-id"):
+            with pytest.raises(redis.RedisError) as caught:
+                await get_async_queue("default").enqueue(tasks.echo, "x", job_id=job_id)
+            errors.append(str(caught.value))
+        return errors
+
+    assert all(errors for errors in run(go))
+    assert JobRecord.objects.count() == 0
+
+
 def test_async_sends_are_immediate_in_every_commit_mode(settings: Any) -> None:
     """Django runs no async code inside an atomic block, and an async view's request
     ends in another thread: an async send waits for neither, even where the sync
