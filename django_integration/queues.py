@@ -252,24 +252,19 @@ def get_async_queue(
     and records rows as the sync queue does; sends are immediate (module docstring).
     Called with the name alone it returns the loop's one queue of that name, so that
     coroutines enqueuing at once share its batches (one round trip for many)."""
-    if default_timeout is not None or connection is not None or serializer or kwargs:
-        return _async_queue(name, default_timeout, connection, serializer, **kwargs)
+    options = {"default_timeout": default_timeout, "serializer": serializer, **kwargs}
+    if connection is not None or any(v is not None for v in options.values()):
+        return _async_queue(name, connection, options)
     loops = conf.memo().setdefault("async queues", weakref.WeakKeyDictionary())
     per_loop: dict[str, AsyncQueue] = loops.setdefault(asyncio.get_running_loop(), {})
     queue = per_loop.get(name)
     if queue is None:
-        queue = per_loop[name] = _async_queue(name)
+        queue = per_loop[name] = _async_queue(name, None, {})
     return queue
 
 
-def _async_queue(
-    name: str,
-    default_timeout: float | None = None,
-    connection: Any = None,
-    serializer: Serializer | type | str | None = None,
-    **kwargs: Any,
-) -> AsyncQueue:
-    plan = get_queue(name, default_timeout, connection=None, serializer=serializer, **kwargs)
+def _async_queue(name: str, connection: Any, options: dict[str, Any]) -> AsyncQueue:
+    plan = get_queue(name, **options)
     if not plan.is_async:
         raise ImproperlyConfigured(
             f"queue {name!r} runs jobs inline (ASYNC: False), which AsyncQueue does not do; "
