@@ -28,13 +28,14 @@ from __future__ import annotations
 import enum
 import functools
 import logging
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
     import redis
 
-    from .job import Job
+    from .async_queue import AsyncQueue
+    from .job import AsyncJob, Job
     from .queue import PreparedJob, Queue
     from .worker.executor import Outcome
 
@@ -289,6 +290,32 @@ def send_through(
     for hook in reversed(hooks):
         send = functools.partial(hook.around_send, queue, jobs, send, pipeline)
     return send()
+
+
+class AsyncSendHook(Protocol):
+    """:class:`SendHook` for :class:`jobq.AsyncQueue`: ``await send()`` sends ``jobs``
+    (through the hooks after this one) and returns their handles. The hook may
+    await its own I/O (a database row), never block the event loop; the queue's
+    ``plan`` is the sync :class:`Queue` that prepared the jobs."""
+
+    async def around_asend(
+        self,
+        queue: AsyncQueue,
+        jobs: Sequence[PreparedJob],
+        send: Callable[[], Awaitable[list[AsyncJob]]],
+    ) -> list[AsyncJob]: ...
+
+
+async def asend_through(
+    queue: AsyncQueue,
+    hooks: Sequence[AsyncSendHook],
+    jobs: Sequence[PreparedJob],
+    send: Callable[[], Awaitable[list[AsyncJob]]],
+) -> list[AsyncJob]:
+    """``send`` wrapped by ``hooks``, the first outermost (as :func:`send_through`)."""
+    for hook in reversed(hooks):
+        send = functools.partial(hook.around_asend, queue, jobs, send)
+    return await send()
 
 
 # -- changes made outside a worker's run ---------------------------------------------

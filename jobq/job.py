@@ -219,7 +219,10 @@ class Job:
         self._decoded.clear()
 
     def refresh(self) -> None:
-        fields = self.connection.hgetall(self._keys.job(self.id))
+        self._take(self.connection.hgetall(self._keys.job(self.id)))
+
+    def _take(self, fields: dict[Any, Any]) -> None:
+        """Hold ``fields``, the job hash just read (checked as at fetch)."""
         if not fields:
             raise NoSuchJobError(f"job {self.id!r} no longer exists in queue {self.origin!r}")
         self._fields = {bytes(k): bytes(v) for k, v in fields.items()}  # type: ignore[arg-type, unused-ignore]
@@ -737,11 +740,13 @@ class AsyncJob(Job):
 
     async def arefresh(self) -> None:
         client: Any = self.connection  # a redis.asyncio client
-        fields = await client.hgetall(self._keys.job(self.id))
-        if not fields:
-            raise NoSuchJobError(f"job {self.id!r} no longer exists in queue {self.origin!r}")
-        self._fields = fields
-        self._decoded.clear()
+        self._take(await client.hgetall(self._keys.job(self.id)))
+
+    def refresh(self) -> None:
+        raise TypeError("a job on a redis.asyncio client reloads with 'await job.arefresh()'")
+
+    def _try_refresh(self) -> None:
+        """Properties that reload a running job's fields read them as last fetched."""
 
     async def aget_status(self) -> JobStatus | None:
         try:

@@ -268,8 +268,10 @@ class Queue:
         now: int | bytes,
         status: str | None = None,
         cls: type[Job] | None = None,
+        connection: Any = None,
     ) -> Job:
-        """The handle ``enqueue`` returns, built from what was sent (no read back)."""
+        """The handle ``enqueue`` returns, built from what was sent (no read back);
+        on ``connection`` when given (an AsyncQueue's), else on this queue's."""
         raw = {
             k.encode(): v if isinstance(v, bytes) else str(v).encode()
             for k, v in prepared.fields.items()
@@ -279,7 +281,7 @@ class Queue:
             raw[b"status"] = status.encode()
         return (cls or self.job_class)(
             prepared.job_id,
-            self.connection,
+            self.connection if connection is None else connection,
             origin=self.name,
             fields=raw,
             serializer=self.serializer,
