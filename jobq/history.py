@@ -282,6 +282,34 @@ RECORD_EVERY_SECONDS = 1.0
 Pending = tuple[str, int, dict[str, dict[str, int]]]
 
 
+def tally(
+    jobs: Iterable[tuple[Mapping[bytes, bytes], str, float]],
+) -> dict[tuple[str, str, int, int], int]:
+    """Count acknowledged jobs by (function, outcome, run bucket, wait bucket), each
+    given as (its hash fields, its outcome, seconds it ran); the wait is the job's
+    start less its last enqueue (0 when a field is missing or garbage). One pass and
+    no call per job but the two C bisections: the worker pays this for every job."""
+    counts: dict[tuple[str, str, int, int], int] = {}
+    edges, find = _EDGES, bisect_right
+    for fields, outcome, took in jobs:
+        get = fields.get
+        try:
+            waited = (
+                int(get(b"started") or b"") - int(get(b"enqueued") or get(b"created") or b"")
+            ) / 1000
+        except ValueError:
+            waited = 0.0
+        func = get(b"func") or b""
+        key = (
+            func.decode(errors="replace") if isinstance(func, bytes) else str(func),
+            outcome,
+            find(edges, took) if took == took else 0,
+            find(edges, waited) if waited > 0 else 0,
+        )
+        counts[key] = counts.get(key, 0) + 1
+    return counts
+
+
 class Recorder:
     """A worker's history not sent yet: per (queue, 10 s bucket), per function, the
     counts of :data:`OUTCOMES` and the run and wait sketches. The worker adds each

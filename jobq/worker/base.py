@@ -21,7 +21,7 @@ from .. import connection as conn_mod
 from .. import defaults, keys, signing, transitions
 from ..exceptions import NoSuchJobError
 from ..functions import FunctionResolver
-from ..history import Recorder, bucket_of
+from ..history import Recorder, tally
 from ..hooks import Hook, Hooks, with_observers
 from ..job import Job
 from ..keys import QueueKeys
@@ -193,8 +193,7 @@ class BaseWorker:
         if self.history and codes and codes[0] > 0:
             recorder = Recorder()
             kind = "retried" if codes[0] == 2 else "failed"
-            entry = (job.func_name, kind, bucket_of(took), bucket_of(job.waited_seconds))
-            recorder.add(q.name, transitions.now_ms(), {entry: 1})
+            recorder.add(q.name, transitions.now_ms(), tally([(job.fields_view, kind, took)]))
             for _, start, per_function in recorder.take():
                 transitions.record_history(self.connection, q, start, per_function)
 

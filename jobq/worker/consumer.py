@@ -12,7 +12,6 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -22,7 +21,7 @@ import redis
 from .. import connection as conn_mod
 from .. import defaults, history, transitions
 from ..exceptions import DeserializationError
-from ..history import Recorder, bucket_of
+from ..history import Recorder, tally
 from ..hooks import Acked
 from ..job import Job
 from ..keys import QueueKeys
@@ -87,8 +86,8 @@ class Stop:
 @dataclass
 class _Acks:
     done: list[Outcome] = field(default_factory=list)
-    #: with history on, (function, run bucket, wait bucket) of each outcome in ``done``
-    history: list[tuple[str, int, int]] = field(default_factory=list)
+    #: with history on, the seconds each job of ``done`` ran
+    took: list[float] = field(default_factory=list)
     since: float = 0.0
 
 
@@ -283,8 +282,7 @@ class Consumer:
                 acks.since = time.monotonic()
             acks.done.append(outcome)
             if self.history:
-                job = outcome.job
-                acks.history.append((job.func_name, bucket_of(took), bucket_of(job.waited_seconds)))
+                acks.took.append(took)
             if last:
                 return
             if time.monotonic() - acks.since >= defaults.ACK_FLUSH_SECONDS:
@@ -350,7 +348,7 @@ class Consumer:
         if self.recorder is not None:
             self._record(pending, replies)
         for a in self._acks.values():
-            a.done, a.history = [], []
+            a.done, a.took = [], []
 
     def _queue_history(self, pipe: redis.client.Pipeline) -> list[history.Pending]:
         """Add the history summed so far to ``pipe``; returns what was added."""
@@ -384,11 +382,13 @@ class Consumer:
                 if any(o.ok is ok for o in acks.done):
                     reply = next(it)
                     codes[ok] = iter(reply if isinstance(reply, list) else ())
-            jobs = Counter(
-                (func, _KIND.get((o.ok, int(next(codes[o.ok]))), ""), run, wait)
-                for o, (func, run, wait) in zip(acks.done, acks.history, strict=True)
+            kinds = (_KIND.get((o.ok, int(next(codes[o.ok]))), "") for o in acks.done)
+            jobs = tally(
+                (o.job.fields_view, kind, took)
+                for o, kind, took in zip(acks.done, kinds, acks.took, strict=True)
+                if kind
             )
-            self.recorder.add(q.name, now, {k: n for k, n in jobs.items() if k[1]})
+            self.recorder.add(q.name, now, jobs)
 
     def _report_acks(
         self, pending: list[tuple[QueueKeys, list[Outcome]]], replies: list[object]
