@@ -6,13 +6,14 @@ import datetime as dt
 import json
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any, NamedTuple
+from typing import Any, Literal, NamedTuple
 
 import redis
 
 from . import connection as conn_mod
-from . import defaults, durability, keys, signing, transitions, webhook
+from . import defaults, durability, flow, keys, signing, transitions, webhook
 from .exceptions import InvalidJobOperation, NoSuchJobError
+from .flow import FlowOptions, Limits, Rate, UniqueKey, flow_options
 from .functions import function_path
 from .job import Dependency, Job, new_job_id
 from .registry import (
@@ -47,6 +48,14 @@ OPTION_NAMES = (
     "on_failure",
     "webhooks",
     "pipeline",
+    # flow control (jobq.flow)
+    "unique_key",
+    "unique_until",
+    "concurrency_key",
+    "concurrency_limit",
+    "priority",
+    # rq's: refuse a live job with the same job_id, which jobq always does
+    "unique",
 )
 
 
@@ -69,6 +78,7 @@ class EnqueueData(NamedTuple):
     on_success: Any
     on_failure: Any
     webhooks: Any = None
+    flow: FlowOptions | None = None
 
 
 @dataclass(slots=True)
@@ -81,6 +91,8 @@ class _Prepared:
     depends_on: Sequence[str] = ()
     #: the id was made here (random), not given by the caller
     new_id: bool = False
+    #: the fields hold flow-control options
+    flow: bool = False
 
 
 class Queue:
@@ -173,10 +185,18 @@ class Queue:
         on_success: Any = None,
         on_failure: Any = None,
         webhooks: Any = None,
+        unique_key: UniqueKey | None = None,
+        unique_until: Literal["start", "finish"] = "finish",
+        concurrency_key: str | None = None,
+        concurrency_limit: int | None = None,
+        priority: int | None = None,
+        unique: bool = False,
     ) -> EnqueueData:
+        """``unique``: rq's option; jobq always refuses a live job's id (DuplicateJobError)."""
+        flow = flow_options(unique_key, unique_until, concurrency_key, concurrency_limit, priority)
         return EnqueueData(
             func, args, kwargs, timeout, result_ttl, ttl, failure_ttl, description,
-            depends_on, job_id, at_front, meta, retry, on_success, on_failure, webhooks,
+            depends_on, job_id, at_front, meta, retry, on_success, on_failure, webhooks, flow,
         )  # fmt: skip
 
     def _prepare(
@@ -204,6 +224,8 @@ class Queue:
                 fields["allow_dep_fail"] = "1"
         if extra:
             fields.update(extra)
+        if data.flow is not None:
+            fields.update(data.flow.fields(data.args or (), data.kwargs or _NO_KWARGS))
         ttl = seconds(data.ttl, "ttl")
         if ttl is not None and ttl <= 0:
             raise ValueError(f"ttl must be positive seconds or None, got {data.ttl!r}")
@@ -220,6 +242,7 @@ class Queue:
             ttl_ms=int(ttl * 1000) if ttl else 0,
             depends_on=deps,
             new_id=data.job_id is None,
+            flow=data.flow is not None,
         )
 
     def _add_settings(self, fields: dict[str, Any], data: EnqueueData) -> None:
@@ -301,14 +324,26 @@ class Queue:
             pipe = self.connection.pipeline(transaction=False)
             pipe.sadd(keys.QUEUES, self.name)
             self._enqueue_into(pipe, prepared, now)
-            code = int(self._execute(pipe, [prepared.job_id])[1])
-            raise_for_code("enqueue", code, prepared.job_id)
+            code = transitions.placement(self._execute(pipe, [prepared.job_id])[1])
+            if isinstance(code, int):
+                raise_for_code("enqueue", code, prepared.job_id)
             self._registered = True
         assert code is not None
+        if isinstance(code, str):  # a live job holds the unique key: that job
+            return self._existing(code)
         job = self._job(prepared, now, _PLACEMENT[code])
         if not self.is_async and code == 1:
             return self.run_sync(job)
         return job
+
+    def _existing(self, job_id: str) -> Job:
+        """The live job whose unique key an enqueue met (it may end meanwhile)."""
+        found = self.job_class.fetch_many([job_id], self.connection, queue=self.name)[0]
+        if found is None:
+            return self.job_class(
+                job_id, self.connection, origin=self.name, serializer=self.serializer
+            )
+        return found
 
     def _execute(self, pipe: Any, job_ids: list[str]) -> list[Any]:
         """Run an enqueue pipeline; with ``durable``, also wait until it is durable."""
@@ -325,7 +360,7 @@ class Queue:
 
         return run_now(self, job)
 
-    def _enqueue_into(self, target: Any, prepared: _Prepared, now: int) -> int | None:
+    def _enqueue_into(self, target: Any, prepared: _Prepared, now: int) -> int | str | None:
         return transitions.enqueue(
             target,
             self.keys,
@@ -337,6 +372,7 @@ class Queue:
             ttl_ms=prepared.ttl_ms,
             depends_on=prepared.depends_on,
             new_id=prepared.new_id,
+            flow=prepared.flow,
         )
 
     # -- rq's enqueue family ------------------------------------------------------
@@ -360,10 +396,22 @@ class Queue:
         on_failure: Any = None,
         pipeline: Any = None,
         webhooks: Any = None,
+        unique_key: UniqueKey | None = None,
+        unique_until: Literal["start", "finish"] = "finish",
+        concurrency_key: str | None = None,
+        concurrency_limit: int | None = None,
+        priority: int | None = None,
+        unique: bool = False,
     ) -> Job:
+        """Flow control (docs/flow-control.md): ``unique_key`` (a string, or a callable
+        of the job's arguments) makes a second enqueue while the first job is live
+        return that job; ``unique_until="start"`` frees the key when it starts.
+        ``concurrency_key``/``concurrency_limit``: at most that many jobs with the key
+        run at once. ``priority``: higher first, FIFO among equals."""
         data = self.prepare_data(
             func, args, kwargs, timeout, result_ttl, ttl, failure_ttl, description,
             depends_on, job_id, at_front, meta, retry, on_success, on_failure, webhooks,
+            unique_key, unique_until, concurrency_key, concurrency_limit, priority,
         )  # fmt: skip
         return self._send(self._prepare(data), pipeline)
 
@@ -441,11 +489,14 @@ class Queue:
             return [self._job(p, created) for p in prepared]
         replies = self._execute(pipe, [p.job_id for p in prepared])[1:]
         self._registered = True
-        codes: list[int] = []
+        codes: list[int | str] = []
         for reply in replies:
-            codes.extend(int(c) for c in (reply if isinstance(reply, list) else [reply]))
+            codes.extend(map(transitions.placement, reply if isinstance(reply, list) else [reply]))
         jobs = []
         for p, code in zip(prepared, codes, strict=True):
+            if isinstance(code, str):
+                jobs.append(self._existing(code))
+                continue
             raise_for_code("enqueue", code, p.job_id)
             jobs.append(self._job(p, created, _PLACEMENT[code]))
         return jobs
@@ -466,7 +517,36 @@ class Queue:
 
     @property
     def count(self) -> int:
-        return int(self.connection.llen(self.keys.queued))
+        """Jobs waiting: the list, and those waiting by priority."""
+        pipe = self.connection.pipeline(transaction=False)
+        pipe.llen(self.keys.queued)
+        pipe.zcard(self.keys.prio)
+        return sum(int(n) for n in pipe.execute())
+
+    # -- flow control ---------------------------------------------------------------
+
+    def set_limits(
+        self,
+        *,
+        rate: str | Rate | None = None,
+        burst: int | None = None,
+        concurrency: int | None = None,
+        clear: bool = False,
+    ) -> Limits:
+        """Limits every worker obeys (stored in Redis): ``rate="20/s"`` ("100/m",
+        "1000/h"), ``burst`` (jobs an idle queue may start at once, default 1),
+        ``concurrency`` (jobs of this queue running at once). ``clear`` removes every
+        limit first. Returns the limits now in force."""
+        return flow.set_limits(
+            self.connection, self.keys, rate=rate, burst=burst, concurrency=concurrency, clear=clear
+        )
+
+    def get_limits(self) -> Limits:
+        return flow.get_limits(self.connection, self.keys)
+
+    def flow_state(self) -> flow.FlowState:
+        """Limits, and what each holds back now (admin pages, ``jobq info``)."""
+        return flow.flow_state(self.connection, self.keys)
 
     def is_empty(self) -> bool:
         return self.count == 0
@@ -514,8 +594,9 @@ class Queue:
                 pass
         k = self.keys
         self.connection.delete(
-            k.queued, k.started, k.scheduled, k.deferred, k.finished, k.failed, k.canceled, k.wake
-        )
+            k.queued, k.started, k.scheduled, k.deferred, k.finished, k.failed, k.canceled, k.wake,
+            k.flow, k.prio, k.qslots,
+        )  # fmt: skip
         self.connection.srem(keys.QUEUES, self.name)
 
     # -- registries ---------------------------------------------------------------
@@ -561,8 +642,8 @@ BULK_CHUNK = 500
 
 
 def _is_simple(p: _Prepared) -> bool:
-    """Due now and without dependencies: what the bulk enqueue script handles."""
-    return not p.depends_on and not p.due
+    """Due now, without dependencies or flow control: what the bulk enqueue script handles."""
+    return not p.depends_on and not p.due and not p.flow
 
 
 def _num(value: float) -> str:

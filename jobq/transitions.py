@@ -53,19 +53,28 @@ def enqueue(
     ttl_ms: int = 0,
     depends_on: Sequence[str] = (),
     new_id: bool = False,
-) -> int | None:
+    flow: bool = False,
+) -> int | str | None:
     """Store and place one job. Returns the placement code (1 queued, 2 scheduled,
-    3 deferred, 4 canceled); when ``client`` is a pipeline the call is only queued.
+    3 deferred, 4 canceled), or the id of the live job that holds the job's unique key
+    (nothing stored); when ``client`` is a pipeline the call is only queued.
     ``new_id``: the caller made the id at random for this job, so finding it taken
-    means this enqueue already landed (redis-py resent it after a lost reply)."""
-    args = enqueue_args(q, job_id, fields, now, due, at_front, ttl_ms, depends_on, new_id)
+    means this enqueue already landed (redis-py resent it after a lost reply).
+    ``flow``: ``fields`` hold flow-control options (:mod:`jobq.flow`)."""
+    args = enqueue_args(q, job_id, fields, now, due, at_front, ttl_ms, depends_on, new_id, flow)
     script = scripts.get("enqueue")
     if _is_pipeline(client):
         script.queue_in(client, q.placement, args)
         return None
-    code = int(script(client, q.placement, args))
-    scripts.raise_for_code("enqueue", code, job_id)
+    code = placement(script(client, q.placement, args))
+    if isinstance(code, int):
+        scripts.raise_for_code("enqueue", code, job_id)
     return code
+
+
+def placement(reply: Any) -> int | str:
+    """An enqueue reply: a code, or the id of the job holding the unique key."""
+    return reply.decode() if isinstance(reply, bytes) else int(reply)
 
 
 def enqueue_args(
@@ -78,9 +87,10 @@ def enqueue_args(
     ttl_ms: int = 0,
     depends_on: Sequence[str] = (),
     new_id: bool = False,
+    flow: bool = False,
 ) -> list[Any]:
     """The ARGV of enqueue-7.lua (its KEYS are ``q.placement``)."""
-    flags = (1 if at_front else 0) | (2 if new_id else 0)
+    flags = (1 if at_front else 0) | (2 if new_id else 0) | (4 if flow else 0)
     args: list[Any] = [q.prefix, job_id, now, due, flags, ttl_ms, len(depends_on)]
     args.extend(depends_on)
     for item in fields.items():
@@ -182,14 +192,23 @@ def _dequeue_call(
 Skipped = tuple[bytes, str]
 
 
-def _taken(
-    reply: list[Any], skipped: list[Skipped] | None = None
-) -> list[tuple[str, dict[bytes, bytes]]]:
+class Taken(list[tuple[str, dict[bytes, bytes]]]):
+    """The jobs a dequeue took, as (id, fields); ``held_ms``: when the queue's limits
+    held back work, the milliseconds until they may let one more through (negative:
+    held by the concurrency limit, which a finish may lift sooner)."""
+
+    held_ms: int | None = None
+
+
+def _taken(reply: list[Any], skipped: list[Skipped] | None = None) -> Taken:
     """Rows of jobs taken, as (id, fields); ids the step skipped (no job id, or a key
     holding no job hash: see dequeue-3.lua) go to ``skipped`` as (raw id, reason). The
     step takes only ids of UTF-8 text, so the ids taken decode."""
-    taken = []
+    taken = Taken()
     for row in reply:
+        if len(row) == 1:  # the last row: work held back by the queue's limits
+            taken.held_ms = int(row[0])
+            continue
         raw_id = bytes(row[0])
         if len(row) == 2:
             if skipped is not None:
@@ -210,7 +229,7 @@ def dequeue(
     count: int,
     lease_ms: int,
     skipped: list[Skipped] | None = None,
-) -> list[tuple[str, dict[bytes, bytes]]]:
+) -> Taken:
     """Take up to ``count`` jobs with a lease; ids skipped as garbage go to ``skipped``."""
     keys, args = _dequeue_call(q, worker, count, lease_ms, now_ms())
     return _taken(scripts.get("dequeue")(client, keys, args), skipped)
@@ -225,16 +244,21 @@ def wait_and_dequeue(
     lease_ms: int,
     timeout: float,
     skipped: list[Skipped] | None = None,
-) -> list[tuple[str, dict[bytes, bytes]]]:
+    woken: list[str] | None = None,
+) -> Taken:
     """Block up to ``timeout`` for a wake token on any of ``wake``, then dequeue from
-    ``q`` right after, in the same round trip: a woken worker has its jobs at once."""
+    ``q`` right after, in the same round trip: a woken worker has its jobs at once.
+    ``woken`` receives the wake key whose token was taken, if any."""
     pipe = client.pipeline(transaction=False)
     pipe.blpop(list(wake), timeout=timeout)
     # the dequeue runs when the pop returns, a time known only to the server's clock
     latest = now_ms() + int(timeout * 1000)
     keys, args = _dequeue_call(q, worker, count, lease_ms, latest, server_clock=True)
     scripts.get("dequeue").queue_in(pipe, keys, args)
-    return _taken(scripts.execute_pipeline(client, pipe)[1], skipped)
+    popped, reply = scripts.execute_pipeline(client, pipe)
+    if popped and woken is not None:
+        woken.append(text(popped[0]))
+    return _taken(reply, skipped)
 
 
 def finish(

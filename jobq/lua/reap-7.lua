@@ -11,6 +11,7 @@ update what they recorded of the dead worker's jobs (Django's JobRecord)
 ]]
 --- @include dependents
 --- @include fields
+--- @include flow
 --- @include checks
 
 check_keys({ 'zset', 'zset', 'list', 'zset', 'zset', 'zset', 'list' })
@@ -36,6 +37,7 @@ for _, id in ipairs(ids) do
       settle_dependents(prefix, id, false, now, q)
       failed[#failed + 1] = id
     else
+      flow_pause(prefix, id, jk)
       redis.call('HSET', jk, 'status', 'queued', 'reason', 'worker died')
       push_ready(q.queued, q.wake, id, true)
       requeued[#requeued + 1] = id
