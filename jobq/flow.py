@@ -8,6 +8,7 @@ state for the admin and ``jobq info``. See docs/flow-control.md.
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -210,8 +211,7 @@ def flow_state(client: redis.Redis, q: QueueKeys) -> FlowState:
     pipe.llen(q.queued)
     pipe.zcard(q.prio)
     pipe.zcard(q.qslots)
-    pipe.time()
-    raw, queued, prioritized, busy, (sec, usec) = pipe.execute()
+    raw, queued, prioritized, busy = pipe.execute()
     limits = _limits_of(raw)
     waiting = int(queued) + int(prioritized)
     by_rate = 0
@@ -219,7 +219,7 @@ def flow_state(client: redis.Redis, q: QueueKeys) -> FlowState:
         step = limits.rate.period_ms * 1000 // limits.rate.count
         tat = raw.get(b"tat", b"0")
         tat_us = int(tat) if tat.isdigit() else 0
-        now_us = int(sec) * 1_000_000 + int(usec)
+        now_us = int(time.time() * 1_000_000)  # the workers' clock, which the state uses
         if tat_us - now_us > (limits.burst - 1) * step:
             by_rate = waiting
     by_conc = waiting if limits.concurrency and int(busy) >= limits.concurrency else 0
