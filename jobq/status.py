@@ -18,6 +18,8 @@ class JobStatus(StrEnum):
     SCHEDULED = "scheduled"
     STOPPED = "stopped"
     CANCELED = "canceled"
+    #: a schedule's slot not run because its earlier runs were still live (max_instances)
+    SKIPPED = "skipped"
 
     def __str__(self) -> str:
         return self.value
@@ -27,12 +29,26 @@ class JobStatus(StrEnum):
         return self in TERMINAL
 
 
-TERMINAL = frozenset({JobStatus.FINISHED, JobStatus.FAILED, JobStatus.STOPPED, JobStatus.CANCELED})
+TERMINAL = frozenset(
+    {
+        JobStatus.FINISHED,
+        JobStatus.FAILED,
+        JobStatus.STOPPED,
+        JobStatus.CANCELED,
+        JobStatus.SKIPPED,
+    }
+)
 
 #: the statuses a job can start life in (enqueue, enqueue_many, a schedule's firing):
 #: canceled when a dependency it must wait for has already failed
 CREATED_AS = frozenset(
-    {JobStatus.QUEUED, JobStatus.SCHEDULED, JobStatus.DEFERRED, JobStatus.CANCELED}
+    {
+        JobStatus.QUEUED,
+        JobStatus.SCHEDULED,
+        JobStatus.DEFERRED,
+        JobStatus.CANCELED,
+        JobStatus.SKIPPED,  # a schedule's run, when max_instances runs are still live
+    }
 )
 
 #: status → statuses it may move to. tests/lua/test_status_edges.py runs every
@@ -61,6 +77,7 @@ TRANSITIONS: dict[JobStatus, frozenset[JobStatus]] = {
     JobStatus.FAILED: frozenset({JobStatus.QUEUED}),
     JobStatus.STOPPED: frozenset({JobStatus.QUEUED}),
     JobStatus.CANCELED: frozenset({JobStatus.QUEUED}),
+    JobStatus.SKIPPED: frozenset(),
 }
 
 

@@ -401,7 +401,7 @@ def watch(client: redis.Redis, q: QueueKeys, job_id: str) -> str | None:
     return reply.decode() if isinstance(reply, bytes) else str(reply)
 
 
-_ENDED = {b"finished", b"failed", b"canceled", b"stopped"}
+_ENDED = {b"finished", b"failed", b"canceled", b"stopped", b"skipped"}
 
 
 def wait_for_end(

@@ -33,6 +33,8 @@ class FireReport:
     #: firings another scheduler (or a change) got to first
     lost: int = 0
     ended: int = 0
+    #: slots skipped because earlier runs were still live (max_instances)
+    skipped_busy: int = 0
 
 
 def _run_meta(state: ScheduleState, slot: int, raw_meta: bytes | None, ser: bytes | None) -> bytes:
@@ -115,8 +117,9 @@ def fire_due(
         if code == 0:
             report.lost += 1
         else:
-            report.fired += 1
-            report.ended += code == 2
+            report.fired += code in (1, 2)
+            report.skipped_busy += code in (4, 5)
+            report.ended += code in (2, 5)
     return report
 
 
@@ -125,6 +128,13 @@ def _log(q: QueueKeys, state: ScheduleState, firing: Firing, code: int, run: str
         logger.debug(
             "schedule %s slot %d: already fired or changed elsewhere", state.id, firing.slot
         )
+        return
+    if code in (4, 5):
+        logger.info(
+            "schedule %s slot %d skipped: its earlier runs are still queued or running "
+            "(max_instances=%s); recorded as run %s", state.id, firing.slot,
+            state.max_instances, run,
+        )  # fmt: skip
         return
     if code == 3:
         logger.warning(
