@@ -14,8 +14,8 @@ REQUIREMENTS ?= requirements/dev.txt
 INSTALL ?= -r $(REQUIREMENTS)
 export VENV
 
-.PHONY: demo demo-status demo-plain test lint typecheck pytest pytest-django bench clean lock \
-	test-latest test-oldest
+.PHONY: demo demo-status demo-plain test lint typecheck pytest pytest-main pytest-django \
+	pytest-django-sqlite bench clean lock test-latest test-oldest oldest-main oldest-django
 
 $(STAMP): pyproject.toml $(REQUIREMENTS)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -48,20 +48,31 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	tools/typecheck.sh
 
-# The Django tests run twice, on SQLite and on PostgreSQL (127.0.0.1:5432, user
-# postgres); each run creates and drops its own uniquely named test database.
-# A third run, on PostgreSQL, uses the newest Django (its own django.tasks) in a
-# second virtualenv when the machine has a Python >= 3.12 (tools/newest_django.sh).
+# The test passes run in two lanes at once (TEST_JOBS=1 runs them one after the
+# other, with their output as it comes): the main suite, and the Django suite on
+# PostgreSQL (127.0.0.1:5432, user postgres; each run creates and drops its own
+# uniquely named test database), then on PostgreSQL again with the newest Django
+# (its own django.tasks) in a second virtualenv when the machine has a Python >=
+# 3.12 (tools/newest_django.sh). The oldest pass (`make test-oldest`) runs the
+# Django suite on SQLite. Most tests wait on processes, not on the CPU, and every
+# test starts its own redis-server on a free port, so the lanes do not meet.
+TEST_JOBS ?= 2
 DJANGO_TESTS := DJANGO_SETTINGS_MODULE=tests.django.settings $(BIN)/python -m pytest tests/django
 
 pytest: $(STAMP)
+	$(MAKE) --no-print-directory -j$(TEST_JOBS) $(if $(filter-out 1,$(TEST_JOBS)),--output-sync=target) \
+		pytest-main pytest-django
+
+pytest-main: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
-	$(MAKE) --no-print-directory pytest-django
-	tools/newest_django.sh $(DJANGO_PYTEST_ARGS)
 
 pytest-django: $(STAMP)
-	JOBQ_TEST_DB=sqlite $(DJANGO_TESTS) $(DJANGO_PYTEST_ARGS)
 	JOBQ_TEST_DB=postgres $(DJANGO_TESTS) $(DJANGO_PYTEST_ARGS)
+	tools/newest_django.sh $(DJANGO_PYTEST_ARGS)
+
+# The Django suite on SQLite with the pinned set (the oldest pass runs it too).
+pytest-django-sqlite: $(STAMP)
+	JOBQ_TEST_DB=sqlite $(DJANGO_TESTS) $(DJANGO_PYTEST_ARGS)
 
 # The newest releases of everything (not pinned): drift is seen here before it
 # breaks users. A virtualenv of its own, made anew each time.
@@ -87,7 +98,13 @@ test-oldest:
 		.venv-oldest/.installed
 	.venv-oldest/bin/python -c 'import django, redis; print("oldest pass: Django", django.get_version(), "redis-py", redis.__version__)'
 	.venv-oldest/bin/python -c 'import subprocess; from jobq.embedded import find_redis_server as f; print(subprocess.check_output([f(), "--version"], text=True).strip())'
+	$(MAKE) --no-print-directory -j$(TEST_JOBS) $(if $(filter-out 1,$(TEST_JOBS)),--output-sync=target) \
+		oldest-main oldest-django
+
+oldest-main:
 	.venv-oldest/bin/python -m pytest $(OLDEST_PYTEST) $(OLDEST_TESTS) $(PYTEST_ARGS)
+
+oldest-django:
 	JOBQ_TEST_DB=sqlite DJANGO_SETTINGS_MODULE=tests.django.settings \
 		.venv-oldest/bin/python -m pytest $(OLDEST_PYTEST) tests/django $(DJANGO_PYTEST_ARGS)
 

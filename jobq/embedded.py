@@ -52,6 +52,10 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+class _PortTaken(RuntimeError):
+    pass
+
+
 class EmbeddedRedis:
     """``with EmbeddedRedis() as r: r.url`` — a private server on a free port."""
 
@@ -67,6 +71,7 @@ class EmbeddedRedis:
         self.data_dir = Path(data_dir or self._tmp.name)  # type: ignore[union-attr]
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.port = port or free_port()
+        self._port_given = port is not None
         self.appendonly = appendonly
         self.extra_args = extra_args or []
         self.process: subprocess.Popen[bytes] | None = None
@@ -93,6 +98,21 @@ class EmbeddedRedis:
         ]  # fmt: skip
 
     def start(self, timeout: float = 10.0) -> EmbeddedRedis:
+        # a free port can be taken between free_port() and the server's bind (by
+        # another process picking ports the same way): a port of our own choosing is
+        # then chosen again
+        for _ in range(5):
+            try:
+                return self._start(timeout)
+            except _PortTaken:
+                if self._port_given:
+                    raise
+                self.port = free_port()
+        return self._start(timeout)
+
+    def _start(self, timeout: float) -> EmbeddedRedis:
+        log = self.data_dir / "redis.log"
+        seen = log.stat().st_size if log.exists() else 0
         self.process = subprocess.Popen(
             self.command(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
         )
@@ -100,10 +120,13 @@ class EmbeddedRedis:
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 err = self.process.stderr.read().decode() if self.process.stderr else ""
-                log = self.data_dir / "redis.log"
-                raise RuntimeError(
-                    f"redis-server exited at start: {err or (log.read_text() if log.exists() else '')}"
+                said = err or (
+                    log.read_bytes()[seen:].decode(errors="replace") if log.exists() else ""
                 )
+                self.stop()
+                if "Address already in use" in said:
+                    raise _PortTaken(said)
+                raise RuntimeError(f"redis-server exited at start: {said}")
             try:
                 with socket.create_connection(("127.0.0.1", self.port), timeout=0.2) as s:
                     s.sendall(b"PING\r\n")

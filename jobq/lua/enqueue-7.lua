@@ -36,6 +36,29 @@ local first_field = 8 + ndeps
 local q = { queued = KEYS[1], scheduled = KEYS[2], deferred = KEYS[3], wake = KEYS[4],
             finished = KEYS[5], failed = KEYS[6], canceled = KEYS[7] }
 local jk = prefix .. 'job:' .. id
+local first_field = 8 + ndeps
+
+if ndeps == 0 and due <= now and flags >= 2 then
+  -- the common case, a new random id due now: each key's first command checks its kind
+  -- (TYPE of the job key, LLEN of the wake list, then the push, the first write; a
+  -- failed command writes nothing), so it costs no more calls than it did unchecked
+  local kind = redis.call('TYPE', jk).ok
+  if kind == 'hash' then
+    return landed_code(jk)
+  elseif kind ~= 'none' then
+    check_key(jk, 'hash')
+  end
+  local idle = call_checked('list', 'LLEN', q.wake) == 0
+  call_checked('list', front and 'LPUSH' or 'RPUSH', q.queued, id)
+  redis.call('HSET', jk, 'status', 'queued', 'created', now, unpack(ARGV, first_field, #ARGV))
+  if ttl > 0 then
+    redis.call('PEXPIRE', jk, ttl)
+  end
+  if idle then
+    redis.call('RPUSH', q.wake, '1')
+  end
+  return 1
+end
 
 -- validate before the first write: what the common case writes, and what the other
 -- cases (dependencies, a due time) touch
@@ -86,7 +109,7 @@ local function place()
 end
 
 if ndeps == 0 and due <= now then
-  -- the common case: one write for the hash, one push
+  -- a caller's own id due now: one write for the hash, one push
   redis.call('HSET', jk, 'status', 'queued', 'created', now, unpack(ARGV, first_field, #ARGV))
   if ttl > 0 then
     redis.call('PEXPIRE', jk, ttl)

@@ -30,24 +30,27 @@ while i <= #ARGV do
   local ttl = arg_int(ARGV[i + 2], 'ttl', 0, 1e15)
   local nf = arg_int(ARGV[i + 3], 'field count', 0, #ARGV - i - 3)
   local jk = prefix .. 'job:' .. id
+  local kind = redis.call('TYPE', jk).ok
   jobs[#jobs + 1] = { id = id, flags = flags, ttl = ttl, first = i + 4, last = i + 3 + nf,
-                      jk = jk, garbage = not kind_ok(jk, 'hash') }
+                      jk = jk, garbage = kind ~= 'none' and kind ~= 'hash',
+                      stored = kind == 'hash' }
   i = i + 4 + nf
 end
 
-local back, front, codes = {}, {}, {}
+local back, front, codes, written = {}, {}, {}, {}
 for _, job in ipairs(jobs) do
   local id, flags, jk = job.id, job.flags, job.jk
   local new_id = flags >= 2
   if job.garbage then
     codes[#codes + 1] = -1
-  elseif new_id and redis.call('EXISTS', jk) == 1 then
+  elseif new_id and (job.stored or written[jk]) then
     codes[#codes + 1] = landed_code(jk)  -- sent again after a lost reply: already here
   elseif new_id or claim_id(prefix, q, id) then
     redis.call('HSET', jk, 'status', 'queued', 'created', now, unpack(ARGV, job.first, job.last))
     if job.ttl > 0 then
       redis.call('PEXPIRE', jk, job.ttl)
     end
+    written[jk] = true
     if flags % 2 == 1 then front[#front + 1] = id else back[#back + 1] = id end
     codes[#codes + 1] = 1
   else

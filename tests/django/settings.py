@@ -1,7 +1,7 @@
 """Settings for the Django tests: SQLite or PostgreSQL, chosen by JOBQ_TEST_DB.
 
-The suite runs twice (``make pytest``): ``JOBQ_TEST_DB=sqlite`` and
-``JOBQ_TEST_DB=postgres``. The test database gets a name unique to the run, so
+The suite runs on ``JOBQ_TEST_DB=postgres`` (``make pytest``, twice: the pinned
+and the newest Django) and on ``JOBQ_TEST_DB=sqlite`` (``make test-oldest``). The test database gets a name unique to the run, so
 two runs on one machine never meet; pytest-django creates and drops it. Worker
 processes started by the tests import this module too and are handed the live
 names through the environment (``JOBQ_TEST_DB_NAME``, ``JOBQ_TEST_REDIS_URL``).

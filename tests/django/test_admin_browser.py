@@ -237,7 +237,8 @@ def test_a_worker_killed_with_sigkill_is_shown_dead_with_its_job_and_each_attemp
     # the dashboard reloads itself every second: it says so within a few seconds
     page.wait_for_function(
         "() => document.querySelector('#workers tr[data-worker=\"doomed\"] .state')"
-        "?.innerText.includes('dead')",
+        "?.innerText.includes('dead') && document.querySelector("
+        "'#workers tr[data-worker=\"doomed\"] .jobs')?.innerText.includes('back to its queue at')",
         timeout=10_000,
     )
     assert time.monotonic() - killed < 8  # missed heartbeats: dead after 3 s

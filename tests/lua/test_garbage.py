@@ -235,6 +235,31 @@ def test_enqueue_with_a_garbage_dependents_set_writes_nothing(connection: redis.
     assert state(connection) == before
 
 
+@pytest.mark.parametrize("at_front", [False, True])
+@pytest.mark.parametrize("key_of", [lambda q: q.queued, lambda q: q.wake, lambda q: q.job("a")])
+def test_enqueue_of_a_new_id_meeting_a_key_of_the_wrong_kind_writes_nothing(
+    connection: redis.Redis, key_of: object, at_front: bool
+) -> None:
+    """The common path checks each key with its own first command, not a TYPE call."""
+    key = key_of(Q)  # type: ignore[operator]
+    connection.set(key, "garbage")
+    before = state(connection)
+    with pytest.raises(redis.ResponseError, match=f"WRONGTYPE jobq: key {re.escape(key)}"):
+        transitions.enqueue(
+            connection, Q, "a", {"func": "f"}, now=NOW, new_id=True, at_front=at_front
+        )
+    assert state(connection) == before
+
+
+def test_enqueue_many_writes_a_new_id_sent_twice_in_one_batch_once(
+    connection: redis.Redis,
+) -> None:
+    jobs = [NewJob("a", {"func": "f"}, new_id=True), NewJob("a", {"func": "g"}, new_id=True)]
+    assert transitions.enqueue_many(connection, Q, jobs, now=NOW) == [1, 1]
+    after = state(connection)
+    assert after[Q.queued] == ["a"]
+
+
 def test_enqueue_many_refuses_only_the_job_whose_key_is_garbage(connection: redis.Redis) -> None:
     _garbage(connection, Q.job("x"))
     jobs = [

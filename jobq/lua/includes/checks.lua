@@ -43,6 +43,19 @@ local function check_key(key, kind)
   end
 end
 
+-- Run `cmd` on `key` as the step's first touch of that key and answer its reply; if
+-- the key holds another kind than `kind`, stop with check_key's message. Used where the
+-- command itself is the check (a read, or the step's first write), so the common path
+-- pays no TYPE call.
+local function call_checked(kind, cmd, key, ...)
+  local reply = redis.pcall(cmd, key, ...)
+  if type(reply) == 'table' and reply.err then
+    check_key(key, kind)
+    fail_step(reply.err)
+  end
+  return reply
+end
+
 -- A whole number in [lo, hi] given to the step, or stop before writing.
 local function arg_int(raw, what, lo, hi)
   local n = tonumber(raw)
