@@ -36,10 +36,9 @@ local first_field = 8 + ndeps
 local q = { queued = KEYS[1], scheduled = KEYS[2], deferred = KEYS[3], wake = KEYS[4],
             finished = KEYS[5], failed = KEYS[6], canceled = KEYS[7] }
 local jk = prefix .. 'job:' .. id
-local first_field = 8 + ndeps
 
-if ndeps == 0 and due <= now and flags >= 2 then
-  -- the common case, a new random id due now: each key's first command checks its kind
+if ndeps == 0 and due <= now and (flags == 2 or flags == 3) then
+  -- the common case, a new random id due now, no flow control: each key's first command checks its kind
   -- (TYPE of the job key, LLEN of the wake list, then the push, the first write; a
   -- failed command writes nothing), so it costs no more calls than it did unchecked
   local kind = redis.call('TYPE', jk).ok
