@@ -203,6 +203,20 @@ class FlowState:
     #: jobs waiting by priority (outside the plain list)
     prioritized: int
 
+    def as_dict(self) -> dict[str, Any]:
+        """Plain values for JSON (``jobq info --json``, the admin's stats)."""
+        return {
+            "limits": self.limits.describe(),
+            "rate": str(self.limits.rate) if self.limits.rate else None,
+            "burst": self.limits.burst,
+            "concurrency": self.limits.concurrency,
+            "held_by_rate": self.held_by_rate,
+            "held_by_concurrency": self.held_by_concurrency,
+            "held_by_key": dict(self.held_by_key),
+            "unique_keys": self.unique_keys,
+            "prioritized": self.prioritized,
+        }
+
 
 def flow_state(client: redis.Redis, q: QueueKeys) -> FlowState:
     """Read with a few commands and a SCAN of the queue's own keys (admin pages, CLI)."""
