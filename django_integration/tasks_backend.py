@@ -24,7 +24,9 @@ gets no way around it.
 
 The framework's queue names are jobq queue names, unless ``PRIORITY_QUEUES`` maps
 one onto several jobq queues by priority band (a worker serves its queues in
-strict order: ``rqworker high default``).
+strict order: ``rqworker high default``). A task's ``priority`` is also the jobq
+job's own priority (higher first within its queue, FIFO among equals), so priorities
+work without bands too.
 """
 
 from __future__ import annotations
@@ -200,13 +202,12 @@ class JobqBackend(BaseTaskBackend):
     supports_defer = True  # run_after: enqueue_at, promoted by the workers
     supports_async_task = True  # async def tasks run on the worker child's event loop
     supports_get_result = True  # results live in Redis for the job's result_ttl
-    #: True when OPTIONS["PRIORITY_QUEUES"] gives priority bands (set per backend)
-    supports_priority = False
+    #: jobq queues order jobs by priority (bands in PRIORITY_QUEUES come on top)
+    supports_priority = True
 
     def __init__(self, alias: str, params: dict[str, Any]) -> None:
         super().__init__(alias, params)
         self.config = parse_options(alias, params.get("OPTIONS"))
-        self.supports_priority = bool(self.config.priority_queues)
 
     # -- where tasks go
 
@@ -234,11 +235,6 @@ class JobqBackend(BaseTaskBackend):
 
     def validate_task(self, task: Task[Any, Any]) -> None:
         super().validate_task(task)
-        if task.priority != 0 and task.queue_name not in self.config.priority_queues:
-            raise InvalidTaskError(
-                f"Queue '{task.queue_name}' has no priority bands: add it to "
-                f"TASKS[{self.alias!r}]['OPTIONS']['PRIORITY_QUEUES'] to give tasks priorities."
-            )
         allowed = conf.options().allowed_modules
         if allowed is not None and not FunctionResolver(allowed).is_allowed(task.module_path):
             raise InvalidTaskError(
@@ -291,6 +287,8 @@ class JobqBackend(BaseTaskBackend):
             "run_after": task.run_after,
         }
         options: dict[str, Any] = {"job_id": job_id, "meta": {META_KEY: enqueued}}
+        if task.priority:
+            options["priority"] = task.priority
         if self.config.job_timeout is not None:
             options["timeout"] = self.config.job_timeout
         if self.config.result_ttl is not None:
