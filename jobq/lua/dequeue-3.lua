@@ -104,26 +104,33 @@ local function limits(f, qk)
   return lim
 end
 
--- The next id to look at: priorities above 0, the list, priorities below 0.
+-- Up to n ids to look at next: priorities above 0, the list, priorities below 0.
 local function reader(pk, prio)
   local phase = prio and 1 or 2
-  return function()
+  return function(n)
     if phase == 1 then
-      local top = redis.call('ZRANGE', pk, 0, 0, 'WITHSCORES')
-      if top[1] and (tonumber(top[2]) or 0) < 0 then
-        redis.call('ZREM', pk, top[1])
-        return top[1]
+      local top = redis.call('ZRANGE', pk, 0, n - 1, 'WITHSCORES')
+      local ids = {}
+      for i = 1, #top, 2 do
+        if (tonumber(top[i + 1]) or 0) >= 0 then break end
+        ids[#ids + 1] = top[i]
+      end
+      if #ids > 0 then
+        redis.call('ZREM', pk, unpack(ids))
+        return ids
       end
       phase = 2
     end
     if phase == 2 then
-      local id = redis.call('LPOP', KEYS[1])
-      if id then return id end
+      local ids = redis.call('LPOP', KEYS[1], n)
+      if ids then return ids end
       phase = prio and 3 or 4
     end
     if phase == 3 then
-      local top = redis.call('ZPOPMIN', pk)
-      if top[1] then return top[1] end
+      local top = redis.call('ZPOPMIN', pk, n)
+      local ids = {}
+      for i = 1, #top, 2 do ids[#ids + 1] = top[i] end
+      if #ids > 0 then return ids end
       phase = 4
     end
     return nil
@@ -158,12 +165,14 @@ local function flow_dequeue()
   check_key(qk, 'zset')
   local prio = f.prio == '1'
   local lim = limits(f, qk)
-  local next_id = reader(pk, prio)
+  local next_ids = reader(pk, prio)
   while taken < lim.take do
-    local id = next_id()
-    if not id then break end
-    local h = read_job(id)
-    if h then take_flow(id, h, lim, qk) end
+    local ids = next_ids(lim.take - taken)
+    if not ids then break end
+    for _, id in ipairs(ids) do
+      local h = read_job(id)
+      if h then take_flow(id, h, lim, qk) end
+    end
   end
   if lim.T > 0 and taken > 0 then
     lim.tat = lim.tat + taken * lim.T
