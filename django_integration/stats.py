@@ -33,6 +33,7 @@ def statistics() -> dict[str, Any]:
         "workers": [],
         "suspended": False,
         "scheduler": {"lock_holder": None, "next_due": {}},
+        "flow": {},
     }
     for names in by_connection.values():
         stats = collect(get_connection(names[0]), names)
@@ -43,6 +44,7 @@ def statistics() -> dict[str, Any]:
             merged["scheduler"]["lock_holder"] or stats["scheduler"]["lock_holder"]
         )
         merged["scheduler"]["next_due"].update(stats["scheduler"]["next_due"])
+        merged["flow"].update(stats["flow"])
     return merged
 
 
