@@ -85,7 +85,8 @@ local NONE = {}
 
 -- The queue's limits: how many may be taken now, and the rate's state.
 local function limits(f, qk)
-  local lim = { take = want, T = 0, tau = 0, tat = 0, conc = 0, full = false }
+  local lim = { take = want, T = 0, tau = 0, tat = 0, conc = 0, full = false,
+                keyed = f.keyed == '1' }
   local rate = int_field(f.rate, 1, 1e6, 0)
   local period = int_field(f.period, 1000, 864e5, 0)
   if rate > 0 and period > 0 then
@@ -139,8 +140,11 @@ end
 
 -- Take (or park) one job read from the queue under flow control.
 local function take_flow(id, h, lim, qk)
-  local v = {}
-  for i = 1, #h, 2 do v[h[i]] = h[i + 1] end
+  local v = NONE
+  if lim.keyed then  -- jobs of the queue may have a concurrency key or unique_until
+    v = {}
+    for i = 1, #h, 2 do v[h[i]] = h[i + 1] end
+  end
   local ckey = v.ckey
   if ckey and valid_id(ckey) and not take_slot(prefix .. 'slots:' .. ckey, id,
       int_field(v.climit, 1, 1e6, 1), KEYS[2], now, deadline) then
