@@ -70,7 +70,7 @@ class AsyncQueue:
         self.name = name
         self.keys = self._plan.keys
         self.serializer = self._plan.serializer
-        self._batch: list[tuple[_Prepared, int, asyncio.Future[int]]] = []
+        self._batch: list[tuple[_Prepared, int, asyncio.Future[int | str]]] = []
         self._registered = False
 
     def __repr__(self) -> str:
@@ -116,11 +116,16 @@ class AsyncQueue:
 
     async def _send(self, prepared: _Prepared) -> AsyncJob:
         now = transitions.now_ms()
-        future: asyncio.Future[int] = asyncio.get_running_loop().create_future()
+        future: asyncio.Future[int | str] = asyncio.get_running_loop().create_future()
         if not self._batch:
             asyncio.get_running_loop().call_soon(self._flush_soon)
         self._batch.append((prepared, now, future))
         code = await future
+        if isinstance(code, str):  # a live job holds the unique key: that job
+            existing = await self.fetch_job(code)
+            if existing is not None:
+                return existing
+            return AsyncJob(code, self.connection, origin=self.name, serializer=self.serializer)
         raise_for_code("enqueue", code, prepared.job_id)
         job = self._plan._job(prepared, now, _PLACEMENT[code], cls=AsyncJob)
         assert isinstance(job, AsyncJob)
@@ -132,13 +137,13 @@ class AsyncQueue:
         _pending.add(task)
         task.add_done_callback(_pending.discard)
 
-    async def _flush(self, batch: list[tuple[_Prepared, int, asyncio.Future[int]]]) -> None:
+    async def _flush(self, batch: list[tuple[_Prepared, int, asyncio.Future[int | str]]]) -> None:
         calls = [
             (
                 self.keys,
                 transitions.enqueue_args(
                     self.keys, p.job_id, p.fields, now, p.due, p.at_front, p.ttl_ms,
-                    p.depends_on, p.new_id,
+                    p.depends_on, p.new_id, p.flow,
                 ),
             )
             for p, now, _ in batch
@@ -165,7 +170,11 @@ class AsyncQueue:
     # -- reading ------------------------------------------------------------------
 
     async def count(self) -> int:
-        return int(await self.connection.llen(self.keys.queued))
+        """Jobs waiting: the list, and those waiting by priority."""
+        pipe = self.connection.pipeline(transaction=False)
+        pipe.llen(self.keys.queued)
+        pipe.zcard(self.keys.prio)
+        return sum(int(n) for n in await pipe.execute())
 
     async def get_job_ids(self, offset: int = 0, length: int = -1) -> list[str]:
         end = -1 if length < 0 else offset + length - 1

@@ -100,11 +100,12 @@ def enqueue_args(
 
 async def enqueue_async(
     client: Any, calls: Sequence[tuple[QueueKeys, list[Any]]], register: Sequence[str] = ()
-) -> list[int | Exception]:
+) -> list[int | str | Exception]:
     """Run enqueue-7.lua once per (queue keys, :func:`enqueue_args`) call, all in one
     pipelined round trip on a ``redis.asyncio`` client; ``register``: queue names to
     add to the index of queues first. Returns each call's code, or the exception it
-    met (:func:`jobq.scripts.raise_for_code` codes are returned, not raised)."""
+    met (:func:`jobq.scripts.raise_for_code` codes are returned, not raised), or the
+    id of the live job holding the job's unique key."""
     script = scripts.get("enqueue")
     pipe = client.pipeline(transaction=False)
     if register:
@@ -121,7 +122,7 @@ async def enqueue_async(
             retry.execute_command("EVALSHA", script.sha, len(q.placement), *q.placement, *args)
         for i, reply in zip(missing, await retry.execute(raise_on_error=False), strict=True):
             replies[i] = reply
-    return [r if isinstance(r, Exception) else int(r) for r in replies]
+    return [r if isinstance(r, Exception) else placement(r) for r in replies]
 
 
 class NewJobLike(Protocol):

@@ -244,3 +244,25 @@ def test_queue_concurrency_limit_caps_running_jobs(queue: Queue, connection: red
     transitions.finish(connection, queue.keys, "w", [(made[0].id, b"null")])
     taken = transitions.dequeue(connection, queue.keys, "w", 10, 30_000)
     assert [i for i, _ in taken] == [made[2].id]
+
+
+def test_async_enqueue_carries_unique_keys_and_priorities(queue: Queue, redis_url: str) -> None:
+    import asyncio
+
+    from jobq import AsyncQueue, transitions
+
+    async def main() -> list[str]:
+        aq = AsyncQueue("default", url=redis_url)
+        try:
+            first = await aq.enqueue(jobs.add, 1, 2, unique_key="a")
+            again = await aq.enqueue(jobs.add, 1, 2, unique_key="a")
+            urgent = await aq.enqueue(jobs.noop, priority=5)
+            assert await aq.count() == 2
+            return [first.id, again.id, urgent.id]
+        finally:
+            await aq.aclose()
+
+    first, again, urgent = asyncio.run(main())
+    assert again == first
+    taken = transitions.dequeue(queue.connection, queue.keys, "w", 10, 30_000)
+    assert [i for i, _ in taken] == [urgent, first]
