@@ -8,7 +8,7 @@ import itertools
 import pytest
 import redis
 
-from jobq import Job, Queue
+from jobq import Job, Queue, job
 from jobq.flow import Rate
 from jobq.status import JobStatus
 from tests.conftest import Processes, wait_until
@@ -17,8 +17,8 @@ from tests.helpers import burst
 
 
 def _results(jobs_: list[Job], timeout: float = 60) -> list[list[float]]:
-    for job in jobs_:
-        wait_until(lambda job=job: job.get_status() == JobStatus.FINISHED, timeout=timeout)
+    for made in jobs_:
+        wait_until(lambda made=made: made.get_status() == JobStatus.FINISHED, timeout=timeout)
     return [Job.fetch(j.id, j.connection).result for j in jobs_]
 
 
@@ -266,3 +266,27 @@ def test_async_enqueue_carries_unique_keys_and_priorities(queue: Queue, redis_ur
     assert again == first
     taken = transitions.dequeue(queue.connection, queue.keys, "w", 10, 30_000)
     assert [i for i, _ in taken] == [urgent, first]
+
+
+def _report_key(report_id: int) -> str:
+    return f"report:{report_id}"
+
+
+@job("default", unique_key=_report_key, priority=3)
+def report(report_id: int) -> int:
+    return report_id
+
+
+def test_job_decorator_takes_the_flow_options(
+    connection: redis.Redis, redis_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from jobq import transitions
+
+    monkeypatch.setenv("JOBQ_REDIS_URL", redis_url)  # the decorator's queue connects by it
+    plain = Queue("default", connection=connection).enqueue(jobs.noop)
+    first = report.delay(42)
+    assert report.delay(42).id == first.id
+    other = report.delay(7, priority=0)  # a call's option overrides the decorator's
+    keys = Queue("default", connection=connection).keys
+    ids = [i for i, _ in transitions.dequeue(connection, keys, "w", 10, 30_000)]
+    assert ids == [first.id, plain.id, other.id]
