@@ -245,6 +245,14 @@ def flow_state(client: redis.Redis, q: QueueKeys) -> FlowState:
     return FlowState(limits, by_rate, by_conc, held, unique, int(prioritized))
 
 
+def parked_ids(client: redis.Redis, q: QueueKeys) -> list[str]:
+    """Ids of the jobs parked behind any concurrency key of the queue."""
+    ids: list[str] = []
+    for key in client.scan_iter(match=_glob(q.held("")) + "*", count=1000):
+        ids += [text(i) for i in client.lrange(key, 0, -1)]
+    return ids
+
+
 def _glob(prefix: str) -> str:
     """``prefix`` as a literal SCAN pattern (the hash tag's braces are no pattern, but
     ``[``, ``*``, ``?`` and ``\\`` in a queue name would be)."""

@@ -588,8 +588,9 @@ class Queue:
             # deleting a job settles its dependents, which may move them into the
             # queue or a registry already passed: repeat until a pass finds nothing
             while self.empty() + sum(
-                transitions.delete_many(self.connection, self.keys, registry.get_job_ids())
-                for registry in self.registries
+                transitions.delete_many(self.connection, self.keys, ids)
+                for ids in [flow.parked_ids(self.connection, self.keys)]
+                + [registry.get_job_ids() for registry in self.registries]
             ):
                 pass
         k = self.keys

@@ -290,3 +290,16 @@ def test_job_decorator_takes_the_flow_options(
     keys = Queue("default", connection=connection).keys
     ids = [i for i, _ in transitions.dequeue(connection, keys, "w", 10, 30_000)]
     assert ids == [first.id, plain.id, other.id]
+
+
+def test_deleting_a_queue_deletes_the_jobs_parked_behind_a_key(
+    queue: Queue, connection: redis.Redis
+) -> None:
+    from jobq import transitions
+
+    made = [queue.enqueue(jobs.noop, concurrency_key="k", concurrency_limit=1) for _ in range(3)]
+    transitions.dequeue(connection, queue.keys, "w", 10, 30_000)
+    assert queue.flow_state().held_by_key == {"k": 2}
+    queue.delete()
+    assert [j.get_status() for j in made] == [None, None, None]
+    assert connection.keys("*") == []
