@@ -160,6 +160,9 @@ local function take_flow(id, h, lim, qk)
   start(id, h, extra)
 end
 
+-- jobs left waiting by priority after a flow-control dequeue (they want a wake token too)
+local prio_left = 0
+
 -- Returns the ms until the limits may let another job through, or nil when not held.
 local function flow_dequeue()
   local f = {}
@@ -184,6 +187,7 @@ local function flow_dequeue()
   end
   local left = prio and redis.call('ZCARD', pk) or 0
   if prio and left == 0 then redis.call('HDEL', fk, 'prio') end
+  prio_left = left
   if lim.take >= want or left + redis.call('LLEN', KEYS[1]) == 0 then return nil end
   local wait = 1
   if lim.T > 0 then wait = math.ceil((lim.tat - lim.tau - now * 1000) / 1000) end
@@ -213,7 +217,7 @@ end
 if held then
   out[#out + 1] = { held }
 -- more work left: keep a token so another idle worker wakes up too
-elseif redis.call('LLEN', KEYS[1]) > 0 and redis.call('LLEN', KEYS[3]) == 0 then
+elseif (prio_left > 0 or redis.call('LLEN', KEYS[1]) > 0) and redis.call('LLEN', KEYS[3]) == 0 then
   redis.call('RPUSH', KEYS[3], '1')
 end
 return out

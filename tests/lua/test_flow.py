@@ -145,3 +145,13 @@ def test_rate_held_dequeue_ends_with_the_wait_and_leaves_no_wake_token(
     assert taken.held_ms == 100  # burst 2 used: the next token in 1/10 s
     assert connection.hget(Q.flow, "tat") == str((NOW + 200) * 1000).encode()
     assert connection.llen(Q.wake) == 0
+
+
+def test_a_full_batch_leaves_a_wake_token_for_jobs_left_waiting_by_priority(
+    connection: redis.Redis,
+) -> None:
+    for i in "abc":
+        transitions.enqueue(connection, Q, i, {**FIELDS, "pri": "1"}, now=NOW, flow=True)
+    connection.delete(Q.wake)
+    assert _ids(transitions.dequeue(connection, Q, "w", 2, 1000)) == ["a", "b"]
+    assert connection.lrange(Q.wake, 0, -1) == [b"1"]
