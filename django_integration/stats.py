@@ -1,5 +1,7 @@
 """Statistics of the configured queues, shared by the admin dashboard, the stats
 JSON and Prometheus views and ``manage.py rqstats --json`` (one shape everywhere).
+The Prometheus text is rendered by :func:`jobq.metrics.prometheus_text`, which
+``jobq metrics`` serves too.
 
 Queues on one Redis are read in one pipelined round trip (``jobq.cli.info.collect``);
 queues on several Redis servers are merged.
@@ -13,14 +15,6 @@ from jobq.cli.info import collect
 
 from . import conf
 from .queues import get_connection
-
-#: Prometheus metric names and help, one per counted thing
-_METRICS = (
-    ("jobq_jobs", "gauge", "Jobs per queue and registry"),
-    ("jobq_workers", "gauge", "Live workers"),
-    ("jobq_worker_jobs_total", "counter", "Jobs a worker ran, by outcome"),
-    ("jobq_suspended", "gauge", "1 when workers are suspended"),
-)
 
 
 def statistics() -> dict[str, Any]:
@@ -46,34 +40,3 @@ def statistics() -> dict[str, Any]:
         merged["scheduler"]["next_due"].update(stats["scheduler"]["next_due"])
         merged["flow"].update(stats["flow"])
     return merged
-
-
-def _label(value: str) -> str:
-    return value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
-
-
-def prometheus_text(stats: dict[str, Any]) -> str:
-    """The statistics in Prometheus' text exposition format (version 0.0.4)."""
-    lines: list[str] = []
-    for name, kind, help_text in _METRICS:
-        lines.append(f"# HELP {name} {help_text}")
-        lines.append(f"# TYPE {name} {kind}")
-        if name == "jobq_jobs":
-            for queue, row in stats["queues"].items():
-                for registry, count in row.items():
-                    lines.append(
-                        f'jobq_jobs{{queue="{_label(queue)}",registry="{registry}"}} {count}'
-                    )
-        elif name == "jobq_workers":
-            alive = sum(1 for w in stats["workers"] if w.get("alive", True))
-            lines.append(f"jobq_workers {alive}")
-        elif name == "jobq_worker_jobs_total":
-            for w in stats["workers"]:
-                for outcome in ("successful", "failed"):
-                    lines.append(
-                        f'jobq_worker_jobs_total{{worker="{_label(w.get("name", ""))}",'
-                        f'outcome="{outcome}"}} {int(w.get(outcome, 0) or 0)}'
-                    )
-        else:
-            lines.append(f"jobq_suspended {int(bool(stats['suspended']))}")
-    return "\n".join(lines) + "\n"

@@ -24,7 +24,7 @@ from typing import Any
 import redis
 
 from . import connection as conn_mod
-from . import defaults, signing, transitions
+from . import defaults, signing, tracing, transitions
 from .exceptions import NoSuchJobError
 from .job import AsyncJob, Job
 from .queue import EnqueueData, Queue, _Prepared, _split_options
@@ -115,6 +115,13 @@ class AsyncQueue:
         return list(await asyncio.gather(*(self._send(p) for p in prepared)))
 
     async def _send(self, prepared: _Prepared) -> AsyncJob:
+        tracer = tracing.tracer()  # a jobq.enqueue span as Queue makes
+        if tracer is None:
+            return await self._send_untraced(prepared)
+        with tracing.enqueue_span(tracer, self.name, prepared.job_id, prepared.fields):
+            return await self._send_untraced(prepared)
+
+    async def _send_untraced(self, prepared: _Prepared) -> AsyncJob:
         now = transitions.now_ms()
         future: asyncio.Future[int | str] = asyncio.get_running_loop().create_future()
         if not self._batch:

@@ -328,7 +328,13 @@ class Job:
     is_canceled = property(lambda self: self.get_status() == JobStatus.CANCELED)
 
     created_at = property(lambda self: _ms_to_dt(self._raw("created")))
+
     #: a job queued when it was created has no separate "enqueued" field
+    @property
+    def trace_context(self) -> bytes | None:
+        """The producer's trace context as stored, unchecked (see :mod:`jobq.tracing`)."""
+        return self._raw("trace")
+
     enqueued_at = property(lambda self: _ms_to_dt(self._raw("enqueued") or self._raw("created")))
     started_at = property(lambda self: _ms_to_dt(self._raw("started")))
     ended_at = property(lambda self: _ms_to_dt(self._raw("ended")))

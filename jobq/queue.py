@@ -11,7 +11,7 @@ from typing import Any, Literal, NamedTuple
 import redis
 
 from . import connection as conn_mod
-from . import defaults, durability, flow, keys, signing, transitions, webhook
+from . import defaults, durability, flow, keys, signing, tracing, transitions, webhook
 from .exceptions import InvalidJobOperation, NoSuchJobError
 from .flow import FlowOptions, Limits, Rate, UniqueKey, flow_options
 from .functions import function_path
@@ -309,7 +309,15 @@ class Queue:
         )
 
     def _send(self, prepared: _Prepared, pipeline: Any = None) -> Job:
-        """Enqueue one job: one round trip (the queue's first also registers its name)."""
+        """Enqueue one job: one round trip (the queue's first also registers its name),
+        in a ``jobq.enqueue`` span when the application set a tracer provider."""
+        tracer = tracing.tracer()
+        if tracer is None:
+            return self._send_untraced(prepared, pipeline)
+        with tracing.enqueue_span(tracer, self.name, prepared.job_id, prepared.fields):
+            return self._send_untraced(prepared, pipeline)
+
+    def _send_untraced(self, prepared: _Prepared, pipeline: Any = None) -> Job:
         now = transitions.now_ms()
         if pipeline is not None:
             pipeline.sadd(keys.QUEUES, self.name)
@@ -468,6 +476,9 @@ class Queue:
         prepared = [self._prepare(d) for d in job_datas]
         if not self.is_async and pipeline is None:
             return [self._send(p) for p in prepared]  # inline: each runs as it is enqueued
+        tracer = tracing.tracer()
+        if tracer is not None:
+            tracing.created(tracer, self.name, [(p.job_id, p.fields) for p in prepared])
         now = transitions.now_ms()
         pipe = pipeline if pipeline is not None else self.connection.pipeline(transaction=False)
         pipe.sadd(keys.QUEUES, self.name)

@@ -11,7 +11,7 @@ and the worker goes on.
 
 The fields Lua steps change as the job moves (status, attempts, timestamps, worker,
 result, error, progress) are not covered, nor ``meta`` (the job itself may change
-it); nor are the placement and timing (due time, queue position, TTL), which do not
+it), nor ``trace`` (the producer's trace context: it chooses nothing of what runs); nor are the placement and timing (due time, queue position, TTL), which do not
 choose what runs. A recurring schedule's runs are made by a Lua step from the
 schedule's template, under ids ``<schedule id>@<slot>``: their MAC covers the
 schedule id instead of the run id (see :meth:`Keyring.sign_run`), so someone who can
@@ -54,8 +54,9 @@ SIGNED_FIELDS: tuple[str, ...] = (
     "deps",
     "allow_dep_fail",
 )
-#: producer fields deliberately left out of the MAC
-UNSIGNED_FIELDS: tuple[str, ...] = ("meta", "ttl")
+#: producer fields deliberately left out of the MAC (``trace``: the producer's trace
+#: context, which chooses nothing of what runs; see :mod:`jobq.tracing`)
+UNSIGNED_FIELDS: tuple[str, ...] = ("meta", "ttl", "trace")
 #: the job hash field that holds the MAC
 MAC_FIELD = "mac"
 SECRET_ENV = "JOBQ_SECRET_KEY"

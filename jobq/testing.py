@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from . import defaults, transitions
 from .exceptions import InvalidJobOperation, NoSuchJobError
 from .functions import FunctionResolver
-from .hooks import Hook, Hooks
+from .hooks import Hook, Hooks, with_observers
 from .job import Job
 from .status import JobStatus
 from .worker.executor import Executor, Outcome
@@ -36,7 +36,7 @@ def inline_worker_name() -> str:
 def run_now(queue: Queue, job: Job, hooks: Iterable[Hook] = ()) -> Job:
     """Run ``job``, which must be at the head of ``queue`` (``is_async=False``
     enqueues it there), and return it refreshed with its status and result."""
-    executor = Executor(FunctionResolver(), Hooks(hooks), keyring=queue.keyring)
+    executor = Executor(FunctionResolver(), Hooks(with_observers(hooks)), keyring=queue.keyring)
     try:
         for _ in range(max(1, job.max_attempts)):
             code = _attempt(queue, job, executor)

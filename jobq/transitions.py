@@ -504,13 +504,14 @@ def fire_schedule(
     now: int,
     skipped: int = 0,
     meta: bytes = b"",
+    trace: str = "",
 ) -> tuple[int, str] | None:
     """Fire one slot if the schedule is still at ``expected`` (see fire-7.lua for codes).
     Returns (code, run id); when ``client`` is a pipeline the call is only queued."""
     keys = [q.schedules, q.schedule_due, q.queued, q.wake, q.finished, q.failed, q.canceled]
     args: list[Any] = [
         q.prefix, schedule_id, rev, expected, slot,
-        -1 if next_slot is None else next_slot, now, skipped, meta,
+        -1 if next_slot is None else next_slot, now, skipped, meta, trace,
     ]  # fmt: skip
     script = scripts.get("fire")
     if _is_pipeline(client):

@@ -12,10 +12,11 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import redis
 
-from .. import defaults, transitions
+from .. import defaults, tracing, transitions
 from ..connection import text
 from ..exceptions import JobqError
 from ..keys import QueueKeys
@@ -23,6 +24,9 @@ from ..scripts import execute_pipeline
 from ..serializers import resolve_serializer
 from .cron import from_ms
 from .definitions import Firing, ScheduleState, plan
+
+if TYPE_CHECKING:
+    from opentelemetry.trace import Tracer
 
 logger = logging.getLogger("jobq.scheduler")
 
@@ -96,6 +100,7 @@ def fire_due(
     if not due:
         return report
     steps: list[tuple[QueueKeys, ScheduleState, Firing]] = []
+    tracer = tracing.tracer()
     pipe = connection.pipeline(transaction=False)
     for q, state, raw_meta, ser in _read(connection, due):
         for firing in plan(state, now, grace_ms):
@@ -107,6 +112,7 @@ def fire_due(
             transitions.fire_schedule(
                 pipe, q, state.id, rev=state.rev, expected=firing.expected, slot=firing.slot,
                 next_slot=firing.next_slot, now=now, skipped=firing.skipped, meta=meta,
+                trace=_trace(tracer, q, state, firing.slot),
             )  # fmt: skip
             steps.append((q, state, firing))
     if not steps:
@@ -121,6 +127,16 @@ def fire_due(
             report.skipped_busy += code in (4, 5)
             report.ended += code in (2, 5)
     return report
+
+
+def _trace(tracer: Tracer | None, q: QueueKeys, state: ScheduleState, slot: int) -> str:
+    """The run's own ``jobq.enqueue`` span, made as it is planned; its context, for
+    the run's hash (empty when no tracer provider is set)."""
+    if tracer is None:
+        return ""
+    fields = {"func": state.func}
+    tracing.created(tracer, q.name, [(f"{state.id}@{slot}", fields)])
+    return fields.get(tracing.FIELD, "")
 
 
 def _log(q: QueueKeys, state: ScheduleState, firing: Firing, code: int, run: str, now: int) -> None:

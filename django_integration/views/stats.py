@@ -19,8 +19,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from jobq.metrics import CONTENT_TYPE, prometheus_text
+
 from .. import conf
-from ..stats import prometheus_text, statistics
+from ..stats import statistics
 from .access import VIEW_PERMISSION, has_perm, page_context, require
 from .registry import ORDER
 
@@ -91,4 +93,4 @@ def stats_json(request: HttpRequest) -> HttpResponse:
 @require_GET
 def stats_prometheus(request: HttpRequest) -> HttpResponse:
     _allow(request)
-    return HttpResponse(prometheus_text(statistics()), content_type="text/plain; version=0.0.4")
+    return HttpResponse(prometheus_text(statistics()), content_type=CONTENT_TYPE)

@@ -100,4 +100,4 @@ def main(ctx: click.Context, url: str | None) -> None:
     ctx.obj = Context(url)
 
 
-from . import admin, info, limits, scheduler, worker  # noqa: E402,F401  (commands register themselves)
+from . import admin, info, limits, metrics, scheduler, worker  # noqa: E402,F401  (commands register themselves)

@@ -39,13 +39,12 @@ local jk = prefix .. 'job:' .. id
 
 if ndeps == 0 and due <= now and (flags == 2 or flags == 3) then
   -- the common case, a new random id due now, no flow control: each key's first command checks its kind
-  -- (TYPE of the job key, LLEN of the wake list, then the push, the first write; a
-  -- failed command writes nothing), so it costs no more calls than it did unchecked
-  local kind = redis.call('TYPE', jk).ok
-  if kind == 'hash' then
-    return landed_code(jk)
-  elseif kind ~= 'none' then
+  -- (LLEN of the wake list, then the push, the first write; a failed command writes
+  -- nothing; the job key is almost always absent), so it costs no more calls than it
+  -- did unchecked
+  if redis.call('EXISTS', jk) == 1 then
     check_key(jk, 'hash')
+    return landed_code(jk)
   end
   local idle = call_checked('list', 'LLEN', q.wake) == 0
   call_checked('list', front and 'LPUSH' or 'RPUSH', q.queued, id)

@@ -16,39 +16,41 @@ key holds another kind of value than a hash (that job is not written; the others
 
 local prefix, now = ARGV[1], ARGV[2]
 local q = { queued = KEYS[1], finished = KEYS[5], failed = KEYS[6], canceled = KEYS[7] }
--- validate everything before the first write: the keys, every job's numbers, and
--- the kind of every job key (a key holding no hash: that job is refused with -1)
+-- validate before the first write: the keys and every job's numbers (a bad number
+-- would otherwise stop the step after the writes of the jobs before it); a job key
+-- holding another kind than a hash refuses only that job (-1), in the loop below
 -- all of them: claim_id touches the ended registries, a check there would come after
 -- the writes of earlier jobs of the batch
 check_keys({ 'list', '', '', 'list', 'zset', 'zset', 'zset' })
 arg_int(now, 'now', 0, 1e15)
-local jobs = {}
 local i = 3
 while i <= #ARGV do
-  local id = ARGV[i]
-  local flags = arg_int(ARGV[i + 1], 'flags', 0, 3)
-  local ttl = arg_int(ARGV[i + 2], 'ttl', 0, 1e15)
-  local nf = arg_int(ARGV[i + 3], 'field count', 0, #ARGV - i - 3)
-  local jk = prefix .. 'job:' .. id
-  local kind = redis.call('TYPE', jk).ok
-  jobs[#jobs + 1] = { id = id, flags = flags, ttl = ttl, first = i + 4, last = i + 3 + nf,
-                      jk = jk, garbage = kind ~= 'none' and kind ~= 'hash',
-                      stored = kind == 'hash' }
-  i = i + 4 + nf
+  arg_int(ARGV[i + 1], 'flags', 0, 3)
+  arg_int(ARGV[i + 2], 'ttl', 0, 1e15)
+  i = i + 4 + arg_int(ARGV[i + 3], 'field count', 0, #ARGV - i - 3)
 end
 
 local back, front, codes, written = {}, {}, {}, {}
-for _, job in ipairs(jobs) do
-  local id, flags, jk = job.id, job.flags, job.jk
+i = 3
+while i <= #ARGV do
+  local id, flags, ttl, nf = ARGV[i], tonumber(ARGV[i + 1]), tonumber(ARGV[i + 2]), tonumber(ARGV[i + 3])
+  local first, last = i + 4, i + 3 + nf
+  local jk = prefix .. 'job:' .. id
   local new_id = flags >= 2
-  if job.garbage then
+  -- a new random id's key is almost always absent: EXISTS (an integer reply) answers
+  -- that; any other key has its kind read before claim_id reads it
+  local kind = 'none'
+  if not new_id or redis.call('EXISTS', jk) == 1 then
+    kind = redis.call('TYPE', jk).ok
+  end
+  if kind ~= 'none' and kind ~= 'hash' then
     codes[#codes + 1] = -1
-  elseif new_id and (job.stored or written[jk]) then
+  elseif new_id and (kind == 'hash' or written[jk]) then
     codes[#codes + 1] = landed_code(jk)  -- sent again after a lost reply: already here
   elseif new_id or claim_id(prefix, q, id) then
-    redis.call('HSET', jk, 'status', 'queued', 'created', now, unpack(ARGV, job.first, job.last))
-    if job.ttl > 0 then
-      redis.call('PEXPIRE', jk, job.ttl)
+    redis.call('HSET', jk, 'status', 'queued', 'created', now, unpack(ARGV, first, last))
+    if ttl > 0 then
+      redis.call('PEXPIRE', jk, ttl)
     end
     written[jk] = true
     if flags % 2 == 1 then front[#front + 1] = id else back[#back + 1] = id end
@@ -56,6 +58,7 @@ for _, job in ipairs(jobs) do
   else
     codes[#codes + 1] = -1
   end
+  i = last + 1
 end
 -- LPUSH of many ids leaves them in the order of one LPUSH each
 if #front > 0 then redis.call('LPUSH', KEYS[1], unpack(front)) end

@@ -12,6 +12,7 @@ ARGV[5] slot to fire (ms, >= ARGV[4]; the run id is id..'@'..ARGV[5])
 ARGV[6] next slot after it (ms; -1 = the schedule ends after this run)
 ARGV[7] now (ms)  ARGV[8] older slots passed over (counted in the definition)
 ARGV[9] the run's meta, serialized ('' keeps the template's)
+ARGV[10] the run's trace context (jobq.tracing; '' none; at most 1024 bytes)
 Returns { code, run id }: 1 fired, 2 fired and the schedule ended,
   3 the slot's run id is held by a live job (no job made; the schedule advanced),
   4 skipped: the schedule's max_instances runs are still queued or running, so the
@@ -35,6 +36,10 @@ local nxt = arg_int(ARGV[6], 'next slot', -1, 1e15)
 local now = arg_int(ARGV[7], 'now', 0, 1e15)
 local skipped = arg_int(ARGV[8], 'slots passed over', 0, 1e15)
 local meta = ARGV[9]
+local trace = ARGV[10] or ''
+if #trace > 1024 then
+  fail_step('ERR jobq: trace context longer than 1024 bytes; nothing was written')
+end
 local raw = redis.call('HGET', KEYS[1], id)
 if not raw then
   return { 0, '' }
@@ -91,6 +96,9 @@ else
     'schedule_id', id, 'slot', ARGV[5])
   if meta ~= '' then
     redis.call('HSET', jk, 'meta', meta)
+  end
+  if trace ~= '' then
+    redis.call('HSET', jk, 'trace', trace)
   end
   local ttl = int_field(s.ttl_ms, 0, 1e15, 0)
   if ttl > 0 then

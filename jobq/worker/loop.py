@@ -28,7 +28,7 @@ import redis
 from .. import connection as conn_mod
 from .. import defaults, keys, signing, transitions
 from ..functions import FunctionResolver
-from ..hooks import Hook, Hooks
+from ..hooks import Hook, Hooks, with_observers
 from ..job import Job
 from ..keys import QueueKeys
 from ..queue import Queue
@@ -114,7 +114,7 @@ class BaseWorker:
             "for the worker's upkeep (leases kept, renewed when it is back)"
         )
         #: around every job, in order (see jobq.hooks); children inherit them by fork
-        self.hooks = Hooks(hooks)
+        self.hooks = Hooks(with_observers(hooks))
         self.stop = Stop()
         self._signals = 0
         #: the largest result Redis takes (read at start; children inherit it)

@@ -47,6 +47,8 @@ CASES = {
     "suspend unreachable": (["--url", DOWN, "suspend"], "cannot reach Redis"),
     "resume unreachable": (["--url", DOWN, "resume"], "cannot reach Redis"),
     "bad url for any command": (["--url", "nonsense", "info"], "invalid Redis URL"),
+    "metrics invalid queue name": (["--url", DOWN, "metrics", "a b"], "queue name"),
+    "metrics bad url": (["metrics", "--url", "foo://x"], "invalid Redis URL"),
 }
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pytest
 import redis
 
 from jobq import transitions
@@ -129,3 +130,16 @@ def test_runs_no_longer_waiting_are_forgotten(connection: redis.Redis) -> None:
     fire(connection)
     # oldest first, up to the first run still waiting
     assert state(connection)[Q.schedule_runs("s")] == {"s@2": 2, "s@3": 3, f"s@{SLOT}": SLOT}
+
+
+def test_fire_writes_the_runs_trace_context_and_refuses_an_oversized_one(
+    connection: redis.Redis,
+) -> None:
+    store(connection, definition(next_run=SLOT))
+    before = state(connection)
+    with pytest.raises(redis.ResponseError, match="trace context longer than 1024 bytes"):
+        fire(connection, trace="x" * 1025)
+    assert state(connection) == before  # nothing was written
+    parent = "00-" + "1" * 32 + "-" + "2" * 16 + "-01"
+    assert fire(connection, trace=parent) == (1, f"s@{SLOT}")
+    assert state(connection)[Q.job(f"s@{SLOT}")]["trace"] == parent
