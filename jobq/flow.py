@@ -59,7 +59,7 @@ class FlowOptions:
 
     def fields(self, args: Any, kwargs: Mapping[str, Any]) -> dict[str, str]:
         """The job fields that carry these options into the Lua steps (none when unused)."""
-        out: dict[str, str] = {}
+        out: dict[str, str] = {"flow": "1"}  # the mark the finish step looks for
         if self.priority:
             out["pri"] = str(self.priority)
         if self.unique_key is not None:

@@ -58,15 +58,20 @@ local function read_job(id)
   return nil
 end
 
--- Lease job `id` (hash `h`) to this worker; `extra`: more fields to set.
-local function start(id, h, extra)
+-- Lease job `id` (hash `h`) to this worker; `qslot`: it holds a queue concurrency slot.
+local function start(id, h, qslot)
   local jk = prefix .. 'job:' .. id
   local attempts = 1
   for i = 1, #h, 2 do
     if h[i] == 'attempts' then attempts = count_or_zero(h[i + 1]) + 1 end
   end
-  redis.call('HSET', jk, 'status', 'started', 'started', now, 'worker', worker,
-    'attempts', attempts, unpack(extra))
+  if qslot then
+    redis.call('HSET', jk, 'status', 'started', 'started', now, 'worker', worker,
+      'attempts', attempts, 'qslot', '1', 'flow', '1')
+  else
+    redis.call('HSET', jk, 'status', 'started', 'started', now, 'worker', worker,
+      'attempts', attempts)
+  end
   redis.call('PERSIST', jk)
   leases[#leases + 1] = deadline
   leases[#leases + 1] = id
@@ -151,13 +156,9 @@ local function take_flow(id, h, lim, qk)
     redis.call('RPUSH', fresh(prefix .. 'held:' .. ckey, 'list'), id)
     return
   end
-  local extra = NONE
-  if lim.conc > 0 then
-    redis.call('ZADD', qk, deadline, id)
-    extra = { 'qslot', '1' }
-  end
+  if lim.conc > 0 then redis.call('ZADD', qk, deadline, id) end
   if v.ukey and v.uuntil == 'start' then release_unique(prefix, v.ukey, id) end
-  start(id, h, extra)
+  start(id, h, lim.conc > 0)
 end
 
 -- jobs left waiting by priority after a flow-control dequeue (they want a wake token too)
@@ -204,7 +205,7 @@ if #flow == 0 then
     end
     for _, id in ipairs(ids) do
       local h = read_job(id)
-      if h then start(id, h, NONE) end
+      if h then start(id, h, false) end
     end
   end
 else

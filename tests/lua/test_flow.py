@@ -12,7 +12,7 @@ from jobq import transitions
 
 from .conftest import NOW, Q, put_job, state
 
-FIELDS = {"func": "tests.fixtures.jobs.noop", "data": "[[],{}]"}
+FIELDS = {"func": "tests.fixtures.jobs.noop", "data": "[[],{}]", "flow": "1"}
 
 
 def _ids(taken: transitions.Taken) -> list[str]:

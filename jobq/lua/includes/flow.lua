@@ -7,6 +7,8 @@
 --   prefix..'slots:'..key     zset: ids holding a slot of concurrency key `key`
 --   prefix..'held:'..key      list: ids parked until a slot of `key` frees
 --   prefix..'unique:'..key    string: the id of the job holding unique key `key`
+-- A job with any flow-control field (pri, ukey, ckey, qslot) also has the field 'flow' =
+-- '1', so that finish, the hot end, reads one more field of a job without any.
 -- Slot zsets are scored by the lease deadline at the time the slot was taken; a member
 -- whose deadline passed and whose lease in `started` is gone or past too is a dead
 -- holder's, dropped by the next taker.

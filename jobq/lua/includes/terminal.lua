@@ -34,7 +34,8 @@ end
 -- failure_ttl otherwise (seconds; -1 keeps forever, 0 deletes at once; a job
 -- without the field has the default).
 -- known: { ttl = raw TTL field or false, waiters = raw waiters field or false,
--- flow = the values of FLOW_FIELDS } when the caller already read them (HMGET), else nil.
+-- flow = the values of FLOW_FIELDS, or nil for a job without the 'flow' mark } when the
+-- caller already read them (HMGET), else nil.
 local function make_terminal(prefix, id, status, registry, now, extra, known)
   local jk = prefix .. 'job:' .. id
   local ttl_field, ttl = 'failure_ttl', DEFAULT_FAILURE_TTL
@@ -43,10 +44,11 @@ local function make_terminal(prefix, id, status, registry, now, extra, known)
   if known then
     raw_ttl, waiters, flow = known.ttl, known.waiters, known.flow
   else
-    flow = redis.call('HMGET', jk, ttl_field, unpack(FLOW_FIELDS))
-    raw_ttl = table.remove(flow, 1)
+    local r = redis.call('HMGET', jk, ttl_field, unpack(FLOW_FIELDS))
+    raw_ttl = r[1]
+    if r[2] or r[3] or r[4] or r[5] then flow = { r[2], r[3], r[4], r[5] } end
   end
-  if flow[1] or flow[2] or flow[3] or flow[4] then flow_done(prefix, id, flow) end
+  if flow then flow_done(prefix, id, flow) end
   local default_ttl = ttl
   ttl = tonumber(raw_ttl or ttl) or ttl
   if ttl ~= ttl then  -- nan: garbage, the default
