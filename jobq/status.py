@@ -77,7 +77,7 @@ TRANSITIONS: dict[JobStatus, frozenset[JobStatus]] = {
     JobStatus.FAILED: frozenset({JobStatus.QUEUED}),
     JobStatus.STOPPED: frozenset({JobStatus.QUEUED}),
     JobStatus.CANCELED: frozenset({JobStatus.QUEUED}),
-    JobStatus.SKIPPED: frozenset(),
+    JobStatus.SKIPPED: frozenset({JobStatus.QUEUED}),  # run the skipped slot after all
 }
 
 

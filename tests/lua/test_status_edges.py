@@ -149,6 +149,8 @@ def _run_every_transition(q: Queue, o: Observer) -> None:
     scheduler.enqueue_jobs()  # its first run waits in the queue
     time.sleep(0.06)
     o.step("fire a slot whose earlier run is live (max_instances)", scheduler.enqueue_jobs)
+    for job_id in q.canceled_job_registry.get_job_ids():
+        o.step("requeue a skipped run", lambda job_id=job_id: transitions.requeue(conn, k, job_id))
 
 
 def test_every_move_a_script_makes_is_in_the_table(queue: Queue, observer: Observer) -> None:
