@@ -15,6 +15,7 @@ django-rq settings file must keep working) and reported by a system check.
 
 from __future__ import annotations
 
+import math
 import warnings
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -29,6 +30,7 @@ from jobq import connection as core
 from jobq.exceptions import ConfigurationError
 from jobq.flow import MAX_LIMIT, Rate
 from jobq.signing import Keyring
+from jobq.timeutil import seconds
 
 #: per-queue keys that say where Redis is (django-rq's list, plus USERNAME/kwargs)
 CONNECTION_KEYS = (
@@ -350,14 +352,21 @@ def _int(name: str, entry: Mapping[str, Any], key: str) -> int | None:
 def _number(
     name: str, entry: Mapping[str, Any], key: str, *, allow_negative: bool = False
 ) -> float | None:
+    """Seconds as any duration option takes them (a number, "15m", a timedelta)."""
     value = entry.get(key)
-    if value is None:
+    try:
+        number = seconds(value, key)
+    except (TypeError, ValueError):
+        number = math.nan
+    if number is None:
         return None
-    ok = isinstance(value, int | float) and not isinstance(value, bool)
-    if not ok or (value < 0 and not (allow_negative and value == -1)):
+    if not number >= 0 and not (allow_negative and number == -1):
         extra = " (or -1 for no limit)" if allow_negative else ""
-        raise _error(name, key, f"must be a number of seconds >= 0{extra}, got {value!r}")
-    return float(value)
+        raise _error(
+            name, key, f"must be a number of seconds >= 0{extra} or a string such as '15m', "
+            f"got {value!r}"
+        )  # fmt: skip
+    return number
 
 
 def _bool(name: str, entry: Mapping[str, Any], key: str, default: bool) -> bool:

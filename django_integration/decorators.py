@@ -27,13 +27,13 @@ class DjangoJobFunction(JobFunction[P, R]):
     """A decorated function whose ``.delay()`` goes through :func:`get_queue`."""
 
     def get_queue(self) -> Queue:
-        if isinstance(self._queue, Queue):
-            return self._queue
-        return get_queue(self._queue, connection=self._connection)
+        if isinstance(self.queue, Queue):
+            return self.queue
+        return get_queue(self.queue, connection=self.connection)
 
 
 def _for_django(made: JobFunction[P, R]) -> DjangoJobFunction[P, R]:
-    return DjangoJobFunction(made.__jobq_func__, made._queue, made._connection, made._options)
+    return DjangoJobFunction(made.__jobq_func__, made.queue, made.connection, made.options)
 
 
 @overload

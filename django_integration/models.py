@@ -24,7 +24,10 @@ if TYPE_CHECKING:
 #: what a record says of a job Redis no longer holds, before it ran: deleted (by a
 #: person: delete, empty queue) or expired (its ``ttl`` passed while it waited)
 DELETED, EXPIRED = "deleted", "expired"
-STATUS_CHOICES = [(s.value, s.value.capitalize()) for s in JobStatus] + [
+# a created job (Job.create + save, not enqueued) gets no record: no step reports it
+STATUS_CHOICES = [
+    (s.value, s.value.capitalize()) for s in JobStatus if s is not JobStatus.CREATED
+] + [
     (DELETED, _("Deleted")),
     (EXPIRED, _("Expired")),
 ]

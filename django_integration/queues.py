@@ -21,7 +21,8 @@ from django.db import transaction
 from django.utils.module_loading import import_string
 
 from jobq.job import Job, new_job_id
-from jobq.queue import EnqueueData, Queue, _Prepared
+from jobq.options import EnqueueData
+from jobq.queue import PreparedJob, Queue
 from jobq.serializers import Serializer
 from jobq.status import JobStatus
 from jobq.testing import run_now
@@ -76,16 +77,16 @@ class DjangoQueue(Queue):
             return False
         return bool(transaction.get_connection(conf.options().database).in_atomic_block)
 
-    def _send(self, prepared: _Prepared, pipeline: Any = None) -> Job:
+    def _send(self, prepared: PreparedJob, pipeline: Any = None) -> Job:
         database = conf.options().database
         if pipeline is None and self.commit_mode == "request_finished" and self.is_async:
             self._record([prepared])
             thread_queue.add(functools.partial(Queue._send, self, prepared))
-            return self._job(prepared, now_ms())
+            return self.make_job(prepared, now_ms())
         if pipeline is None and self._deferred():
             self._record([prepared])
             transaction.on_commit(functools.partial(Queue._send, self, prepared), using=database)
-            return self._job(prepared, now_ms())
+            return self.make_job(prepared, now_ms())
         if not _recording():
             return super()._send(prepared, pipeline)
         # the row goes first (a worker may take the job at once), in a transaction with
@@ -95,16 +96,16 @@ class DjangoQueue(Queue):
             return super()._send(prepared, pipeline)
 
     def enqueue_many(self, job_datas: Iterable[EnqueueData], pipeline: Any = None) -> list[Job]:
-        datas = [d if d.job_id else d._replace(job_id=new_job_id()) for d in job_datas]
+        datas = [d if d.options.job_id else d.with_options(job_id=new_job_id()) for d in job_datas]
         if not self.is_async and pipeline is None:
             return super().enqueue_many(datas)  # each goes through _send: recorded, run inline
-        prepared = [self._prepare(d) for d in datas]  # validate all before anything
+        prepared = [self.prepare(d) for d in datas]  # validate all before anything
         self._record(prepared)
         if pipeline is None and self._deferred():
             send = functools.partial(Queue.enqueue_many, self, datas)
             transaction.on_commit(send, using=conf.options().database)
             now = now_ms()
-            return [self._job(p, now) for p in prepared]
+            return [self.make_job(p, now) for p in prepared]
         return super().enqueue_many(datas, pipeline)
 
     def run_sync(self, job: Job) -> Job:
@@ -112,7 +113,7 @@ class DjangoQueue(Queue):
 
         return run_now(self, job, hooks=inline_hooks())
 
-    def _record(self, prepared: Sequence[_Prepared]) -> None:
+    def _record(self, prepared: Sequence[PreparedJob]) -> None:
         from .records import row_at_enqueue, upsert
 
         if not _recording():
@@ -131,7 +132,7 @@ def _recording() -> bool:
     return conf.options().record == "all"
 
 
-def _placement(prepared: _Prepared, now: int) -> JobStatus:
+def _placement(prepared: PreparedJob, now: int) -> JobStatus:
     if prepared.depends_on:
         return JobStatus.DEFERRED
     if prepared.due > now:

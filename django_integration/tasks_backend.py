@@ -35,6 +35,7 @@ import builtins
 import functools
 import inspect
 import logging
+import math
 import traceback
 from collections.abc import Callable, Coroutine, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -49,8 +50,10 @@ from django.utils.module_loading import import_string
 from jobq import get_current_job, keys
 from jobq.functions import FunctionResolver
 from jobq.job import Job, new_job_id
+from jobq.options import DEFAULT, EnqueueData, JobOptions
 from jobq.retry import Retry
 from jobq.status import JobStatus
+from jobq.timeutil import seconds, to_ms
 
 from . import conf
 from ._tasks_framework import (
@@ -123,9 +126,8 @@ class BackendOptions:
 
     #: framework queue -> ((lowest priority, jobq queue), ...), highest band first
     priority_queues: dict[str, tuple[tuple[int, str], ...]] = field(default_factory=dict)
-    job_timeout: float | None = None
-    result_ttl: float | None = None
-    retry: Retry | None = None
+    #: the options of every job this backend sends (JOB_TIMEOUT, RESULT_TTL, RETRY)
+    job_options: JobOptions = DEFAULT
 
 
 def parse_options(alias: str, raw: object) -> BackendOptions:
@@ -133,12 +135,12 @@ def parse_options(alias: str, raw: object) -> BackendOptions:
     if raw is None:
         return BackendOptions()
     raw = conf.options_dict(where, raw, OPTION_KEYS, "not an option of JobqBackend")
-    return BackendOptions(
-        priority_queues=_bands(where, raw.get("PRIORITY_QUEUES")),
-        job_timeout=_seconds(where, raw, "JOB_TIMEOUT"),
+    job_options = JobOptions(
+        timeout=_seconds(where, raw, "JOB_TIMEOUT"),
         result_ttl=_seconds(where, raw, "RESULT_TTL"),
         retry=_retry(where, raw.get("RETRY")),
     )
+    return BackendOptions(_bands(where, raw.get("PRIORITY_QUEUES")), job_options)
 
 
 def _bands(where: str, raw: object) -> dict[str, tuple[tuple[int, str], ...]]:
@@ -168,13 +170,16 @@ def _bands(where: str, raw: object) -> dict[str, tuple[tuple[int, str], ...]]:
 
 def _seconds(where: str, raw: Mapping[str, Any], key: str) -> float | None:
     value = raw.get(key)
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+    try:
+        number = seconds(value, key)
+    except (TypeError, ValueError):
+        number = math.nan
+    if number is not None and not number > 0:
         raise ImproperlyConfigured(
-            f"{where}[{key!r}] must be a number of seconds > 0, got {value!r}"
+            f"{where}[{key!r}] must be seconds > 0 (a number, or a string such as '15m'), "
+            f"got {value!r}"
         )
-    return float(value)
+    return number
 
 
 def _retry(where: str, raw: object) -> Retry | None:
@@ -266,12 +271,10 @@ class JobqBackend(BaseTaskBackend):
             worker_ids=[],
         )
         queue = get_queue(self.jobq_queue(task.queue_name, task.priority))
-        options = self._job_options(task, result.id)
-        call = dict(args=list(result.args), kwargs=dict(result.kwargs), **options)
-        if task.run_after is None:
-            job = queue.enqueue_call(task.module_path, **call)
-        else:
-            job = queue.enqueue_at(task.run_after, task.module_path, **call)
+        options = self.config.job_options.merged(self._task_options(task, result.id))
+        data = EnqueueData(task.module_path, list(result.args), dict(result.kwargs), options)
+        due = 0 if task.run_after is None else to_ms(task.run_after)
+        job = queue.enqueue_data(data, due=due)
         object.__setattr__(result, "enqueued_at", job.created_at or timezone.now())
         task_enqueued.send(type(self), task_result=result)
         if not queue.is_async:  # "ASYNC": False ran it already, as ImmediateBackend would
@@ -279,7 +282,7 @@ class JobqBackend(BaseTaskBackend):
             return result_from_job(job, task, self.alias)
         return result
 
-    def _job_options(self, task: Task[Any, Any], job_id: str) -> dict[str, Any]:
+    def _task_options(self, task: Task[Any, Any], job_id: str) -> dict[str, Any]:
         enqueued = {
             "backend": self.alias,
             "queue_name": task.queue_name,
@@ -289,12 +292,6 @@ class JobqBackend(BaseTaskBackend):
         options: dict[str, Any] = {"job_id": job_id, "meta": {META_KEY: enqueued}}
         if task.priority:
             options["priority"] = task.priority
-        if self.config.job_timeout is not None:
-            options["timeout"] = self.config.job_timeout
-        if self.config.result_ttl is not None:
-            options["result_ttl"] = self.config.result_ttl
-        if self.config.retry is not None:
-            options["retry"] = self.config.retry
         return options
 
     def get_result(self, result_id: str) -> TaskResult[Any]:
@@ -304,7 +301,7 @@ class JobqBackend(BaseTaskBackend):
     def _find(self, result_id: str) -> Job:
         try:
             keys.check_id(result_id, "result id")
-        except ValueError:
+        except (TypeError, ValueError):
             raise TaskResultDoesNotExist(result_id) from None
         configured = conf.queues()
         for name in self.jobq_queues():

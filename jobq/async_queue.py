@@ -27,7 +27,8 @@ from . import connection as conn_mod
 from . import defaults, signing, tracing, transitions
 from .exceptions import NoSuchJobError
 from .job import AsyncJob, Job
-from .queue import EnqueueData, Queue, _Prepared, _split_options
+from .options import EnqueueData, JobOptions, split_call
+from .queue import PreparedJob, Queue
 from .scripts import raise_for_code
 from .serializers import Serializer
 from .timeutil import Seconds, to_ms
@@ -70,7 +71,7 @@ class AsyncQueue:
         self.name = name
         self.keys = self._plan.keys
         self.serializer = self._plan.serializer
-        self._batch: list[tuple[_Prepared, int, asyncio.Future[int | str]]] = []
+        self._batch: list[tuple[PreparedJob, int, asyncio.Future[int | str]]] = []
         self._registered = False
 
     def __repr__(self) -> str:
@@ -80,9 +81,9 @@ class AsyncQueue:
 
     async def enqueue(self, f: Callable[..., Any] | str, *args: Any, **kwargs: Any) -> AsyncJob:
         """``await q.enqueue(func, *args, **kwargs)``; rq's option names are options."""
-        options, args, kwargs = _split_options(args, kwargs)
-        _no_pipeline(options)
-        return await self.enqueue_call(f, args=args, kwargs=kwargs, **options)
+        options, pipeline, args, kwargs = split_call(args, kwargs)
+        _no_pipeline(pipeline)
+        return await self.enqueue_data(EnqueueData(f, args, kwargs, options))
 
     async def enqueue_call(
         self,
@@ -91,17 +92,22 @@ class AsyncQueue:
         kwargs: dict[str, Any] | None = None,
         **options: Any,
     ) -> AsyncJob:
-        data = Queue.prepare_data(func, args, kwargs, **options)
-        return await self._send(self._plan._prepare(data))
+        """``options``: rq's option keywords."""
+        _no_pipeline(options.pop("pipeline", None))
+        data = EnqueueData(func, args, kwargs, JobOptions.from_kwargs(options))
+        return await self.enqueue_data(data)
+
+    async def enqueue_data(self, data: EnqueueData, *, due: int = 0) -> AsyncJob:
+        """Enqueue one call with its :class:`JobOptions` (``due``: epoch ms, 0 now)."""
+        return await self._send(self._plan.prepare(data, due=due))
 
     async def enqueue_at(
         self, datetime: dt.datetime, f: Callable[..., Any] | str, *args: Any, **kwargs: Any
     ) -> AsyncJob:
         """Run at ``datetime``; a naive datetime is read in the machine's local time."""
-        options, args, kwargs = _split_options(args, kwargs)
-        _no_pipeline(options)
-        data = Queue.prepare_data(f, args, kwargs, **options)
-        return await self._send(self._plan._prepare(data, due=to_ms(datetime)))
+        options, pipeline, args, kwargs = split_call(args, kwargs)
+        _no_pipeline(pipeline)
+        return await self.enqueue_data(EnqueueData(f, args, kwargs, options), due=to_ms(datetime))
 
     async def enqueue_in(
         self, time_delta: dt.timedelta, f: Callable[..., Any] | str, *args: Any, **kwargs: Any
@@ -111,17 +117,17 @@ class AsyncQueue:
     async def enqueue_many(self, job_datas: Iterable[EnqueueData]) -> list[AsyncJob]:
         """Enqueue many jobs in one pipelined round trip; all are validated first, so
         a bad one raises before any is sent (``Queue.prepare_data`` makes each)."""
-        prepared = [self._plan._prepare(d) for d in job_datas]
+        prepared = [self._plan.prepare(d) for d in job_datas]
         return list(await asyncio.gather(*(self._send(p) for p in prepared)))
 
-    async def _send(self, prepared: _Prepared) -> AsyncJob:
+    async def _send(self, prepared: PreparedJob) -> AsyncJob:
         tracer = tracing.tracer()  # a jobq.enqueue span as Queue makes
         if tracer is None:
             return await self._send_untraced(prepared)
         with tracing.enqueue_span(tracer, self.name, prepared.job_id, prepared.fields):
             return await self._send_untraced(prepared)
 
-    async def _send_untraced(self, prepared: _Prepared) -> AsyncJob:
+    async def _send_untraced(self, prepared: PreparedJob) -> AsyncJob:
         now = transitions.now_ms()
         future: asyncio.Future[int | str] = asyncio.get_running_loop().create_future()
         if not self._batch:
@@ -134,7 +140,7 @@ class AsyncQueue:
                 return existing
             return AsyncJob(code, self.connection, origin=self.name, serializer=self.serializer)
         raise_for_code("enqueue", code, prepared.job_id)
-        job = self._plan._job(prepared, now, _PLACEMENT[code], cls=AsyncJob)
+        job = self._plan.make_job(prepared, now, _PLACEMENT[code], cls=AsyncJob)
         assert isinstance(job, AsyncJob)
         return job
 
@@ -144,17 +150,8 @@ class AsyncQueue:
         _pending.add(task)
         task.add_done_callback(_pending.discard)
 
-    async def _flush(self, batch: list[tuple[_Prepared, int, asyncio.Future[int | str]]]) -> None:
-        calls = [
-            (
-                self.keys,
-                transitions.enqueue_args(
-                    self.keys, p.job_id, p.fields, now, p.due, p.at_front, p.ttl_ms,
-                    p.depends_on, p.new_id, p.flow,
-                ),
-            )
-            for p, now, _ in batch
-        ]  # fmt: skip
+    async def _flush(self, batch: list[tuple[PreparedJob, int, asyncio.Future[int | str]]]) -> None:
+        calls = [(self.keys, transitions.enqueue_args(self.keys, p, now)) for p, now, _ in batch]
         register = () if self._registered else (self.name,)
         try:
             codes = await transitions.enqueue_async(self.connection, calls, register)
@@ -225,6 +222,6 @@ def async_queue_for(name: str, connection: redis.Redis | None = None) -> AsyncQu
 _pending: set[asyncio.Future[None]] = set()
 
 
-def _no_pipeline(options: dict[str, Any]) -> None:
-    if options.pop("pipeline", None) is not None:
+def _no_pipeline(pipeline: Any) -> None:
+    if pipeline is not None:
         raise TypeError("AsyncQueue batches enqueues itself; it takes no pipeline=")

@@ -57,6 +57,7 @@ from redis.sentinel import Sentinel
 
 from . import defaults
 from .exceptions import ConfigurationError
+from .timeutil import seconds
 
 if TYPE_CHECKING:
     import redis.asyncio as aioredis
@@ -308,10 +309,8 @@ def _db(text: str, url: str) -> int:
 
 
 def _seconds(text: str | None, url: str) -> float | None:
-    if text is None:
-        return None
     try:
-        return float(text)
+        return seconds(text, "a timeout")
     except ValueError as e:
         raise ConfigurationError(f"invalid Redis URL {url!r}: {text!r} is not seconds") from e
 

@@ -11,7 +11,8 @@ import redis
 from . import defaults
 from .async_queue import async_queue_for
 from .job import AsyncJob, Job
-from .queue import OPTION_NAMES, Queue
+from .options import DEFAULT, OPTION_NAMES, EnqueueData, JobOptions, take_options
+from .queue import Queue
 from .retry import Retry
 from .timeutil import Seconds
 from .utils import import_attribute
@@ -28,37 +29,35 @@ class JobFunction(Generic[P, R]):
         func: Callable[P, R],
         queue: Queue | str,
         connection: redis.Redis | None,
-        options: dict[str, Any],
+        options: JobOptions,
         queue_class: type[Queue] = Queue,
     ) -> None:
         functools.update_wrapper(self, func)
         self.__jobq_func__ = func
-        self._queue = queue
-        self._connection = connection
-        self._options = options
-        self._queue_class = queue_class
+        #: the queue, or its name (a queue is made per call, on ``connection``)
+        self.queue = queue
+        self.connection = connection
+        #: the decorator's options; a call's option keywords override them
+        self.options = options
+        self.queue_class = queue_class
 
     def __call__(self, *args: P.args, **kwargs: P.kwargs) -> R:
         return self.__jobq_func__(*args, **kwargs)
 
     def get_queue(self) -> Queue:
-        if isinstance(self._queue, Queue):
-            return self._queue
-        return self._queue_class(self._queue, connection=self._connection)
+        if isinstance(self.queue, Queue):
+            return self.queue
+        return self.queue_class(self.queue, connection=self.connection)
 
-    def _call_options(self, kwargs: dict[str, Any]) -> dict[str, Any]:
-        """The decorator's options, overridden by rq's option names taken out of kwargs."""
-        options = {**self._options, **{k: kwargs.pop(k) for k in list(kwargs) if k in _OPTIONS}}
-        if "job_timeout" in options:  # rq's name for it
-            options["timeout"] = options.pop("job_timeout")
-        return options
+    def _call(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> EnqueueData:
+        """The call, with the decorator's options overridden by rq's option names
+        taken out of kwargs."""
+        options = self.options.merged(take_options(kwargs)) if kwargs else self.options
+        return EnqueueData(self.__jobq_func__, args, kwargs, options)
 
     def delay(self, *args: P.args, **kwargs: P.kwargs) -> Job:
         """Enqueue a call; rq's option names in kwargs override the decorator's."""
-        options = self._call_options(kwargs)
-        return self.get_queue().enqueue_call(
-            self.__jobq_func__, args=args, kwargs=kwargs, **options
-        )
+        return self.get_queue().enqueue_data(self._call(args, kwargs))
 
     enqueue = delay
 
@@ -67,15 +66,9 @@ class JobFunction(Generic[P, R]):
         :class:`jobq.AsyncQueue` on the event loop's client for the queue's URL
         (``JOBQ_REDIS_URL`` / ``RQ_REDIS_URL`` / ``REDIS_URL`` unless the decorator
         was given a connection, whose URL is then used)."""
-        options = self._call_options(kwargs)
-        queue = self._queue.name if isinstance(self._queue, Queue) else self._queue
-        return await async_queue_for(queue, self._connection).enqueue_call(
-            self.__jobq_func__, args=args, kwargs=kwargs, **options
-        )
-
-
-#: the option kwargs of Queue.enqueue, less ``pipeline``
-_OPTIONS = tuple(n for n in OPTION_NAMES if n != "pipeline")
+        data = self._call(args, kwargs)
+        queue = self.queue.name if isinstance(self.queue, Queue) else self.queue
+        return await async_queue_for(queue, self.connection).enqueue_data(data)
 
 
 @overload
@@ -109,27 +102,18 @@ def job(
     """``@job`` (queue "default"), ``@job("high", timeout=60, retry=Retry(3))`` or
     rq's keyword form ``@job(queue="high", connection=redis)``."""
     if callable(queue) and not isinstance(queue, Queue):
-        return JobFunction(queue, defaults.QUEUE_NAME, None, {})
+        return JobFunction(queue, defaults.QUEUE_NAME, None, DEFAULT)
     # not 'queue or ...': an empty Queue is falsy (it has __len__)
     target = defaults.QUEUE_NAME if queue is None else queue
     cls = import_attribute(queue_class) if isinstance(queue_class, str) else queue_class
-    if "job_timeout" in options:
-        timeout = options.pop("job_timeout")
-    unknown = set(options) - set(_OPTIONS)
-    if unknown:
-        raise TypeError(f"@job got unknown option(s) {sorted(unknown)}; known: {list(_OPTIONS)}")
-    fixed = {
-        k: v
-        for k, v in {
-            "timeout": timeout,
-            "result_ttl": result_ttl,
-            "ttl": ttl,
-            "failure_ttl": failure_ttl,
-            "retry": retry,
-            **options,
-        }.items()
-        if v is not None
-    }
+    given = take_options(options)
+    if options:
+        known = [n for n in OPTION_NAMES if n != "pipeline"]
+        raise TypeError(f"@job got unknown option(s) {sorted(options)}; known: {known}")
+    explicit: dict[str, Any] = {"timeout": timeout, "result_ttl": result_ttl, "ttl": ttl}
+    explicit.update(failure_ttl=failure_ttl, retry=retry)
+    given.update((k, v) for k, v in explicit.items() if v is not None)
+    fixed = JobOptions.from_kwargs(given)
 
     def wrap(func: Callable[P, R]) -> JobFunction[P, R]:
         return JobFunction(func, target, connection, fixed, cls or Queue)

@@ -15,6 +15,9 @@ JOB_TIMEOUT = 180.0
 RESULT_TTL = 500
 #: Seconds a failed job and its traceback are kept (rq: one year).
 FAILURE_TTL = 365 * 24 * 3600
+#: Seconds a job saved by ``Job.create(...).save()`` and never enqueued is kept (its own
+#: ``ttl`` when given): it is in no registry, so nothing else would end it.
+CREATED_TTL = 24 * 3600
 #: Seconds a worker holds a job before the reaper may give it to another worker.
 LEASE_SECONDS = 30.0
 #: How often a worker renews its leases and reports itself; a third of the lease.

@@ -6,6 +6,7 @@ Redis, and a worker imports it, optionally only from allowed modules.
 
 from __future__ import annotations
 
+import builtins
 import functools
 import importlib
 import inspect
@@ -19,6 +20,8 @@ from .exceptions import FunctionNotAllowed
 def function_path(func: Callable[..., Any] | str) -> str:
     """The dotted path a worker will import; refuse what cannot be imported back."""
     if isinstance(func, str):
+        if func.isidentifier() and callable(getattr(builtins, func, None)):
+            return func  # a builtin's name, as rq takes it ('print')
         if "." not in func or func.startswith(".") or func.endswith("."):
             raise ValueError(f"function path {func!r} must be a dotted path like 'module.function'")
         return func
@@ -56,6 +59,8 @@ def _callable_path(func: Callable[..., Any]) -> str:
 
 
 def _import_path(path: str) -> Any:
+    if path.isidentifier():
+        return getattr(builtins, path)
     module_name, _, attr = path.rpartition(".")
     # The function may be a class attribute: walk back until a module imports.
     parts = [attr]

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
+import inspect
 import json
 import os
 import time
@@ -35,6 +36,16 @@ from .status import JobStatus
 
 if TYPE_CHECKING:
     from .queue import Queue
+
+
+#: statuses of a job that has not been in its queue yet, unless its "enqueued" says so
+_NOT_QUEUED_YET = frozenset(
+    s.value for s in (JobStatus.CREATED, JobStatus.DEFERRED, JobStatus.SCHEDULED)
+)
+
+
+async def _awaited(awaitable: Any) -> Any:
+    return await awaitable
 
 
 def _ms_to_dt(raw: bytes | None) -> dt.datetime | None:
@@ -165,6 +176,12 @@ class Job:
     ) -> Job:
         """A job built as ``Queue(origin).enqueue_call`` would build it, not stored yet:
         ``Queue(origin).enqueue_job(job)`` stores and queues it (rq's ``Job.create``)."""
+        if args is not None and not isinstance(args, list | tuple):
+            raise TypeError(f"args must be a list or a tuple, not {type(args).__name__}")
+        if kwargs is not None and not isinstance(kwargs, dict):
+            raise TypeError(f"kwargs must be a dict, not {type(kwargs).__name__}")
+        if not (callable(func) or isinstance(func, str)):
+            raise TypeError(f"func must be a callable or a dotted path, not {func!r}")
         from .queue import Queue
 
         queue = Queue(origin, connection, serializer=serializer)
@@ -172,7 +189,9 @@ class Job:
             func, args, kwargs, timeout, result_ttl, ttl, failure_ttl, description,
             depends_on, id, False, meta, retry, on_success, on_failure,
         )  # fmt: skip
-        created = queue._job(queue._prepare(data), transitions.now_ms(), status)
+        created = queue.make_job(
+            queue.prepare(data), transitions.now_ms(), status or JobStatus.CREATED
+        )
         created._unsaved = data
         return created
 
@@ -329,17 +348,26 @@ class Job:
 
     created_at = property(lambda self: _ms_to_dt(self._raw("created")))
 
-    #: a job queued when it was created has no separate "enqueued" field
     @property
     def trace_context(self) -> bytes | None:
         """The producer's trace context as stored, unchecked (see :mod:`jobq.tracing`)."""
         return self._raw("trace")
 
-    enqueued_at = property(lambda self: _ms_to_dt(self._raw("enqueued") or self._raw("created")))
+    @property
+    def enqueued_at(self) -> dt.datetime | None:
+        """None until the job is first queued (created, deferred or scheduled until
+        then, as in rq); a job queued when it was created has no separate field."""
+        enqueued = self._raw("enqueued")
+        if enqueued is not None:
+            return _ms_to_dt(enqueued)
+        if self._unsaved is not None or self._text("status") in _NOT_QUEUED_YET:
+            return None
+        return _ms_to_dt(self._raw("created"))
+
     started_at = property(lambda self: _ms_to_dt(self._raw("started")))
     ended_at = property(lambda self: _ms_to_dt(self._raw("ended")))
 
-    # fields equal to their default are not stored (Queue._prepare)
+    # fields equal to their default are not stored (Queue.prepare)
 
     @property
     def timeout(self) -> float | None:
@@ -354,6 +382,33 @@ class Job:
     @property
     def failure_ttl(self) -> float | None:
         return self._ttl("failure_ttl", defaults.FAILURE_TTL)
+
+    def get_result_ttl(self, default_ttl: float | None = None) -> float | None:
+        """rq's: the job's own ``result_ttl``, else ``default_ttl`` (a ``result_ttl``
+        equal to jobq's default is not stored, so it reads as ``default_ttl`` too)."""
+        return default_ttl if self._raw("result_ttl") is None else self.result_ttl
+
+    @property
+    def retry_intervals(self) -> list[float]:
+        """Seconds between retries (rq's name); the last one repeats."""
+        raw = self._text("retry_intervals")
+        try:
+            intervals = json.loads(raw) if raw else []
+        except ValueError:
+            return []
+        return (
+            [i for i in intervals if isinstance(i, int | float)]
+            if isinstance(intervals, list)
+            else []
+        )
+
+    @property
+    def enqueue_at_front_on_retry(self) -> bool:
+        return self._raw("retry_front") == b"1"
+
+    @property
+    def allow_dependency_failures(self) -> bool:
+        return self._raw("allow_dep_fail") == b"1"
 
     def _ttl(self, name: str, default: float) -> float:
         """A TTL field; garbage reads as the default, as in the Lua steps (terminal.lua)."""
@@ -404,6 +459,18 @@ class Job:
 
         return FunctionResolver(None).resolve(self.func_name)
 
+    #: rq's bound-method instance: always None (jobq refuses bound methods as jobs)
+    instance: Any = None
+
+    def perform(self) -> Any:
+        """Run the job's function here and return its result (rq's ``perform``), with
+        no status change: a worker's run is what records outcomes."""
+        func = self.func
+        result = func(*self.args, **self.kwargs)
+        if inspect.isawaitable(result):
+            return asyncio.run(_awaited(result))
+        return result
+
     @property
     def webhooks(self) -> list[Any]:
         """rq's :class:`~jobq.webhook.Webhook` list, sent when the job ends."""
@@ -418,6 +485,10 @@ class Job:
     @property
     def failure_callback(self) -> Any:
         return self._callback("on_failure")
+
+    #: rq's private names, which tests of rq users read
+    _success_callback_name = property(lambda self: self._text("on_success"))
+    _failure_callback_name = property(lambda self: self._text("on_failure"))
 
     def _callback(self, name: str) -> Any:
         from .functions import FunctionResolver
@@ -466,6 +537,9 @@ class Job:
         raw = self._raw("deps")
         return list(json.loads(raw)) if raw else []
 
+    #: rq's private name, which rq-scheduler's users read
+    _dependency_ids = dependency_ids
+
     @property
     def schedule_id(self) -> str | None:
         return self._text("schedule_id")
@@ -484,6 +558,12 @@ class Job:
     @meta.setter
     def meta(self, value: dict[str, Any]) -> None:
         self._decoded["meta"] = value
+
+    def get_meta(self, refresh: bool = True) -> dict[str, Any]:
+        """rq's: the meta, read again from Redis unless ``refresh`` is false."""
+        if refresh:
+            self.refresh()
+        return self.meta
 
     @property
     def progress(self) -> tuple[int, int] | None:
@@ -511,6 +591,19 @@ class Job:
         return self.return_value()
 
     # -- changes ----------------------------------------------------------------
+
+    def save(self) -> None:
+        """rq's ``save()``. A job made by :meth:`create` is stored "created": in no
+        registry (as in rq), found by :meth:`fetch`, queued by ``Queue.enqueue_job``,
+        and it expires after its ``ttl`` (``defaults.CREATED_TTL`` without one) unless
+        enqueued, since no registry would ever end it. Of a stored job, the meta is
+        saved: the rest of it changes only through its transitions."""
+        if self._unsaved is None:
+            self.save_meta()
+            return
+        from .queue import Queue
+
+        Queue(self.origin, self.connection, serializer=self._serializer_spec).save_created(self)
 
     def save_meta(self) -> None:
         transitions.update(

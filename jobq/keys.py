@@ -37,12 +37,9 @@ MAX_QUEUE_NAME = 128
 def check_id(value: object, what: str, max_length: int = 256) -> str:
     """An id that becomes part of a key: non-empty, bounded, no white space or braces
     (braces would change the hash tag; spaces break the worker's pipe protocol)."""
-    if (
-        not isinstance(value, str)
-        or not value
-        or len(value) > max_length
-        or any(c.isspace() or c in "{}" for c in value)
-    ):
+    if not isinstance(value, str):
+        raise TypeError(f"{what} must be a string, not {type(value).__name__} ({value!r})")
+    if not value or len(value) > max_length or any(c.isspace() or c in "{}" for c in value):
         raise ValueError(
             f"{what} {value!r} must be a non-empty string of at most {max_length} characters "
             "without spaces or braces"

@@ -5,17 +5,18 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
-from typing import Any, Literal, NamedTuple
+from dataclasses import dataclass, replace
+from typing import Any, Literal
 
 import redis
 
 from . import connection as conn_mod
 from . import defaults, durability, flow, keys, signing, tracing, transitions, webhook
 from .exceptions import InvalidJobOperation, NoSuchJobError
-from .flow import FlowOptions, Limits, Rate, UniqueKey, flow_options
+from .flow import Limits, Rate, UniqueKey
 from .functions import function_path
 from .job import Dependency, Job, new_job_id
+from .options import DEFAULT, OPTION_NAMES, EnqueueData, JobOptions, split_call
 from .registry import (
     CanceledJobRegistry,
     DeferredJobRegistry,
@@ -28,63 +29,21 @@ from .retry import Callback, Retry
 from .scripts import execute_pipeline, raise_for_code
 from .serializers import Serializer, check_serializable, configured_serializer
 from .serializers import max_payload_bytes as payload_limit
+from .status import JobStatus
 from .timeutil import Seconds, seconds, to_ms
 from .utils import import_attribute
 
-#: enqueue() keyword arguments that are options, not arguments of the job (rq's list)
-OPTION_NAMES = (
-    "job_timeout",
-    "timeout",
-    "result_ttl",
-    "ttl",
-    "failure_ttl",
-    "description",
-    "depends_on",
-    "job_id",
-    "at_front",
-    "meta",
-    "retry",
-    "on_success",
-    "on_failure",
-    "webhooks",
-    "pipeline",
-    # flow control (jobq.flow)
-    "unique_key",
-    "unique_until",
-    "concurrency_key",
-    "concurrency_limit",
-    "priority",
-    # rq's: refuse a live job with the same job_id, which jobq always does
-    "unique",
-)
 
+@dataclass(frozen=True, slots=True)
+class PreparedJob:
+    """One job validated and serialized, ready for the enqueue transition: what
+    :meth:`Queue.prepare` makes of an :class:`EnqueueData`, before anything is sent."""
 
-class EnqueueData(NamedTuple):
-    """One job for :meth:`Queue.enqueue_many`, made by :meth:`Queue.prepare_data`."""
-
-    func: Callable[..., Any] | str
-    args: Sequence[Any] | None
-    kwargs: dict[str, Any] | None
-    timeout: Seconds | None
-    result_ttl: Seconds | None
-    ttl: Seconds | None
-    failure_ttl: Seconds | None
-    description: str | None
-    depends_on: Any
-    job_id: str | None
-    at_front: bool
-    meta: dict[str, Any] | None
-    retry: Retry | None
-    on_success: Any
-    on_failure: Any
-    webhooks: Any = None
-    flow: FlowOptions | None = None
-
-
-@dataclass(slots=True)
-class _Prepared:
     job_id: str
+    #: the job hash as it will be stored
     fields: dict[str, Any]
+    #: the options it was made from, unchanged
+    options: JobOptions
     due: int = 0
     at_front: bool = False
     ttl_ms: int = 0
@@ -146,6 +105,9 @@ class Queue:
     def __repr__(self) -> str:
         return f"Queue({self.name!r})"
 
+    def __str__(self) -> str:
+        return f"<Queue {self.name}>"  # rq's
+
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Queue) and other.name == self.name
 
@@ -156,14 +118,13 @@ class Queue:
     def all(
         cls,
         connection: redis.Redis | None = None,
-        job_class: object = None,
+        job_class: type[Job] | str | None = None,
         serializer: Serializer | str | None = None,
     ) -> list[Queue]:
-        """Every known queue. ``job_class`` is accepted for rq's signature; jobq has one
-        Job class."""
+        """Every known queue, returning handles of ``job_class``."""
         connection = conn_mod.resolve(connection)
         names = sorted(conn_mod.text(n) for n in connection.smembers(keys.QUEUES))
-        return [cls(n, connection, serializer=serializer) for n in names]
+        return [cls(n, connection, serializer=serializer, job_class=job_class) for n in names]
 
     # -- building jobs ----------------------------------------------------------
 
@@ -192,20 +153,29 @@ class Queue:
         priority: int | None = None,
         unique: bool = False,
     ) -> EnqueueData:
-        """``unique``: rq's option; jobq always refuses a live job's id (DuplicateJobError)."""
-        flow = flow_options(unique_key, unique_until, concurrency_key, concurrency_limit, priority)
-        return EnqueueData(
-            func, args, kwargs, timeout, result_ttl, ttl, failure_ttl, description,
-            depends_on, job_id, at_front, meta, retry, on_success, on_failure, webhooks, flow,
+        """One job for :meth:`enqueue_many` (rq's signature); its options are
+        validated here. ``unique``: rq's option; jobq always refuses a live job's id."""
+        options = JobOptions.from_kwargs(
+            dict(
+                timeout=timeout, result_ttl=result_ttl, ttl=ttl, failure_ttl=failure_ttl,
+                description=description, depends_on=depends_on, job_id=job_id,
+                at_front=at_front, meta=meta, retry=retry, on_success=on_success,
+                on_failure=on_failure, webhooks=webhooks, unique_key=unique_key,
+                unique_until=unique_until, concurrency_key=concurrency_key,
+                concurrency_limit=concurrency_limit, priority=priority, unique=unique,
+            )
         )  # fmt: skip
+        return EnqueueData(func, args, kwargs, options)
 
-    def _prepare(
+    def prepare(
         self, data: EnqueueData, *, due: int = 0, extra: dict[str, Any] | None = None
-    ) -> _Prepared:
-        """Validate and serialize one job; raises before anything touches Redis.
+    ) -> PreparedJob:
+        """Serialize and sign one job; raises before anything touches Redis.
+        ``extra``: more fields of the job hash (a subclass's own).
 
         Fields equal to their default are left out (the scripts and :class:`Job`
         read the same defaults): a queued job's hash holds what makes it differ."""
+        options = data.options
         fields: dict[str, Any] = {
             "func": function_path(data.func),
             "data": check_serializable(
@@ -215,79 +185,91 @@ class Queue:
                 max_bytes=self._max_bytes,
             ),
         }
-        self._add_settings(fields, data)
-        self._add_extras(fields, data)
-        deps = _dependency_ids(data.depends_on, self.name) if data.depends_on is not None else ()
+        if options is DEFAULT:  # the common call: no option to look at
+            self._add_queue_defaults(fields, None, None)
+        else:
+            self._add_settings(fields, options)
+            self._add_extras(fields, options)
+        deps: Sequence[str] = ()
+        if options.depends_on is not None:
+            deps = _dependency_ids(options.depends_on, self.name)
         if deps:
             fields["deps"] = json.dumps(deps)
-            if isinstance(data.depends_on, Dependency) and data.depends_on.allow_failure:
+            if isinstance(options.depends_on, Dependency) and options.depends_on.allow_failure:
                 fields["allow_dep_fail"] = "1"
         if extra:
             fields.update(extra)
-        if data.flow is not None:
-            fields.update(data.flow.fields(data.args or (), data.kwargs or _NO_KWARGS))
-        ttl = seconds(data.ttl, "ttl")
-        if ttl is not None and ttl <= 0:
-            raise ValueError(f"ttl must be positive seconds or None, got {data.ttl!r}")
+        flow_opts = None if options is DEFAULT else options.flow
+        if flow_opts is not None:
+            fields.update(flow_opts.fields(data.args or (), data.kwargs or _NO_KWARGS))
+        ttl = options.ttl
         if ttl is not None:
             fields["ttl"] = _num(ttl)  # read back as job.ttl
-        job_id = new_job_id() if data.job_id is None else keys.check_id(data.job_id, "job_id")
+        given_id = options.job_id
+        job_id = new_job_id() if given_id is None else keys.check_id(given_id, "job_id")
         if self.keyring is not None:
             fields[signing.MAC_FIELD] = self.keyring.sign_job(self.name, job_id, fields)
-        return _Prepared(
-            job_id=job_id,
-            fields=fields,
-            due=due,
-            at_front=data.at_front,
-            ttl_ms=int(ttl * 1000) if ttl else 0,
-            depends_on=deps,
-            new_id=data.job_id is None,
-            flow=data.flow is not None,
+        return PreparedJob(
+            job_id,
+            fields,
+            options,
+            due,
+            options.at_front,
+            int(ttl * 1000) if ttl else 0,
+            deps,
+            given_id is None,
+            flow_opts is not None,
         )
 
-    def _add_settings(self, fields: dict[str, Any], data: EnqueueData) -> None:
-        """Timeouts, TTLs, serializer and retries that differ from the defaults."""
-        timeout = seconds(data.timeout, "job_timeout")
+    def _add_queue_defaults(
+        self, fields: dict[str, Any], timeout: float | None, result_ttl: float | None
+    ) -> None:
+        """The queue's default timeout and result TTL, where they differ from jobq's."""
         if timeout is None:
             timeout = self.default_timeout
         if timeout != defaults.JOB_TIMEOUT:
             fields["timeout"] = _num(timeout)
-        result_ttl = seconds(data.result_ttl, "result_ttl")
         if result_ttl is None:
             result_ttl = self.default_result_ttl
         if result_ttl != defaults.RESULT_TTL:
             fields["result_ttl"] = _num(result_ttl)
-        failure_ttl = seconds(data.failure_ttl, "failure_ttl")
-        if failure_ttl is not None and failure_ttl != defaults.FAILURE_TTL:
-            fields["failure_ttl"] = _num(failure_ttl)
         if self.serializer.name != "json":
             fields["ser"] = self.serializer.name
-        if data.retry is not None:
-            fields["max_attempts"] = 1 + data.retry.max
-            fields["retry_intervals"] = data.retry.encode()
 
-    def _add_extras(self, fields: dict[str, Any], data: EnqueueData) -> None:
+    def _add_settings(self, fields: dict[str, Any], options: JobOptions) -> None:
+        """Timeouts, TTLs, serializer and retries that differ from the defaults."""
+        self._add_queue_defaults(fields, options.timeout, options.result_ttl)
+        failure_ttl = options.failure_ttl
+        if failure_ttl is not None and failure_ttl != defaults.FAILURE_TTL:
+            fields["failure_ttl"] = _num(failure_ttl)
+        if options.retry is not None:
+            fields["max_attempts"] = 1 + options.retry.max
+            fields["retry_intervals"] = options.retry.encode()
+            if options.retry.enqueue_at_front:
+                fields["retry_front"] = "1"
+
+    def _add_extras(self, fields: dict[str, Any], options: JobOptions) -> None:
         """Meta, description and callbacks, when given."""
-        if data.meta:
+        if options.meta:
             try:
-                fields["meta"] = self.serializer.dumps(data.meta)
+                fields["meta"] = self.serializer.dumps(options.meta)
             except TypeError as e:
                 raise TypeError(
                     f"meta cannot be serialized by the {self.serializer.name} serializer: {e}"
                 ) from e
-        if data.description:
-            fields["desc"] = data.description
-        if data.webhooks:
-            fields["webhooks"] = webhook.encode(data.webhooks)
-        for name, cb in (("on_success", data.on_success), ("on_failure", data.on_failure)):
+        if options.description:
+            fields["desc"] = options.description
+        if options.webhooks:
+            fields["webhooks"] = webhook.encode(options.webhooks)
+        for name, cb in (("on_success", options.on_success), ("on_failure", options.on_failure)):
             if cb is not None:
                 callback = Callback.coerce(cb)
                 if callback is not None:
                     fields[name] = callback.path
 
-    def _job(
+    def make_job(
         self,
-        prepared: _Prepared,
+        prepared: PreparedJob,
         now: int | bytes,
         status: str | None = None,
         cls: type[Job] | None = None,
@@ -308,7 +290,7 @@ class Queue:
             serializer=self.serializer,
         )
 
-    def _send(self, prepared: _Prepared, pipeline: Any = None) -> Job:
+    def _send(self, prepared: PreparedJob, pipeline: Any = None) -> Job:
         """Enqueue one job: one round trip (the queue's first also registers its name),
         in a ``jobq.enqueue`` span when the application set a tracer provider."""
         tracer = tracing.tracer()
@@ -317,21 +299,21 @@ class Queue:
         with tracing.enqueue_span(tracer, self.name, prepared.job_id, prepared.fields):
             return self._send_untraced(prepared, pipeline)
 
-    def _send_untraced(self, prepared: _Prepared, pipeline: Any = None) -> Job:
+    def _send_untraced(self, prepared: PreparedJob, pipeline: Any = None) -> Job:
         now = transitions.now_ms()
         if pipeline is not None:
             pipeline.sadd(keys.QUEUES, self.name)
             transitions.load_scripts(pipeline, "enqueue")
-            self._enqueue_into(pipeline, prepared, now)
-            return self._job(prepared, now)
-        if not self.is_async:
-            prepared.at_front = True  # run_sync takes it from the head of the queue
+            transitions.enqueue_job(pipeline, self.keys, prepared, now)
+            return self.make_job(prepared, now, _expected_placement(prepared, now))
+        if not self.is_async:  # run_sync takes it from the head of the queue
+            prepared = replace(prepared, at_front=True)
         if self._registered and self.durable is None:
-            code = self._enqueue_into(self.connection, prepared, now)
+            code = transitions.enqueue_job(self.connection, self.keys, prepared, now)
         else:
             pipe = self.connection.pipeline(transaction=False)
             pipe.sadd(keys.QUEUES, self.name)
-            self._enqueue_into(pipe, prepared, now)
+            transitions.enqueue_job(pipe, self.keys, prepared, now)
             code = transitions.placement(self._execute(pipe, [prepared.job_id])[1])
             if isinstance(code, int):
                 raise_for_code("enqueue", code, prepared.job_id)
@@ -339,7 +321,7 @@ class Queue:
         assert code is not None
         if isinstance(code, str):  # a live job holds the unique key: that job
             return self._existing(code)
-        job = self._job(prepared, now, _PLACEMENT[code])
+        job = self.make_job(prepared, now, _PLACEMENT[code])
         if not self.is_async and code == 1:
             return self.run_sync(job)
         return job
@@ -367,21 +349,6 @@ class Queue:
         from .testing import run_now  # the worker package imports this module
 
         return run_now(self, job)
-
-    def _enqueue_into(self, target: Any, prepared: _Prepared, now: int) -> int | str | None:
-        return transitions.enqueue(
-            target,
-            self.keys,
-            prepared.job_id,
-            prepared.fields,
-            now=now,
-            due=prepared.due,
-            at_front=prepared.at_front,
-            ttl_ms=prepared.ttl_ms,
-            depends_on=prepared.depends_on,
-            new_id=prepared.new_id,
-            flow=prepared.flow,
-        )
 
     # -- rq's enqueue family ------------------------------------------------------
 
@@ -421,20 +388,63 @@ class Queue:
             depends_on, job_id, at_front, meta, retry, on_success, on_failure, webhooks,
             unique_key, unique_until, concurrency_key, concurrency_limit, priority,
         )  # fmt: skip
-        return self._send(self._prepare(data), pipeline)
+        return self._send(self.prepare(data), pipeline)
+
+    def enqueue_data(self, data: EnqueueData, *, due: int = 0, pipeline: Any = None) -> Job:
+        """Enqueue one call with its :class:`JobOptions` (``due``: epoch ms, 0 now)."""
+        return self._send(self.prepare(data, due=due), pipeline)
 
     def enqueue_job(self, job: Job, pipeline: Any = None, at_front: bool = False) -> Job:
         """Queue a job made by :meth:`Job.create` (rq's ``enqueue_job``)."""
         data = job._unsaved
         if data is None:
-            raise InvalidJobOperation(
-                f"job {job.id!r} is stored already; requeue it with job.requeue() instead"
+            prepared = self._stored_created(job, at_front)
+        else:
+            prepared = self.prepare(
+                data.with_options(job_id=job.id, at_front=at_front, meta=job.meta)
             )
-        sent = self._send(self._prepare(data._replace(job_id=job.id, at_front=at_front)), pipeline)
+        sent = self._send(prepared, pipeline)
         job._unsaved = None
         job._fields, job.origin = sent._fields, sent.origin
         job._decoded.clear()
         return sent
+
+    def save_created(self, job: Job) -> None:
+        """Store a job made by ``Job.create`` in the "created" state (see ``Job.save``)."""
+        # meta changed on the handle since create() is saved too (rq's save writes it)
+        prepared = self.prepare(job._unsaved.with_options(job_id=job.id, meta=job.meta))
+        now = transitions.now_ms()
+        self.connection.sadd(keys.QUEUES, self.name)  # so that Job.fetch looks here
+        transitions.save_created(
+            self.connection,
+            self.keys,
+            job.id,
+            prepared.fields,
+            now=now,
+            expiry_ms=prepared.ttl_ms or int(defaults.CREATED_TTL * 1000),
+        )
+        job._fields = self.make_job(prepared, now, JobStatus.CREATED)._fields
+        job._decoded.clear()
+
+    def _stored_created(self, job: Job, at_front: bool) -> PreparedJob:
+        """What a saved, fetched "created" job sends: its stored fields unchanged (a
+        signature they carry is checked by the worker as for any job)."""
+        job.refresh()
+        if job.get_status(refresh=False) is not JobStatus.CREATED or job.origin != self.name:
+            raise InvalidJobOperation(
+                f"job {job.id!r} is not a created job of queue {self.name!r}; "
+                "requeue a stored job with job.requeue()"
+            )
+        fields = {k.decode(): v for k, v in job._fields.items() if k not in (b"status", b"created")}
+        ttl = float(fields["ttl"]) if "ttl" in fields else 0
+        return PreparedJob(
+            job_id=job.id,
+            fields=fields,
+            options=JobOptions(at_front=at_front),
+            at_front=at_front,
+            ttl_ms=int(ttl * 1000),
+            depends_on=json.loads(fields["deps"]) if "deps" in fields else (),
+        )
 
     def get_job_position(self, job_or_id: Job | str) -> int | None:
         """The 0-based place of a queued job (None when it is not waiting here)."""
@@ -450,17 +460,16 @@ class Queue:
 
     def enqueue(self, f: Callable[..., Any] | str, *args: Any, **kwargs: Any) -> Job:
         """``enqueue(func, *args, **kwargs)``; rq's option names are taken out of kwargs."""
-        options, args, kwargs = _split_options(args, kwargs)
-        return self.enqueue_call(f, args=args, kwargs=kwargs, **options)
+        options, pipeline, args, kwargs = split_call(args, kwargs)
+        return self._send(self.prepare(EnqueueData(f, args, kwargs, options)), pipeline)
 
     def enqueue_at(
         self, datetime: dt.datetime, f: Callable[..., Any] | str, *args: Any, **kwargs: Any
     ) -> Job:
         """Run at ``datetime``; a naive datetime is read in the machine's local time."""
-        options, args, kwargs = _split_options(args, kwargs)
-        pipeline = options.pop("pipeline", None)
-        data = self.prepare_data(f, args, kwargs, **options)
-        return self._send(self._prepare(data, due=to_ms(datetime)), pipeline)
+        options, pipeline, args, kwargs = split_call(args, kwargs)
+        data = EnqueueData(f, args, kwargs, options)
+        return self._send(self.prepare(data, due=to_ms(datetime)), pipeline)
 
     def enqueue_in(
         self, time_delta: dt.timedelta, f: Callable[..., Any] | str, *args: Any, **kwargs: Any
@@ -473,7 +482,7 @@ class Queue:
 
         Jobs due now without dependencies go to Redis a chunk per script call (one
         hash write each, one push per chunk); the others one call each, in order."""
-        prepared = [self._prepare(d) for d in job_datas]
+        prepared = [self.prepare(d) for d in job_datas]
         if not self.is_async and pipeline is None:
             return [self._send(p) for p in prepared]  # inline: each runs as it is enqueued
         tracer = tracing.tracer()
@@ -484,7 +493,7 @@ class Queue:
         pipe.sadd(keys.QUEUES, self.name)
         if pipeline is not None:
             transitions.load_scripts(pipe, "enqueue", "enqueue_many")
-        calls: list[list[_Prepared]] = []  # one list per script call
+        calls: list[list[PreparedJob]] = []  # one list per script call
         for p in prepared:
             if _is_simple(p) and calls and _is_simple(calls[-1][0]) and len(calls[-1]) < BULK_CHUNK:
                 calls[-1].append(p)
@@ -494,10 +503,10 @@ class Queue:
             if len(call) > 1 or _is_simple(call[0]):
                 transitions.enqueue_many(pipe, self.keys, call, now=now)
             else:
-                self._enqueue_into(pipe, call[0], now)
+                transitions.enqueue_job(pipe, self.keys, call[0], now)
         created = str(now).encode()
         if pipeline is not None:
-            return [self._job(p, created) for p in prepared]
+            return [self.make_job(p, created, _expected_placement(p, now)) for p in prepared]
         replies = self._execute(pipe, [p.job_id for p in prepared])[1:]
         self._registered = True
         codes: list[int | str] = []
@@ -509,7 +518,7 @@ class Queue:
                 jobs.append(self._existing(code))
                 continue
             raise_for_code("enqueue", code, p.job_id)
-            jobs.append(self._job(p, created, _PLACEMENT[code]))
+            jobs.append(self.make_job(p, created, _PLACEMENT[code]))
         return jobs
 
     # -- reading ------------------------------------------------------------------
@@ -653,7 +662,15 @@ _NO_KWARGS: dict[str, Any] = {}
 BULK_CHUNK = 500
 
 
-def _is_simple(p: _Prepared) -> bool:
+def _expected_placement(p: PreparedJob, now: int) -> JobStatus:
+    """Where a job sent in a caller's pipeline lands unless its dependencies ended
+    already (rq reports the same guess before the pipeline runs)."""
+    if p.depends_on:
+        return JobStatus.DEFERRED
+    return JobStatus.SCHEDULED if p.due > now else JobStatus.QUEUED
+
+
+def _is_simple(p: PreparedJob) -> bool:
     """Due now, without dependencies or flow control: what the bulk enqueue script handles."""
     return not p.depends_on and not p.due and not p.flow
 
@@ -688,25 +705,4 @@ def _dependency_ids(depends_on: Any, queue: str) -> list[str]:
     )
 
 
-def _split_options(
-    args: tuple[Any, ...], kwargs: dict[str, Any]
-) -> tuple[dict[str, Any], tuple[Any, ...], dict[str, Any]]:
-    """Separate rq's option kwargs from the job's own arguments, as rq does."""
-    if not kwargs:
-        return {}, args, kwargs
-    if "on_stopped" in kwargs:  # an rq option: never hand it to the job as an argument
-        raise TypeError(
-            "enqueue(on_stopped=...) is rq's callback for stopped jobs, which jobq does not "
-            "support yet; use on_failure, or pass the argument as kwargs={'on_stopped': ...}"
-        )
-    options = {k: kwargs.pop(k) for k in OPTION_NAMES if k in kwargs}
-    if "job_timeout" in options:
-        options["timeout"] = options.pop("job_timeout")
-    if "args" in kwargs or "kwargs" in kwargs:
-        if args:
-            raise TypeError(
-                "extra positional arguments cannot be used with explicit args= and kwargs="
-            )
-        args = tuple(kwargs.pop("args", None) or ())
-        kwargs = dict(kwargs.pop("kwargs", None) or {})
-    return options, args, kwargs
+__all__ = ["OPTION_NAMES", "EnqueueData", "JobOptions", "PreparedJob", "Queue"]

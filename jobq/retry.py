@@ -20,9 +20,12 @@ from .numbers import MAX_ATTEMPTS
 
 class Retry:
     """Retry a failed job up to ``max`` more times, waiting ``interval`` seconds
-    (one number, or one per attempt: the last repeats)."""
+    (one number, or one per attempt: the last repeats); with ``enqueue_at_front``
+    a retry without a wait goes to the head of the queue (rq's option)."""
 
-    def __init__(self, max: int, interval: float | Sequence[float] = 0) -> None:
+    def __init__(
+        self, max: int, interval: float | Sequence[float] = 0, enqueue_at_front: bool = False
+    ) -> None:
         if isinstance(max, bool) or not isinstance(max, int) or not 1 <= max < MAX_ATTEMPTS:
             raise ValueError(
                 f"Retry max must be a positive integer below {MAX_ATTEMPTS}, got {max!r}"
@@ -35,16 +38,27 @@ class Retry:
             raise ValueError(f"Retry intervals must be finite numbers >= 0, got {interval!r}")
         self.max = max
         self.intervals: list[float] = [float(i) for i in intervals] or [0.0]
+        self.enqueue_at_front = bool(enqueue_at_front)
+        self._interval = interval  # as given, for repr (rq's)
 
-    def get_interval(self, attempt: int) -> float:
-        """Seconds to wait after failed attempt number ``attempt`` (1-based)."""
-        return self.intervals[min(attempt, len(self.intervals)) - 1]
+    @staticmethod
+    def get_interval(count: int, intervals: float | Sequence[float] | None) -> float:
+        """Seconds to wait before retry number ``count + 1`` (``count`` retries done),
+        rq's signature: the last interval repeats; None waits nothing."""
+        if intervals is None:
+            return 0
+        if isinstance(intervals, int | float):
+            return intervals
+        return intervals[min(count, len(intervals) - 1)] if intervals else 0
 
     def encode(self) -> str:
         return json.dumps(self.intervals)
 
     def __repr__(self) -> str:
-        return f"Retry(max={self.max}, interval={self.intervals})"
+        return (
+            f"Retry(max={self.max}, interval={self._interval!r}, "
+            f"enqueue_at_front={self.enqueue_at_front})"
+        )
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ answers NOSCRIPT and the script is loaded and the call repeated.
 from __future__ import annotations
 
 import hashlib
+import inspect
 import re
 from dataclasses import dataclass
 from importlib import resources
@@ -38,12 +39,11 @@ class Script:
     sha: str
 
     def __call__(self, client: redis.Redis, keys: list[str], args: list[Any]) -> Any:
-        # execute_command: redis-py's evalsha() only wraps it, at a cost per call
         try:
-            return client.execute_command("EVALSHA", self.sha, len(keys), *keys, *args)
+            return _execute(client, "EVALSHA", self.sha, len(keys), *keys, *args)
         except redis.exceptions.NoScriptError:
             client.script_load(self.source)
-            return client.execute_command("EVALSHA", self.sha, len(keys), *keys, *args)
+            return _execute(client, "EVALSHA", self.sha, len(keys), *keys, *args)
 
     async def acall(self, client: Any, keys: list[str], args: list[Any]) -> Any:
         """:meth:`__call__` on a ``redis.asyncio`` client."""
@@ -62,6 +62,36 @@ class Script:
         """Add the call by EVAL (the server caches the script): for a pipeline whose
         later commands must not run without it, which a NOSCRIPT would cause."""
         pipe.execute_command("EVAL", self.source, len(keys), *keys, *args)
+
+
+# redis-py before 5.3 wants a command name (and 5.3+ warns when given one)
+_GET_PARAMS = inspect.signature(redis.ConnectionPool.get_connection).parameters
+_NAMED_GET = (
+    "command_name" in _GET_PARAMS and _GET_PARAMS["command_name"].default is inspect.Parameter.empty
+)
+
+
+def _execute(client: redis.Redis, *args: Any) -> Any:
+    """A script call straight on a connection of a plain client's pool.
+
+    A script call is every transition of a job, and redis-py's client layer (retry
+    wrapper, response callbacks, observability records) costs about as much client CPU
+    as the rest of an enqueue; a script reply needs none of it. Anything but the plain
+    client, and any connection error (the call may or may not have landed: every
+    script is safe to send again), takes redis-py's own path and its retry policy.
+    """
+    if type(client) is not redis.Redis or client.connection is not None:
+        return client.execute_command(*args)
+    pool = client.connection_pool
+    conn = pool.get_connection("EVALSHA") if _NAMED_GET else pool.get_connection()
+    try:
+        conn.send_packed_command(conn.pack_command(*args))
+        return conn.read_response()
+    except (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError, OSError):
+        conn.disconnect()
+    finally:
+        pool.release(conn)
+    return client.execute_command(*args)
 
 
 def _read(rel: str) -> str:

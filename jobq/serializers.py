@@ -124,6 +124,14 @@ class JSONSerializer:
 
     name = "json"
 
+    def __eq__(self, other: object) -> bool:
+        """Stateless: every instance is alike, and like the class itself, which rq's
+        code compares with (``queue.serializer == JSONSerializer``)."""
+        return other is JSONSerializer or isinstance(other, JSONSerializer)
+
+    def __hash__(self) -> int:
+        return hash(JSONSerializer)
+
     # built once: json.dumps/loads with options build a new coder on every call
     _encoder = json.JSONEncoder(default=_encode_default, separators=(",", ":"))
     _decoder = json.JSONDecoder(object_hook=_decode_hook)

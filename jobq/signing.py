@@ -53,6 +53,7 @@ SIGNED_FIELDS: tuple[str, ...] = (
     "on_failure",
     "deps",
     "allow_dep_fail",
+    "retry_front",
 )
 #: producer fields deliberately left out of the MAC (``trace``: the producer's trace
 #: context, which chooses nothing of what runs; see :mod:`jobq.tracing`)

@@ -10,6 +10,8 @@ from enum import StrEnum
 
 
 class JobStatus(StrEnum):
+    #: made by ``Job.create`` and saved, not enqueued yet: in no registry, expires
+    CREATED = "created"
     QUEUED = "queued"
     FINISHED = "finished"
     FAILED = "failed"
@@ -43,6 +45,7 @@ TERMINAL = frozenset(
 #: canceled when a dependency it must wait for has already failed
 CREATED_AS = frozenset(
     {
+        JobStatus.CREATED,
         JobStatus.QUEUED,
         JobStatus.SCHEDULED,
         JobStatus.DEFERRED,
@@ -55,6 +58,8 @@ CREATED_AS = frozenset(
 #: transition script and checks that the moves it sees are these, and only these.
 #: STOPPED is rq's status for a job stopped by a command; no jobq step sets it.
 TRANSITIONS: dict[JobStatus, frozenset[JobStatus]] = {
+    # enqueue_job of a created job (its dependencies decide between the three)
+    JobStatus.CREATED: frozenset({JobStatus.QUEUED, JobStatus.DEFERRED, JobStatus.CANCELED}),
     JobStatus.QUEUED: frozenset({JobStatus.STARTED, JobStatus.CANCELED}),
     JobStatus.SCHEDULED: frozenset({JobStatus.QUEUED, JobStatus.CANCELED}),
     JobStatus.DEFERRED: frozenset(

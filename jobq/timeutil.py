@@ -17,18 +17,22 @@ def from_ms(ms: int | float) -> dt.datetime:
     return dt.datetime.fromtimestamp(ms / 1000, tz=dt.UTC)
 
 
-#: a duration option: seconds, or a string such as "15m" (see :func:`seconds`)
-Seconds = float | str
+#: a duration option: seconds, a string such as "15m", or a timedelta (see :func:`seconds`)
+Seconds = float | str | dt.timedelta
 
 _UNITS = {"d": 86400, "h": 3600, "m": 60, "s": 1}
 
 
 def seconds(value: Seconds | None, name: str) -> float | None:
-    """A duration option as rq takes it: seconds (``-1`` where rq means "forever"), or
-    a string such as ``"90"``, ``"15m"``, ``"1h"``, ``"2d"``. Refused before anything
-    is stored: a nan or infinite duration would reach the scripts as garbage."""
+    """A duration as rq takes it: seconds (``-1`` where rq means "forever"), a string
+    such as ``"90"``, ``"15m"``, ``"1h"``, ``"2d"``, or a timedelta. The one parser of
+    durations (options, settings, URLs), so that each takes what the others take.
+    Refused before anything is stored: a nan or infinite duration would reach the
+    scripts as garbage."""
     if value is None:
         return None
+    if isinstance(value, dt.timedelta):
+        return value.total_seconds()
     if isinstance(value, bool):
         raise TypeError(f"{name} must be seconds or a string such as '1h', not a bool")
     if isinstance(value, str):
@@ -48,4 +52,4 @@ def seconds(value: Seconds | None, name: str) -> float | None:
         )
     if not math.isfinite(number):
         raise ValueError(f"{name} must be a finite number of seconds, got {value!r}")
-    return number
+    return float(number)

@@ -55,20 +55,28 @@ def enqueue(
     new_id: bool = False,
     flow: bool = False,
 ) -> int | str | None:
+    """:func:`enqueue_job` given the job's parts one by one."""
+    job = NewJob(job_id, fields, at_front, ttl_ms, new_id, due, depends_on, flow)
+    return enqueue_job(client, q, job, now)
+
+
+def enqueue_job(
+    client: redis.Redis | Pipeline, q: QueueKeys, job: NewJobLike, now: int
+) -> int | str | None:
     """Store and place one job. Returns the placement code (1 queued, 2 scheduled,
     3 deferred, 4 canceled), or the id of the live job that holds the job's unique key
     (nothing stored); when ``client`` is a pipeline the call is only queued.
-    ``new_id``: the caller made the id at random for this job, so finding it taken
+    ``job.new_id``: the caller made the id at random for this job, so finding it taken
     means this enqueue already landed (redis-py resent it after a lost reply).
-    ``flow``: ``fields`` hold flow-control options (:mod:`jobq.flow`)."""
-    args = enqueue_args(q, job_id, fields, now, due, at_front, ttl_ms, depends_on, new_id, flow)
+    ``job.flow``: its fields hold flow-control options (:mod:`jobq.flow`)."""
+    args = enqueue_args(q, job, now)
     script = scripts.get("enqueue")
     if _is_pipeline(client):
         script.queue_in(client, q.placement, args)
         return None
     code = placement(script(client, q.placement, args))
     if isinstance(code, int):
-        scripts.raise_for_code("enqueue", code, job_id)
+        scripts.raise_for_code("enqueue", code, job.job_id)
     return code
 
 
@@ -77,23 +85,13 @@ def placement(reply: Any) -> int | str:
     return reply.decode() if isinstance(reply, bytes) else int(reply)
 
 
-def enqueue_args(
-    q: QueueKeys,
-    job_id: str,
-    fields: Fields,
-    now: int,
-    due: int = 0,
-    at_front: bool = False,
-    ttl_ms: int = 0,
-    depends_on: Sequence[str] = (),
-    new_id: bool = False,
-    flow: bool = False,
-) -> list[Any]:
+def enqueue_args(q: QueueKeys, job: NewJobLike, now: int) -> list[Any]:
     """The ARGV of enqueue-7.lua (its KEYS are ``q.placement``)."""
-    flags = (1 if at_front else 0) | (2 if new_id else 0) | (4 if flow else 0)
-    args: list[Any] = [q.prefix, job_id, now, due, flags, ttl_ms, len(depends_on)]
+    flags = (1 if job.at_front else 0) | (2 if job.new_id else 0) | (4 if job.flow else 0)
+    depends_on = job.depends_on
+    args: list[Any] = [q.prefix, job.job_id, now, job.due, flags, job.ttl_ms, len(depends_on)]
     args.extend(depends_on)
-    for item in fields.items():
+    for item in job.fields.items():
         args.extend(item)
     return args
 
@@ -126,7 +124,8 @@ async def enqueue_async(
 
 
 class NewJobLike(Protocol):
-    """What :func:`enqueue_many` reads of each job (``Queue``'s prepared jobs have it)."""
+    """What :func:`enqueue_job` and :func:`enqueue_many` read of a job (a
+    :class:`jobq.queue.PreparedJob` has it)."""
 
     @property
     def job_id(self) -> str: ...
@@ -138,10 +137,16 @@ class NewJobLike(Protocol):
     def ttl_ms(self) -> int: ...
     @property
     def new_id(self) -> bool: ...
+    @property
+    def due(self) -> int: ...
+    @property
+    def depends_on(self) -> Sequence[str]: ...
+    @property
+    def flow(self) -> bool: ...
 
 
 class NewJob(NamedTuple):
-    """One job of :func:`enqueue_many`."""
+    """One job of :func:`enqueue_job` or :func:`enqueue_many`."""
 
     job_id: str
     fields: Fields
@@ -149,6 +154,12 @@ class NewJob(NamedTuple):
     ttl_ms: int = 0
     #: made by :func:`jobq.job.new_job_id` here: no live job can hold it, not looked up
     new_id: bool = False
+    #: epoch ms it is due (0: now); enqueue_many takes only jobs due now
+    due: int = 0
+    #: ids of the jobs it waits for; enqueue_many takes only jobs without
+    depends_on: Sequence[str] = ()
+    #: its fields hold flow-control options; enqueue_many takes only jobs without
+    flow: bool = False
 
 
 def enqueue_many(
@@ -461,6 +472,17 @@ async def unwatch_async(client: Any, q: QueueKeys, job_id: str, wake: bytes = b"
 async def drop_token_async(client: Any, q: QueueKeys, job_id: str, token: bytes) -> None:
     """Remove ``token`` from the job's notify list if nobody took it."""
     await client.lrem(q.notify(job_id), 1, token)
+
+
+def save_created(
+    client: redis.Redis, q: QueueKeys, job_id: str, fields: Fields, *, now: int, expiry_ms: int
+) -> None:
+    """Store a job made by ``Job.create`` in no registry; it expires unless enqueued."""
+    args: list[Any] = [now, expiry_ms]
+    for k, v in fields.items():
+        args.extend((k, v))
+    code = int(scripts.get("save_created")(client, [q.job(job_id)], args))
+    scripts.raise_for_code("save_created", code, job_id)
 
 
 def update(client: redis.Redis, q: QueueKeys, job_id: str, fields: Fields) -> None:

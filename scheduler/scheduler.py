@@ -29,8 +29,10 @@ from ..exceptions import InvalidJobOperation, NoSuchJobError
 from ..functions import FunctionResolver, function_path
 from ..job import Job
 from ..keys import QueueKeys
+from ..options import EnqueueData, JobOptions
 from ..queue import Queue
 from ..serializers import Serializer
+from ..status import JobStatus
 from ..timeutil import Seconds, to_ms
 from ..utils import import_attribute
 from ..worker.maintenance import OnReaped
@@ -64,13 +66,7 @@ class _Run:
     args: Any
     kwargs: Any
     queue_name: str | None
-    result_ttl: Seconds | None
-    ttl: Seconds | None
-    timeout: Seconds | None
-    description: str | None
-    meta: dict[str, Any] | None
-    on_success: Any
-    on_failure: Any
+    options: JobOptions
 
 
 @dataclass(frozen=True)
@@ -175,10 +171,13 @@ class Scheduler:
         timing = _Timing(
             "interval" if interval_ms else "once", _time_ms(scheduled_time), interval_ms
         )
-        run = _Run(
-            func, args, kwargs, queue_name, result_ttl, ttl, timeout, description, meta,
-            on_success, on_failure,
+        options = JobOptions.from_kwargs(
+            dict(
+                result_ttl=result_ttl, ttl=ttl, timeout=timeout, description=description,
+                meta=meta, on_success=on_success, on_failure=on_failure,
+            )
         )  # fmt: skip
+        run = _Run(func, args, kwargs, queue_name, options)
         return self._store(timing, run, id, repeat, catch_up, max_instances)
 
     def cron(
@@ -214,10 +213,13 @@ class Scheduler:
         spec = CronSpec(cron_string, tz)
         first = spec.first_after(self._now_ms())
         timing = _Timing("cron", first, cron=cron_string, timezone=tz)
-        run = _Run(
-            func, args, kwargs, queue_name, result_ttl, ttl, timeout, description, meta,
-            on_success, on_failure,
+        options = JobOptions.from_kwargs(
+            dict(
+                result_ttl=result_ttl, ttl=ttl, timeout=timeout, description=description,
+                meta=meta, on_success=on_success, on_failure=on_failure,
+            )
         )  # fmt: skip
+        run = _Run(func, args, kwargs, queue_name, options)
         return self._store(timing, run, id, repeat, catch_up, max_instances)
 
     def _store(
@@ -234,11 +236,7 @@ class Scheduler:
         sid = _schedule_id(schedule_id)
         repeat = _repeat(repeat)
         queue = self._queue(run.queue_name)
-        data = Queue.prepare_data(
-            path, run.args, run.kwargs, run.timeout, run.result_ttl, run.ttl, None,
-            run.description, None, None, False, run.meta, None, run.on_success, run.on_failure,
-        )  # fmt: skip
-        prepared = queue._prepare(data)
+        prepared = queue.prepare(EnqueueData(path, run.args, run.kwargs, run.options))
         template = {
             k: v for k, v in prepared.fields.items() if k not in ("created", signing.MAC_FIELD)
         }
@@ -297,7 +295,8 @@ class Scheduler:
         # as in rq-scheduler, a job due now or earlier waits in ``scheduled`` (listed
         # by get_jobs, counted, movable) until the scheduler's next pass queues it
         soon = max(due, transitions.now_ms() + 1)
-        job = queue.enqueue_at(from_ms(soon), func, args=args, kwargs=kwargs, **options)
+        data = EnqueueData(func, args, kwargs, JobOptions.from_kwargs(options))
+        job = queue.enqueue_data(data, due=soon)
         if due < soon:
             self.connection.zadd(queue.keys.scheduled, {job.id: due}, xx=True)
         self._wake()
@@ -308,12 +307,49 @@ class Scheduler:
         ``scheduled`` moves to the queue; a template (``Job.fetch(schedule_id)``)
         starts one run now, as a new job."""
         q = QueueKeys(job.origin)
+        if isinstance(job, Job) and (
+            job._unsaved is not None or job.get_status(refresh=False) is JobStatus.CREATED
+        ):
+            return self.get_queue_for_job(job).enqueue_job(job, pipeline)
         if self.connection.zscore(q.scheduled, job.id) is not None:
             self.connection.zadd(q.scheduled, {job.id: 0}, xx=True)
             transitions.promote(self.connection, q)
-            return Job.fetch(job.id, self.connection, queue=job.origin)
+            job.refresh()  # the caller's handle shows it queued, as rq-scheduler's does
+            return job
         queue = self.get_queue_for_job(job)
         return queue.enqueue_call(job.func_name, args=job.args, kwargs=job.kwargs)
+
+    def _create_job(
+        self,
+        func: Callable[..., Any] | str,
+        args: Sequence[Any] | None = None,
+        kwargs: dict[str, Any] | None = None,
+        commit: bool = True,
+        result_ttl: Seconds | None = None,
+        ttl: Seconds | None = None,
+        id: str | None = None,
+        description: str | None = None,
+        queue_name: str | None = None,
+        timeout: Seconds | None = None,
+        meta: dict[str, Any] | None = None,
+        depends_on: Any = None,
+        on_success: Any = None,
+        on_failure: Any = None,
+    ) -> Job:
+        """rq-scheduler's helper, which its users call: a job of ``queue_name`` (this
+        scheduler's queue by default), saved "created" with ``commit`` (see
+        ``Job.save``) until :meth:`enqueue_job` queues it."""
+        meta = dict(meta or {})
+        if self.queue_class_name:
+            meta["queue_class_name"] = self.queue_class_name
+        job = Job.create(
+            func, args, kwargs, self.connection, result_ttl, ttl, None, description,
+            depends_on, timeout, id, queue_name or self.queue_name, meta, None,
+            self.serializer, on_success=on_success, on_failure=on_failure,
+        )  # fmt: skip
+        if commit:
+            job.save()
+        return job
 
     def get_queue_for_job(self, job: Job) -> Queue:
         """The queue a job goes to: its own (rq-scheduler's name)."""
@@ -501,8 +537,13 @@ class Scheduler:
     on_reaped: OnReaped | None = None
 
     def run(self, burst: bool = False) -> bool:
-        """Run the scheduler loop here (``jobq scheduler`` does this)."""
-        return self.ticker().run(burst=burst)
+        """Run the scheduler loop here. As in rq-scheduler, SIGINT or SIGTERM ends it
+        with ``SystemExit`` once the loop has stopped and released its lock."""
+        ticker = self.ticker()
+        held = ticker.run(burst=burst)
+        if ticker.signaled is not None:
+            raise SystemExit(0)
+        return held
 
     def enqueue_jobs(self) -> None:
         """One pass now, without the lock (every firing is compare-and-set anyway)."""

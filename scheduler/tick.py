@@ -83,6 +83,8 @@ class Ticker:
         self.grace_ms = int(grace * 1000)
         self.lock = lock or SchedulerLock(connection)
         self.stopped = threading.Event()
+        #: the signal that stopped the loop, if one did
+        self.signaled: int | None = None
         self._queues: list[QueueKeys] = []
         self._schedule_queues: list[QueueKeys] = []
         self._names_read = -float("inf")
@@ -225,6 +227,7 @@ class Ticker:
 
         def on_signal(signum: int, frame: Any) -> None:
             logger.info("scheduler stopping (signal %d)", signum)
+            self.signaled = signum
             self.stop()
 
         return {s: signal.signal(s, on_signal) for s in (signal.SIGTERM, signal.SIGINT)}

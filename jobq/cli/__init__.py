@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import logging
-import math
 from typing import Any
 
 import click
 import redis
 
 from .. import connection as conn_mod
+from .. import timeutil
 from .._version import __version__
 from ..exceptions import JobqError
 
@@ -71,16 +71,19 @@ class Context:
 
 
 class Seconds(click.FloatRange):
-    """A number of seconds: a float range that also refuses nan and inf, which pass
-    every range comparison."""
+    """A duration as every option takes it ("90", "15m", "1h"), in a range; nan and
+    inf, which pass every range comparison, are refused by the parser."""
 
     name = "seconds"
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
-        seconds = super().convert(value, param, ctx)
-        if not math.isfinite(seconds):
+        try:
+            number = timeutil.seconds(value, "a duration")
+        except (TypeError, ValueError):
+            number = None
+        if number is None:
             self.fail(f"{value!r} is not a finite number of seconds", param, ctx)
-        return seconds
+        return super().convert(number, param, ctx)
 
 
 url_option = click.option(

@@ -101,7 +101,8 @@ class BaseWorker:
         self.resolver = FunctionResolver(allowed_modules)
         #: checks each job's MAC (default JOBQ_SECRET_KEY, in Django its SECRET_KEY)
         self.keyring = signing.resolve(secret)
-        self.serializer = configured_serializer(serializer) if serializer is not None else None
+        #: the serializer every job is read with; None: each job's own (its "ser" field)
+        self._job_serializer = configured_serializer(serializer) if serializer is not None else None
         self.max_prefetch = max_prefetch
         self.job_class: type[Job] = (
             import_attribute(job_class) if isinstance(job_class, str) else job_class or Job
@@ -175,7 +176,7 @@ class BaseWorker:
             lease_seconds=self.lease_seconds,
             max_prefetch=self.max_prefetch,
             budget=budget,
-            serializer=self.serializer,
+            serializer=self._job_serializer,
             stop=self.stop,
             job_class=self.job_class,
         )
@@ -202,6 +203,11 @@ class BaseWorker:
         if self.scheduler_hook is None:
             return longest
         return max(0.0, min(longest, self._scheduler_due - time.monotonic()))
+
+    @property
+    def serializer(self) -> Serializer:
+        """rq's attribute: the serializer given, else the configured default."""
+        return self._job_serializer or configured_serializer(None)
 
     def request_stop(self) -> None:
         """Warm shutdown, as the first SIGTERM does."""

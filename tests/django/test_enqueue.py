@@ -148,7 +148,7 @@ def test_decorator_with_options() -> None:
         return None
 
     assert local.get_queue().name == "high"
-    assert local._options["timeout"] == 12
+    assert local.options.timeout == 12
 
 
 def test_enqueue_shortcut_uses_default_queue() -> None:

@@ -195,6 +195,16 @@ def test_default_timeout_and_result_ttl(settings: Any, redis_url: str) -> None:
     assert (plain.timeout, plain.result_ttl) == (180, 500)  # rq's defaults
 
 
+def test_default_timeout_and_result_ttl_take_rqs_duration_strings(
+    settings: Any, redis_url: str
+) -> None:
+    settings.RQ_QUEUES = {
+        "default": {"URL": redis_url, "DEFAULT_TIMEOUT": "15m", "DEFAULT_RESULT_TTL": "1h"},
+    }
+    job = get_queue(autocommit=True).enqueue("tests.django.tasks.echo")
+    assert (job.timeout, job.result_ttl) == (900, 3600)
+
+
 def test_queues_share_one_client_per_connection(settings: Any, redis_url: str) -> None:
     assert get_connection("default") is get_connection("high")
     assert get_queue("default").connection is get_queue("low").connection
@@ -247,7 +257,7 @@ TASKS_BACKEND = "jobq.django_integration.tasks_backend.JobqBackend"
             "RQ_QUEUES['high']['DEFAULT_TIMEOUT'] must be a number of seconds",
         ),
         (
-            {"high": {"URL": U, "DEFAULT_RESULT_TTL": "1h"}},
+            {"high": {"URL": U, "DEFAULT_RESULT_TTL": "soon"}},
             "RQ_QUEUES['high']['DEFAULT_RESULT_TTL'] must be a number",
         ),
         (

@@ -266,6 +266,11 @@ def test_capabilities_and_checks() -> None:
             parse_options("default", options)
 
 
+def test_options_take_rqs_duration_strings() -> None:
+    parsed = parse_options("default", {"JOB_TIMEOUT": "15m", "RESULT_TTL": 600})
+    assert (parsed.job_options.timeout, parsed.job_options.result_ttl) == (900.0, 600.0)
+
+
 def test_get_result_of_unknown_or_foreign_ids() -> None:
     backend = task_backends["default"]
     for bad in ("0" * 32, "not an id", ""):

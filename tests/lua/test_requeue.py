@@ -16,8 +16,8 @@ from .conftest import NOW, Q, put_job, state
 )
 def test_requeue_ended_job(connection: redis.Redis, status: str, registry: str) -> None:
     job = put_job(
-        connection, "a", status, attempts=3, lost=1, ended=NOW - 5, result="1", waiters=1,
-        error="tb", reason="E",
+        connection, "a", status, attempts=3, lost=1, started=NOW - 9, ended=NOW - 5, result="1",
+        waiters=1, error="tb", reason="E",
     )  # fmt: skip
     connection.pexpire(Q.job("a"), 10_000)
     connection.zadd(registry, {"a": NOW + 10, "b": NOW + 20})
@@ -28,7 +28,7 @@ def test_requeue_ended_job(connection: redis.Redis, status: str, registry: str) 
     assert after[Q.queued] == ["x", "a"]
     assert after[registry] == {"b": NOW + 20}
     expected = {**job, "status": "queued", "attempts": "0", "lost": "0", "enqueued": str(NOW)}
-    for gone in ("ended", "result", "waiters"):
+    for gone in ("started", "ended", "result", "waiters"):
         expected.pop(gone)
     assert after[Q.job("a")] == expected
     assert connection.pttl(Q.job("a")) == -1

@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator
 import pytest
 import redis
 
-from jobq import Queue, Retry, transitions
+from jobq import Job, Queue, Retry, transitions
 from jobq.queue import Dependency
 from jobq.scheduler import Scheduler
 from jobq.status import CREATED_AS, TRANSITIONS, JobStatus
@@ -141,6 +141,14 @@ def _run_every_transition(q: Queue, o: Observer) -> None:
     for job_id in q.get_job_ids()[:2]:
         o.step("delete", lambda job_id=job_id: transitions.delete(conn, k, job_id))
     o.step("empty", lambda: transitions.empty(conn, k))
+
+    q.enqueue(say_hello)
+    failed = _take(q)
+    _fail(q, failed)
+    for dependency in (None, q.enqueue_at(FUTURE, say_hello).id, failed):
+        made = Job.create(say_hello, connection=conn, origin=q.name, depends_on=dependency)
+        o.step("save a created job", made.save)
+        o.step("enqueue a created job", lambda made=made: q.enqueue_job(made))
 
     scheduler = Scheduler(queue=q, connection=conn)
     scheduler.schedule(dt.datetime.now(dt.UTC), say_hello, interval=3600)

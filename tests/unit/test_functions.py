@@ -33,6 +33,11 @@ def test_bad_string_path_is_refused(bad: str) -> None:
         function_path(bad)
 
 
+def test_builtin_name_is_kept_and_resolved() -> None:
+    assert function_path("print") == "print"
+    assert FunctionResolver().resolve("len") is len
+
+
 def test_lambda_is_refused() -> None:
     with pytest.raises(ValueError, match="lambdas, nested functions"):
         function_path(lambda x: x)

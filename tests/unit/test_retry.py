@@ -13,18 +13,19 @@ from tests.fixtures import jobs
 def test_single_interval_applies_to_every_attempt() -> None:
     r = Retry(max=3, interval=5)
     assert r.intervals == [5.0]
-    assert [r.get_interval(a) for a in (1, 2, 3)] == [5.0, 5.0, 5.0]
+    assert [Retry.get_interval(n, r.intervals) for n in (0, 1, 2)] == [5.0, 5.0, 5.0]
 
 
 def test_interval_list_last_one_repeats() -> None:
     r = Retry(max=4, interval=[10, 30, 60])
-    assert [r.get_interval(a) for a in (1, 2, 3, 4, 5)] == [10.0, 30.0, 60.0, 60.0, 60.0]
+    assert [Retry.get_interval(n, r.intervals) for n in range(5)] == [10, 30, 60, 60, 60]
 
 
 def test_default_interval_is_zero() -> None:
     r = Retry(max=1)
     assert r.intervals == [0.0]
-    assert r.get_interval(1) == 0.0
+    assert Retry.get_interval(1, r.intervals) == 0.0
+    assert Retry.get_interval(3, None) == 0 and Retry.get_interval(3, 7) == 7
     assert Retry(max=1, interval=[]).intervals == [0.0]
 
 
@@ -47,7 +48,9 @@ def test_intervals_must_be_finite_non_negative_numbers(interval: object) -> None
 
 
 def test_repr_shows_the_policy() -> None:
-    assert repr(Retry(max=2, interval=[1, 2])) == "Retry(max=2, interval=[1.0, 2.0])"
+    assert repr(Retry(max=2, interval=[1, 2])) == (
+        "Retry(max=2, interval=[1, 2], enqueue_at_front=False)"
+    )
 
 
 def test_callback_coerce_and_path() -> None:

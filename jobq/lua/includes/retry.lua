@@ -26,7 +26,7 @@ local function retry_or_fail(prefix, id, now, err, reason, q)
       redis.call('ZADD', q.scheduled, now + math.floor(delay * 1000), id)
     else
       redis.call('HSET', jk, 'status', 'queued', 'enqueued', now)
-      push_ready(q.queued, q.wake, id, false)
+      push_ready(q.queued, q.wake, id, redis.call('HGET', jk, 'retry_front') == '1')
     end
     return 2
   end
