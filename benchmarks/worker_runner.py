@@ -1,6 +1,6 @@
 """One worker in its own process, for the benchmarks (not a jobq entry point).
 
-    python -m benchmarks.worker_runner {jobq,rq,jobq-django} {simple,worker} REDIS_URL
+    python -m benchmarks.worker_runner {jobq,jobq-nohistory,rq,jobq-django} {simple,worker} REDIS_URL
         [--concurrency N] [--burst] [--log-level INFO]
 
 The same as ``jobq worker [--simple] [-c N] --burst --url URL`` and
@@ -26,7 +26,9 @@ def _say(**event: float) -> None:
     sys.stdout.flush()
 
 
-def _jobq_worker(kind: str, url: str, concurrency: int, log_level: str) -> Any:
+def _jobq_worker(
+    kind: str, url: str, concurrency: int, log_level: str, history: bool = True
+) -> Any:
     import jobq
     from jobq import connection
 
@@ -34,8 +36,13 @@ def _jobq_worker(kind: str, url: str, concurrency: int, log_level: str) -> Any:
     logging.basicConfig(level=log_level, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     conn = connection.from_url(url)
     if kind == "simple":
-        return jobq.SimpleWorker(["default"], conn).work
-    return jobq.Worker(["default"], conn, concurrency=concurrency).work
+        return jobq.SimpleWorker(["default"], conn, history=history).work
+    return jobq.Worker(["default"], conn, concurrency=concurrency, history=history).work
+
+
+def _jobq_worker_without_history(kind: str, url: str, concurrency: int, log_level: str) -> Any:
+    """``jobq worker --no-history``: the history's cost is the difference."""
+    return _jobq_worker(kind, url, concurrency, log_level, history=False)
 
 
 def _jobq_django_worker(kind: str, url: str, concurrency: int, log_level: str) -> Any:
@@ -66,16 +73,19 @@ def _rq_worker(kind: str, url: str, concurrency: int, log_level: str) -> Any:
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__)
-    p.add_argument("system", choices=["jobq", "rq", "jobq-django"])
+    p.add_argument("system", choices=["jobq", "jobq-nohistory", "rq", "jobq-django"])
     p.add_argument("kind", choices=["simple", "worker"])
     p.add_argument("url")
     p.add_argument("--concurrency", type=int, default=1)
     p.add_argument("--burst", action="store_true")
     p.add_argument("--log-level", default="INFO")
     args = p.parse_args(argv)
-    build = {"jobq": _jobq_worker, "rq": _rq_worker, "jobq-django": _jobq_django_worker}[
-        args.system
-    ]
+    build = {
+        "jobq": _jobq_worker,
+        "jobq-nohistory": _jobq_worker_without_history,
+        "rq": _rq_worker,
+        "jobq-django": _jobq_django_worker,
+    }[args.system]
     work = build(args.kind, args.url, args.concurrency, args.log_level)
     _say(ready=time.time())
     work(burst=args.burst)

@@ -81,7 +81,7 @@ RQ_KEYS = (
 RECORD_MODES = ("all", "scheduled", "none")
 JOBQ_KEYS = (
     "COMMIT_MODE", "RECORD", "DATABASE", "ALLOWED_MODULES", "API_TOKEN", "SHOW_ADMIN_LINK",
-    "MAX_PAYLOAD_BYTES", "SECRET_KEY",
+    "MAX_PAYLOAD_BYTES", "SECRET_KEY", "HISTORY",
 )  # fmt: skip
 
 
@@ -141,6 +141,8 @@ class JobqOptions:
     max_payload_bytes: int | None = None
     #: the secret that signs jobs (None: Django's SECRET_KEY, derived for this purpose)
     secret_key: str | None = None
+    #: whether workers record the queues' history (jobq.history; charts, Prometheus)
+    history: bool = True
 
 
 @dataclass
@@ -513,7 +515,14 @@ def parse_options(raw: object) -> JobqOptions:
         show_admin_link=bool(raw.get("SHOW_ADMIN_LINK", True)),
         max_payload_bytes=_payload_limit(raw.get("MAX_PAYLOAD_BYTES")),
         secret_key=_secret(raw.get("SECRET_KEY")),
+        history=_option_flag(raw.get("HISTORY", True), "HISTORY"),
     )
+
+
+def _option_flag(value: object, key: str) -> bool:
+    if not isinstance(value, bool):
+        raise ImproperlyConfigured(f"settings.JOBQ[{key!r}] must be True or False, got {value!r}")
+    return value
 
 
 def _secret(value: object) -> str | None:

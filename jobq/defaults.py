@@ -59,6 +59,12 @@ REDIS_URL = "redis://localhost:6379/0"
 #: URL is given in the environment: ``make demo`` writes its Redis's URL there.
 REDIS_URL_FILE = "var/redis.url"
 
+#: Workers record history (counts and time sketches per queue and function, see
+#: jobq.history); ``Worker(history=False)`` / ``--no-history`` turns it off.
+HISTORY = True
+#: Functions tracked by name per queue in the history; the rest count as "other".
+HISTORY_MAX_FUNCTIONS = 50
+
 # rq's names for the same values (``from rq.defaults import ...``)
 DEFAULT_RESULT_TTL = RESULT_TTL
 DEFAULT_FAILURE_TTL = FAILURE_TTL

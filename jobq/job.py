@@ -367,6 +367,19 @@ class Job:
     started_at = property(lambda self: _ms_to_dt(self._raw("started")))
     ended_at = property(lambda self: _ms_to_dt(self._raw("ended")))
 
+    @property
+    def waited_seconds(self) -> float:
+        """Seconds from the job's last enqueue to its start, as the history counts it
+        (0 when a field is missing or garbage: a wait never read is no long wait)."""
+        f = self._fields  # read once per job by the worker: no helper calls
+        try:
+            waited = int(f.get(b"started") or b"") - int(
+                f.get(b"enqueued") or f.get(b"created") or b""
+            )
+        except ValueError:
+            return 0.0
+        return waited / 1000 if waited > 0 else 0.0
+
     # fields equal to their default are not stored (Queue.prepare)
 
     @property

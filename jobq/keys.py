@@ -29,6 +29,11 @@ SCHEDULER_LOCK = f"{NAMESPACE}:scheduler:lock"
 #: list holding at most one token; a new schedule wakes the sleeping scheduler with it
 SCHEDULER_WAKE = f"{NAMESPACE}:scheduler:wake"
 
+#: the two granularities of history buckets: (seconds per bucket, seconds kept)
+HISTORY_STEPS = ((10, 3600), (60, 86400))
+#: a bucket outlives the window it is read in by this much (clocks differ a little)
+HISTORY_SPARE_SECONDS = 120
+
 
 #: longest queue name: it is in every key of the queue, and in every worker's record
 MAX_QUEUE_NAME = 128
@@ -49,6 +54,12 @@ def check_id(value: object, what: str, max_length: int = 256) -> str:
 
 def worker(name: str) -> str:
     return f"{NAMESPACE}:worker:{name}"
+
+
+def workers_history(step: int, start: int) -> str:
+    """Hash: the workers alive during the ``step``-second bucket beginning at ``start``
+    (unix seconds), worker name -> 1."""
+    return f"{NAMESPACE}:history:workers:{step}:{start}"
 
 
 def worker_command(name: str) -> str:
@@ -153,6 +164,39 @@ class QueueKeys:
     def unique(self, key: str) -> str:
         """String: the id of the live job holding unique key ``key``."""
         return f"{self.prefix}unique:{key}"
+
+    def history(self, step: int, start: int) -> str:
+        """Hash: what the queue's jobs did in the ``step``-second bucket beginning at
+        ``start`` (unix seconds); fields are described in :mod:`jobq.history`."""
+        return f"{self.prefix}history:{step}:{start}"
+
+    @property
+    def history_total(self) -> str:
+        """Hash: the history's fields summed since the queue's first job (never expires),
+        for Prometheus counters and histograms."""
+        return self.prefix + "history:total"
+
+    @property
+    def history_functions(self) -> str:
+        """Set of the functions the history tracks by name (at most HISTORY_MAX_FUNCTIONS)."""
+        return self.prefix + "history:functions"
+
+    def history_keys(self, now_ms: int) -> list[str]:
+        """The history KEYS of record_history and reap at ``now_ms``: the 10 s and
+        1 min buckets, the totals, the tracked functions."""
+        now = now_ms // 1000
+        buckets = [self.history(step, now - now % step) for step, _ in HISTORY_STEPS]
+        return [*buckets, self.history_total, self.history_functions]
+
+    def every_history_key(self, now_ms: int) -> list[str]:
+        """Every history key the queue may have at ``now_ms`` (each bucket not yet
+        expired, a few ahead for clocks that differ): what deleting the queue deletes."""
+        now, out = now_ms // 1000, [self.history_total, self.history_functions]
+        for step, keep in HISTORY_STEPS:
+            last = now - now % step + 3 * step
+            first = now - keep - HISTORY_SPARE_SECONDS - 2 * step
+            out += [self.history(step, start) for start in range(last, first, -step)]
+        return out
 
     def job(self, job_id: str) -> str:
         return f"{self.prefix}job:{job_id}"

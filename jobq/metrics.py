@@ -14,6 +14,11 @@ from collections.abc import Callable, Iterable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, NamedTuple
 
+import redis
+
+from . import history
+from .history import Counts, Sketch
+
 logger = logging.getLogger("jobq.metrics")
 
 Stats = dict[str, Any]
@@ -57,11 +62,78 @@ def _suspended(stats: Stats) -> Iterator[str]:
     yield f"jobq_suspended {int(bool(stats['suspended']))}"
 
 
+#: the key of a statistics dict that holds the history's totals per queue
+#: (:func:`jobq.history.read_totals`, added by :func:`with_totals`): the source of the
+#: counters per outcome and the histograms, labelled by queue and function (at most
+#: HISTORY_MAX_FUNCTIONS functions per queue, the rest as "other")
+TOTALS = "history_totals"
+#: the histograms' upper bounds: every PER_DOUBLING-th sketch bucket edge (0.1 ms,
+#: 0.2 ms, ... about 2.4 days), so each ``le`` count is exact
+_EDGES = [
+    (b, history.bucket_bounds(b)[1]) for b in range(0, history.BUCKETS - 1, history.PER_DOUBLING)
+]
+
+
+def with_totals(connection: redis.Redis, stats: Stats) -> Stats:
+    """``stats`` (of queues on ``connection``) with the history's totals of its queues."""
+    return {**stats, TOTALS: history.read_totals(connection, list(stats["queues"]))}
+
+
+def _by_function(stats: Stats) -> Iterator[tuple[str, Counts]]:
+    """(labels, counts) of each queue and function the totals know."""
+    for queue, bucket in stats.get(TOTALS, {}).items():
+        for func, counts in sorted(bucket.functions.items()):
+            yield f'queue="{label(queue)}",function="{label(func)}"', counts
+
+
+def _jobs_total(stats: Stats) -> Iterator[str]:
+    for labels, counts in _by_function(stats):
+        for outcome, n in counts.outcomes.items():
+            yield f'jobq_jobs_total{{{labels},outcome="{outcome}"}} {n}'
+
+
+def _histogram(
+    name: str, sketch_of: Callable[[Counts], Sketch]
+) -> Callable[[Stats], Iterator[str]]:
+    def samples(stats: Stats) -> Iterator[str]:
+        for labels, counts in _by_function(stats):
+            sketch = sketch_of(counts)
+            seen, items, i = 0, sorted(sketch.counts.items()), 0
+            for edge_bucket, edge in _EDGES:
+                while i < len(items) and items[i][0] <= edge_bucket:
+                    seen += items[i][1]
+                    i += 1
+                yield f'{name}_bucket{{{labels},le="{edge:.6g}"}} {seen}'
+            yield f'{name}_bucket{{{labels},le="+Inf"}} {sketch.total}'
+            yield f"{name}_sum{{{labels}}} {sketch.estimated_sum():.6g}"
+            yield f"{name}_count{{{labels}}} {sketch.total}"
+
+    return samples
+
+
 METRICS: list[Metric] = [
     Metric("jobq_jobs", "gauge", "Jobs per queue and registry", _jobs),
     Metric("jobq_workers", "gauge", "Live workers", _workers),
     Metric("jobq_worker_jobs_total", "counter", "Jobs a worker ran, by outcome", _worker_jobs),
     Metric("jobq_suspended", "gauge", "1 when workers are suspended", _suspended),
+    Metric(
+        "jobq_jobs_total",
+        "counter",
+        "Jobs by queue, function and outcome (history totals)",
+        _jobs_total,
+    ),
+    Metric(
+        "jobq_job_run_seconds",
+        "histogram",
+        "Run time of jobs, by queue and function",
+        _histogram("jobq_job_run_seconds", lambda c: c.run),
+    ),
+    Metric(
+        "jobq_job_wait_seconds",
+        "histogram",
+        "Wait from enqueue to start, by queue and function",
+        _histogram("jobq_job_wait_seconds", lambda c: c.wait),
+    ),
 ]
 
 

@@ -618,6 +618,8 @@ class Queue:
             k.queued, k.started, k.scheduled, k.deferred, k.finished, k.failed, k.canceled, k.wake,
             k.flow, k.prio, k.qslots,
         )  # fmt: skip
+        # its history too (one slot: one command, however many buckets)
+        self.connection.delete(*k.every_history_key(transitions.now_ms()))
         self.connection.srem(keys.QUEUES, self.name)
 
     # -- registries ---------------------------------------------------------------

@@ -17,7 +17,7 @@ from typing import Any
 import redis
 from redis.client import Pipeline
 
-from . import defaults
+from . import defaults, history
 from .connection import pipeline_commands
 from .exceptions import (
     DuplicateJobError,
@@ -107,6 +107,9 @@ def _defaults_include() -> str:
         "-- generated from jobq.defaults by jobq.scripts\n"
         f"local DEFAULT_RESULT_TTL = {defaults.RESULT_TTL!r}\n"
         f"local DEFAULT_FAILURE_TTL = {defaults.FAILURE_TTL!r}\n"
+        f"local HISTORY_BUCKETS = {history.BUCKETS!r}\n"
+        f"local HISTORY_MAX_FUNCTIONS = {defaults.HISTORY_MAX_FUNCTIONS!r}\n"
+        f"local HISTORY_TTL = {{ {', '.join(str(ttl) for ttl in history.bucket_ttls())} }}\n"
     )
 
 
@@ -150,8 +153,12 @@ def get(name: str) -> Script:
     return SCRIPTS[name]
 
 
-def execute_pipeline(client: redis.Redis, pipe: Pipeline) -> list[Any]:
-    """Run a pipeline of script calls; calls that met NOSCRIPT are repeated after loading."""
+def execute_pipeline(
+    client: redis.Redis, pipe: Pipeline, must_land: int | None = None
+) -> list[Any]:
+    """Run a pipeline of script calls; calls that met NOSCRIPT are repeated after loading.
+    The first error is raised; with ``must_land``, only one of the first ``must_land``
+    calls (the later ones' errors are returned in their place)."""
     stack = pipeline_commands(pipe)
     results: list[Any] = pipe.execute(raise_on_error=False)
     missing = [i for i, r in enumerate(results) if isinstance(r, redis.exceptions.NoScriptError)]
@@ -164,7 +171,7 @@ def execute_pipeline(client: redis.Redis, pipe: Pipeline) -> list[Any]:
             retry.execute_command(*args, **options)
         for i, value in zip(missing, retry.execute(raise_on_error=False), strict=True):
             results[i] = value
-    for r in results:
+    for r in results[:must_land]:
         if isinstance(r, Exception):
             raise r
     return results

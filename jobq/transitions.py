@@ -7,7 +7,7 @@ ids, queue keys and Python values.
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, NamedTuple, Protocol, TypeGuard
 
 import redis
@@ -307,6 +307,29 @@ def fail(
     return [int(c) for c in script(client, keys, args)]
 
 
+def record_history(
+    client: redis.Redis | Pipeline,
+    q: QueueKeys,
+    at_ms: int,
+    per_function: Mapping[str, Mapping[str, int]],
+) -> int | None:
+    """Add counts to the queue's history buckets of ``at_ms``: per function, field
+    (finished, failed, retried, reaped, r<bucket>, w<bucket>) -> count. Returns 1, or
+    -1 / -3 when nothing was written (see record_history-5.lua); when ``client`` is a
+    pipeline the call is only queued."""
+    keys = [*q.history_keys(at_ms), q.queued]
+    args: list[Any] = []
+    for func, fields in per_function.items():
+        args += (func, len(fields))
+        for item in fields.items():
+            args.extend(item)
+    script = scripts.get("record_history")
+    if _is_pipeline(client):
+        script.queue_in(client, keys, args)
+        return None
+    return int(script(client, keys, args))
+
+
 def release(client: redis.Redis, q: QueueKeys, worker: str, job_ids: Sequence[str]) -> int:
     """Hand jobs this worker took but will not run back to the front of the queue."""
     if not job_ids:
@@ -326,11 +349,15 @@ def renew(client: redis.Redis, q: QueueKeys, job_ids: Sequence[str], lease_ms: i
 
 
 def reap(
-    client: redis.Redis, q: QueueKeys, *, now: int | None = None
+    client: redis.Redis, q: QueueKeys, *, now: int | None = None, history: bool = False
 ) -> tuple[list[str], list[str]]:
-    """Return expired leases to the queue (or ``failed``): (requeued ids, failed ids)."""
+    """Return expired leases to the queue (or ``failed``): (requeued ids, failed ids).
+    ``history``: count them in the queue's history, and sample its depth there."""
+    now = now if now is not None else now_ms()
     keys = [q.started, q.failed, q.queued, q.scheduled, q.deferred, q.canceled, q.wake]
-    args = [q.prefix, now if now is not None else now_ms(), defaults.REAP_BATCH, defaults.MAX_LOST]
+    if history:
+        keys += q.history_keys(now)
+    args = [q.prefix, now, defaults.REAP_BATCH, defaults.MAX_LOST]
     requeued, failed = scripts.get("reap")(client, keys, args)
     # the step reaps only job ids (UTF-8 text, see valid_id in checks.lua)
     return [bytes(i).decode() for i in requeued], [bytes(i).decode() for i in failed]

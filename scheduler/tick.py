@@ -150,7 +150,8 @@ class Ticker:
         if time.monotonic() - self._reaped < _REAP_EVERY:
             return
         self._reaped = time.monotonic()
-        reap_queues(self.connection, self._queues, now, self.on_reaped)
+        # jobs it reaps count in the queues' history, as a worker's do
+        reap_queues(self.connection, self._queues, now, self.on_reaped, history=defaults.HISTORY)
 
     # -- the loop -----------------------------------------------------------------
 

@@ -21,6 +21,7 @@ SCENARIOS = (
     "enqueue_async",
     "enqueue_bulk",
     "process_noop",
+    "history_cost",
     "latency",
     "memory",
     "scheduler_lateness",

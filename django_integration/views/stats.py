@@ -3,7 +3,8 @@
 The stats views are for machines too: staff with ``jobq.view_queue`` (session),
 or a request with ``Authorization: Bearer <JOBQ["API_TOKEN"]>`` compared in
 constant time. Both read :func:`jobq.django_integration.stats.statistics`, the
-dict ``manage.py rqstats --json`` prints.
+dict ``manage.py rqstats --json`` prints; the JSON carries the history too, and the
+Prometheus text is :func:`jobq.metrics.prometheus_text`.
 """
 
 from __future__ import annotations
@@ -13,16 +14,17 @@ import hmac
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from jobq.metrics import CONTENT_TYPE, prometheus_text
+from jobq.history import WINDOWS
+from jobq.metrics import CONTENT_TYPE
 
 from .. import conf
-from ..stats import statistics
+from ..stats import metrics, statistics
 from .access import VIEW_PERMISSION, has_perm, page_context, require
 from .registry import ORDER
 
@@ -59,7 +61,10 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         columns=ORDER,
         workers=[_worker_row(w) for w in stats["workers"]],
         suspended=stats["suspended"],
-        refresh=True,  # counts, workers (a dead one too) follow within a second
+        # counts, workers (a dead one too) follow within a second, charts within two,
+        # redrawn in place by jobq/charts.js (reloading the page without JavaScript)
+        refresh=True,
+        windows=[w for w in WINDOWS if w != "minute"],
         lock_holder=stats["scheduler"]["lock_holder"],
         next_due=[
             (queue, due["kind"], due["id"], _when(due["at"]))
@@ -85,12 +90,17 @@ def _allow(request: HttpRequest) -> None:
 @never_cache
 @require_GET
 def stats_json(request: HttpRequest) -> HttpResponse:
+    """``?window=hour`` (default) or ``day``: the history's series over that window;
+    ``?window=none``: counts only."""
     _allow(request)
-    return JsonResponse(statistics())
+    window = request.GET.get("window", "hour")
+    if window != "none" and window not in WINDOWS:
+        return HttpResponseBadRequest(f"window must be one of {', '.join(WINDOWS)} or none")
+    return JsonResponse(statistics(None if window == "none" else window))
 
 
 @never_cache
 @require_GET
 def stats_prometheus(request: HttpRequest) -> HttpResponse:
     _allow(request)
-    return HttpResponse(prometheus_text(statistics()), content_type=CONTENT_TYPE)
+    return HttpResponse(metrics(), content_type=CONTENT_TYPE)

@@ -1,15 +1,18 @@
-"""``jobq info``: queues with their counts per registry, and workers."""
+"""``jobq info``: queues with their counts per registry, rates and p95 times from
+the history, and workers; ``--interval`` redraws it in place, like ``top``."""
 
 from __future__ import annotations
 
 import json
+import sys
 import time
+from collections.abc import Callable
 from typing import Any
 
 import click
 import redis
 
-from .. import flow, keys
+from .. import flow, history, keys
 from ..connection import text
 from ..registry import all_counts
 from ..worker.maintenance import describe_workers
@@ -75,11 +78,38 @@ def scheduler_state(connection: redis.Redis, names: list[str]) -> dict[str, Any]
     return {"lock_holder": None if holder is None else text(holder), "next_due": next_due}
 
 
+def _seconds(v: float | None) -> str:
+    if v is None:
+        return "-"
+    return f"{v * 1000:.1f}ms" if v < 1 else f"{v:.2f}s"
+
+
+def _history_columns(stats: dict[str, Any], name: str) -> str:
+    """Rates over the last minute and p95 times of a queue, when ``stats`` has history."""
+    h = stats.get("history")
+    if not h or name not in h["queues"]:
+        return ""
+    series = h["queues"][name]
+    rates = history.rates(series, h["step"])
+    summary = series["summary"]
+    return (
+        f" {rates['finished']:>8.1f}/s {rates['failed']:>7.1f}/s"
+        f" {_seconds(summary['run']['p95']):>9} {_seconds(summary['wait']['p95']):>9}"
+    )
+
+
 def render(stats: dict[str, Any]) -> str:
     width = max([5, *(len(n) for n in stats["queues"])])
-    lines = [f"{'queue':<{width}} " + " ".join(f"{c:>9}" for c in COLUMNS)]
+    header = f"{'queue':<{width}} " + " ".join(f"{c:>9}" for c in COLUMNS)
+    if stats.get("history"):
+        header += f" {'done':>10} {'failed':>9} {'run p95':>9} {'wait p95':>9}"
+    lines = [header]
     for name, row in stats["queues"].items():
-        lines.append(f"{name:<{width}} " + " ".join(f"{row[c]:>9}" for c in COLUMNS))
+        lines.append(
+            f"{name:<{width}} "
+            + " ".join(f"{row[c]:>9}" for c in COLUMNS)
+            + _history_columns(stats, name)
+        )
     lines.append("")
     lines.append(
         f"{len(stats['workers'])} worker(s)" + (" (suspended)" if stats["suspended"] else "")
@@ -93,18 +123,60 @@ def render(stats: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+#: clear the screen and put the cursor home: each redraw replaces the last, like top
+CLEAR = "\x1b[H\x1b[2J"
+
+
+def watch(
+    read: Callable[[], dict[str, Any]],
+    interval: float | None,
+    write: Callable[[str], None],
+    dump: Callable[[dict[str, Any]], str] | None = None,
+    *,
+    tty: bool = False,
+) -> None:
+    """Write ``read()`` once, or every ``interval`` seconds until Ctrl+C: rendered (on
+    a terminal, ``tty``, each view replaces the last), or as ``dump`` makes it (JSON,
+    one document per line when live, for scripts). Shared by ``jobq info`` and
+    ``manage.py rqstats``."""
+    top = CLEAR if interval and tty else ""
+    try:
+        while True:
+            stats = read()
+            if dump is not None:
+                write(dump(stats))
+            else:
+                write(top + render(stats) + ("\n" if interval and not tty else ""))
+            if interval is None:
+                return
+            time.sleep(interval)
+    except KeyboardInterrupt:
+        return  # Ctrl+C ends a live view: no traceback, exit status 0
+
+
+def json_dump(interval: float | None) -> Callable[[dict[str, Any]], str]:
+    """Indented once; one line per document when live."""
+    return lambda stats: json.dumps(stats, indent=None if interval else 2)
+
+
 @main.command()
 @click.argument("queues", nargs=-1)
 @click.option("--interval", "-i", type=Seconds(min=0.1), help="Refresh every N seconds.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @click.pass_obj
 def info(ctx: Context, queues: tuple[str, ...], interval: float | None, as_json: bool) -> None:
-    """Show queues (counts per registry) and workers."""
-    while True:
+    """Show queues (counts per registry, rates and p95 over the last minute) and workers."""
+
+    def read() -> dict[str, Any]:
         stats = collect(ctx.connection, list(queues) or None)
-        click.echo(json.dumps(stats, indent=2) if as_json else render(stats))
-        if interval is None:
-            return
-        time.sleep(interval)
-        if not as_json:
-            click.clear()
+        stats["history"] = history.read_history(ctx.connection, list(stats["queues"]), "minute")
+        return stats
+
+    tty = sys.stdout.isatty()
+    watch(
+        read,
+        interval,
+        lambda text: click.echo(text, color=tty),
+        json_dump(interval) if as_json else None,
+        tty=tty,
+    )

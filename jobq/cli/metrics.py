@@ -10,7 +10,7 @@ from typing import Any
 import click
 
 from ..keys import queue_keys
-from ..metrics import MetricsServer
+from ..metrics import MetricsServer, with_totals
 from . import Context, main, url_option
 from .info import collect
 from .worker import configure_logging
@@ -53,7 +53,9 @@ def metrics(
     names = [queue_keys(q).name for q in queues] or None  # a bad name: one line, now
     connection = ctx.connection  # a bad URL too; Redis itself may come up later
     try:
-        server = MetricsServer(lambda: collect(connection, names), host, port)
+        server = MetricsServer(
+            lambda: with_totals(connection, collect(connection, names)), host, port
+        )
     except OSError as e:
         busy = " (another exporter? pass --port)" if e.errno == errno.EADDRINUSE else ""
         raise click.ClickException(f"cannot listen on {host}:{port}: {e.strerror}{busy}") from e

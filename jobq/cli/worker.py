@@ -82,6 +82,12 @@ def configure_logging(verbose: bool, quiet: bool) -> None:
     envvar="SENTRY_DSN",
     help="Report failed jobs to Sentry (needs jobq[sentry]); env SENTRY_DSN.",
 )
+@click.option(
+    "--history/--no-history",
+    default=True,
+    show_default=True,
+    help="Record what jobs do in the queues' history (charts, jobq info, Prometheus).",
+)
 @click.option("--verbose", "-v", is_flag=True)
 @click.option("--quiet", "-q", is_flag=True)
 @click.pass_obj
@@ -101,6 +107,7 @@ def worker(
     simple: bool,
     paths: tuple[str, ...],
     sentry_dsn: str | None,
+    history: bool,
     verbose: bool,
     quiet: bool,
 ) -> None:
@@ -128,13 +135,13 @@ def worker(
     if simple:
         w = SimpleWorker(
             list(queues), connection, name, lease_seconds=lease, allowed_modules=allowed,
-            serializer=serializer, with_scheduler_hook=hook, hooks=hooks,
+            serializer=serializer, with_scheduler_hook=hook, hooks=hooks, history=history,
         )  # fmt: skip
     else:
         w = Worker(
             list(queues), connection, name, concurrency=concurrency,
             max_jobs_per_child=max_jobs_per_child, lease_seconds=lease, allowed_modules=allowed,
-            serializer=serializer, with_scheduler_hook=hook, hooks=hooks,
+            serializer=serializer, with_scheduler_hook=hook, hooks=hooks, history=history,
         )  # fmt: skip
     try:
         w.work(burst=burst, max_jobs=max_jobs, with_scheduler=with_scheduler)

@@ -12,15 +12,17 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 import redis
 
 from .. import connection as conn_mod
-from .. import defaults, transitions
+from .. import defaults, history, transitions
 from ..exceptions import DeserializationError
+from ..history import Recorder, bucket_of
 from ..job import Job
 from ..keys import QueueKeys
 from ..scripts import execute_pipeline
@@ -84,6 +86,8 @@ class Stop:
 @dataclass
 class _Acks:
     done: list[Outcome] = field(default_factory=list)
+    #: with history on, (function, run bucket, wait bucket) of each outcome in ``done``
+    history: list[tuple[str, int, int]] = field(default_factory=list)
     since: float = 0.0
 
 
@@ -102,8 +106,12 @@ class Consumer:
         serializer: Serializer | None = None,
         stop: Stop | None = None,
         job_class: type[Job] = Job,
+        history: bool = defaults.HISTORY,
     ) -> None:
+        """``history``: record each acknowledged job in the queue's history (jobq.history)."""
         self.connection = connection
+        self.history = history
+        self.recorder = Recorder() if history else None
         self.job_class = job_class
         self.queues = list(queues)
         self.worker_name = worker_name
@@ -282,7 +290,7 @@ class Consumer:
             took = time.monotonic() - began
             self._avg_seconds = 0.8 * self._avg_seconds + 0.2 * took
             self._log(outcome, took)
-            self._add_ack(q, outcome, last=self._next == len(jobs))
+            self._add_ack(q, outcome, took, last=self._next == len(jobs))
             self.processed += 1
         self.flush()
         self._batch = None
@@ -303,13 +311,17 @@ class Consumer:
         else:
             logger.warning("job %s (%s) failed: %s", job.id, job.func_name, outcome.reason)
 
-    def _add_ack(self, q: QueueKeys, outcome: Outcome, *, last: bool = False) -> None:
-        """``last``: the batch's last job, whose flush follows at once (no thread to wake)."""
+    def _add_ack(self, q: QueueKeys, outcome: Outcome, took: float, *, last: bool = False) -> None:
+        """``took``: seconds the job ran; ``last``: the batch's last job, whose flush
+        follows at once (no thread to wake)."""
         with self._lock:
             acks = self._acks[q.name]
             if not acks.done:
                 acks.since = time.monotonic()
             acks.done.append(outcome)
+            if self.history:
+                job = outcome.job
+                acks.history.append((job.func_name, bucket_of(took), bucket_of(job.waited_seconds)))
             if last:
                 return
             if time.monotonic() - acks.since >= defaults.ACK_FLUSH_SECONDS:
@@ -348,25 +360,75 @@ class Consumer:
             self._flush()
 
     def _flush(self) -> None:
-        pending = [(self._by_name[n], a.done) for n, a in self._acks.items() if a.done]
+        pending = [(self._by_name[n], a) for n, a in self._acks.items() if a.done]
         if not pending:
             return
         pipe = self.connection.pipeline(transaction=False)
-        for q, outcomes in pending:
-            oks = [(o.job.id, o.result) for o in outcomes if o.ok]
-            bad = [(o.job.id, o.error, o.reason) for o in outcomes if not o.ok]
+        for q, acks in pending:
+            oks = [(o.job.id, o.result) for o in acks.done if o.ok]
+            bad = [(o.job.id, o.error, o.reason) for o in acks.done if not o.ok]
             if oks:
                 transitions.finish(pipe, q, self.worker_name, oks)
             if bad:
                 transitions.fail(pipe, q, self.worker_name, bad)
-        replies = execute_pipeline(self.connection, pipe)
+        acks_sent = len(pipe)
+        recorded = self._queue_history(pipe) if self.recorder and self.recorder.due() else []
+        try:
+            # the history never holds up the acknowledgements: its errors are logged
+            replies = execute_pipeline(self.connection, pipe, must_land=acks_sent)
+        except BaseException:
+            if self.recorder is not None:
+                self.recorder.give_back(recorded)
+            raise
         self.outage.ok()
         for q, _ in pending:  # ended jobs freed their slots: a held queue may go on
             if q.name in self._held_by_slots:
                 self._held.pop(q.name, None)
-        self._report_acks(pending, replies)
+        if recorded:
+            _log_history(replies[acks_sent:])
+        self._report_acks([(q, acks.done) for q, acks in pending], replies)
+        if self.recorder is not None:
+            self._record(pending, replies)
         for a in self._acks.values():
-            a.done = []
+            a.done, a.history = [], []
+
+    def _queue_history(self, pipe: redis.client.Pipeline) -> list[history.Pending]:
+        """Add the history summed so far to ``pipe``; returns what was added."""
+        assert self.recorder is not None
+        taken = self.recorder.take()
+        for queue, start, per_function in taken:
+            transitions.record_history(pipe, self._by_name[queue], start, per_function)
+        return taken
+
+    def send_history(self) -> None:
+        """Send the history summed so far now (the loop goes idle, or ends)."""
+        with self._lock:
+            if self.recorder is None or not self.recorder.pending:
+                return
+            pipe = self.connection.pipeline(transaction=False)
+            recorded = self._queue_history(pipe)
+            try:
+                _log_history(execute_pipeline(self.connection, pipe))
+            except BaseException:
+                self.recorder.give_back(recorded)
+                raise
+
+    def _record(self, pending: list[tuple[QueueKeys, _Acks]], replies: list[object]) -> None:
+        """Count the acknowledged jobs into the recorder, each with its step's code
+        (a lost lease is not counted; 2 from fail is a retry)."""
+        assert self.recorder is not None
+        now, it = transitions.now_ms(), iter(replies)
+        for q, acks in pending:
+            codes: dict[bool, Iterator[Any]] = {}
+            for ok in (True, False):
+                if any(o.ok is ok for o in acks.done):
+                    reply = next(it)
+                    codes[ok] = iter(reply if isinstance(reply, list) else ())
+            jobs = Counter(
+                (func, _KIND.get((o.ok, int(next(codes[o.ok]))), ""), run, wait)
+                for o, (func, run, wait) in zip(acks.done, acks.history, strict=True)
+            )
+            self.recorder.add(q.name, now, {k: n for k, n in jobs.items() if k[1]})
 
     def _report_acks(
         self, pending: list[tuple[QueueKeys, list[Outcome]]], replies: list[object]
@@ -414,6 +476,7 @@ class Consumer:
                     continue
                 if burst:
                     return
+                self.send_history()
                 self.executor.hooks.idle()
                 batch = self.wait_for_work()
                 if batch is None:
@@ -427,6 +490,23 @@ class Consumer:
 _SHORT_WAIT_SECONDS = 0.25
 #: how often a paused loop looks at its flag again (the flag itself is set by upkeep)
 _PAUSED_POLL_SECONDS = 0.2
+
+
+#: (ok, code of finish or fail) -> what the history counts ('' for a lost lease)
+_KIND: dict[tuple[bool, int], str] = {
+    (True, 1): "finished", (False, 1): "failed", (False, 2): "retried",
+    (True, -2): "", (False, -2): "",
+}  # fmt: skip
+
+
+def _log_history(replies: Sequence[object]) -> None:
+    for reply in replies:
+        if reply != 1:
+            logger.warning(
+                "history not recorded (%s); the jobs' results were (a history key of "
+                "another kind answers -3: delete that key)",
+                reply,
+            )
 
 
 def _log_skipped(q: QueueKeys, skipped: list[transitions.Skipped]) -> None:

@@ -27,7 +27,9 @@ import redis
 
 from .. import connection as conn_mod
 from .. import defaults, keys, signing, transitions
+from ..exceptions import NoSuchJobError
 from ..functions import FunctionResolver
+from ..history import Recorder, bucket_of
 from ..hooks import Hook, Hooks, with_observers
 from ..job import Job
 from ..keys import QueueKeys
@@ -81,9 +83,11 @@ class BaseWorker:
         hooks: Iterable[Hook] = (),
         secret: signing.Keyring | signing.Secret | Sequence[signing.Secret] | None = None,
         job_class: type[Job] | str | None = None,
+        history: bool = defaults.HISTORY,
     ) -> None:
         """``job_class``: the class of the job handles jobs run with (rq's; a class or a
-        dotted path)."""
+        dotted path). ``history``: record what jobs do in the queues' history
+        (:mod:`jobq.history`; off, acknowledgements carry nothing more)."""
         if isinstance(queues, Queue | str):
             queues = [queues]
         first = next((q for q in queues if isinstance(q, Queue)), None)
@@ -104,6 +108,7 @@ class BaseWorker:
         #: the serializer every job is read with; None: each job's own (its "ser" field)
         self._job_serializer = configured_serializer(serializer) if serializer is not None else None
         self.max_prefetch = max_prefetch
+        self.history = history
         self.job_class: type[Job] = (
             import_attribute(job_class) if isinstance(job_class, str) else job_class or Job
         )
@@ -159,6 +164,7 @@ class BaseWorker:
             record,
             lease_seconds=self.lease_seconds,
             on_reaped=on_reaped,
+            history=self.history,
         )
 
     def _consumer(self, connection: redis.Redis, reporter: Any, budget: Budget | None) -> Consumer:
@@ -179,7 +185,25 @@ class BaseWorker:
             serializer=self._job_serializer,
             stop=self.stop,
             job_class=self.job_class,
+            history=self.history,
         )
+
+    def _fail_killed(self, q: QueueKeys, job_id: str, error: str, reason: str, took: float) -> None:
+        """Fail a job the supervisor gave up on (its executor died or overran); the
+        history counts it with the run time seen here, its function and wait read
+        from the job (a rare event: a read and a write more)."""
+        job = Job(job_id, self.connection, origin=q.name)
+        if self.history:
+            with contextlib.suppress(NoSuchJobError):  # gone: the step drops it too
+                job.refresh()
+        codes = transitions.fail(self.connection, q, self.name, [(job_id, error, reason)])
+        if self.history and codes and codes[0] > 0:
+            recorder = Recorder()
+            kind = "retried" if codes[0] == 2 else "failed"
+            entry = (job.func_name, kind, bucket_of(took), bucket_of(job.waited_seconds))
+            recorder.add(q.name, transitions.now_ms(), {entry: 1})
+            for _, start, per_function in recorder.take():
+                transitions.record_history(self.connection, q, start, per_function)
 
     def _scheduler_tick(self) -> None:
         """The embedded scheduler's pass (``--with-scheduler``), when due: the pass
@@ -243,6 +267,7 @@ def run_consumer(consumer: Consumer, burst: bool) -> None:
             consumer.recover()
             consumer.run(burst=burst)
             consumer.flush()
+            consumer.send_history()
             return
         except Exception as e:
             if not _is_transient(e):
@@ -382,10 +407,9 @@ class Worker(BaseWorker):
             else:
                 reason = "worker child died"
                 error = f"the executor running this job died ({describe_status(status)})"
-            failures = [(r.job_id, error, reason)]
-            queue = QueueKeys(r.queue)
+            queue, took = QueueKeys(r.queue), time.monotonic() - r.started
             self._pending.append(
-                lambda: transitions.fail(self.connection, queue, self.name, failures)
+                functools.partial(self._fail_killed, queue, r.job_id, error, reason, took)
             )
             self._pending.append(functools.partial(self._report_lost, r.queue, [r.job_id]))
         for name, ids in h.snapshot().items():
@@ -649,8 +673,8 @@ class SimpleWorker(BaseWorker):
             f"JobTimeoutException: Task exceeded maximum timeout value ({running.timeout:g} "
             "seconds) and did not stop; it went on running in its SimpleWorker"
         )
-        failure = [(running.job_id, error, "timeout")]
-        transitions.fail(self.connection, QueueKeys(running.queue), self.name, failure)
+        took = time.monotonic() - running.started
+        self._fail_killed(QueueKeys(running.queue), running.job_id, error, "timeout", took)
 
     def _check_suspended(self, maintenance: Maintenance) -> None:
         if maintenance.take_command() == "shutdown":

@@ -19,6 +19,7 @@ import redis
 from .. import defaults, keys, transitions
 from ..connection import text
 from ..exceptions import DuplicateWorkerName
+from ..history import bucket_ttls
 from ..keys import QueueKeys
 from ..registry import SPECS
 
@@ -30,12 +31,18 @@ OnReaped = Callable[[str, list[str]], None]
 
 
 def reap_queues(
-    connection: redis.Redis, queues: Iterable[QueueKeys], now: int, on_reaped: OnReaped | None
+    connection: redis.Redis,
+    queues: Iterable[QueueKeys],
+    now: int,
+    on_reaped: OnReaped | None,
+    *,
+    history: bool = False,
 ) -> None:
     """Give back (or fail) the jobs whose lease expired: a worker's upkeep and the
-    scheduler's both sweep, so that a queue nobody serves is swept too."""
+    scheduler's both sweep, so that a queue nobody serves is swept too. ``history``:
+    count them in the history, and sample each queue's depth there."""
     for q in queues:
-        requeued, failed = transitions.reap(connection, q, now=now)
+        requeued, failed = transitions.reap(connection, q, now=now, history=history)
         if requeued or failed:
             logger.warning(
                 "queue %s: %d job(s) of dead workers requeued, %d failed",
@@ -92,10 +99,14 @@ class Maintenance:
         *,
         lease_seconds: float,
         on_reaped: OnReaped | None = None,
+        history: bool = defaults.HISTORY,
     ) -> None:
         """``on_reaped(queue, job_ids)``: told of dead workers' jobs this upkeep gave
-        back or failed, so that hooks update what they recorded of them."""
+        back or failed, so that hooks update what they recorded of them. ``history``:
+        the worker counts itself alive in the history's buckets and samples the depth
+        of its queues there."""
         self.on_reaped = on_reaped
+        self.history = history
         self.connection = connection
         self.queues = list(queues)
         self.record = record
@@ -115,7 +126,7 @@ class Maintenance:
 
     def reap(self) -> None:
         now = transitions.now_ms()
-        reap_queues(self.connection, self.queues, now, self.on_reaped)
+        reap_queues(self.connection, self.queues, now, self.on_reaped, history=self.history)
         for q in self.queues:
             for spec in SPECS.values():
                 if spec.expires:
@@ -189,7 +200,13 @@ class Maintenance:
         pipe = self.connection.pipeline(transaction=False)
         pipe.hset(key, mapping=fields)  # type: ignore[arg-type, unused-ignore]
         pipe.expire(key, defaults.WORKER_TTL_SECONDS)
-        pipe.zadd(keys.WORKERS, {self.record.name: transitions.now_ms()})
+        now = transitions.now_ms()
+        pipe.zadd(keys.WORKERS, {self.record.name: now})
+        if self.history:
+            for (step, _), ttl in zip(keys.HISTORY_STEPS, bucket_ttls(), strict=True):
+                alive = keys.workers_history(step, now // 1000 - now // 1000 % step)
+                pipe.hset(alive, self.record.name, 1)
+                pipe.expire(alive, ttl)
         pipe.execute()
 
     def unregister(self) -> None:

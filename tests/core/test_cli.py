@@ -178,3 +178,74 @@ def test_info_says_a_silent_worker_is_dead_with_the_jobs_it_held(  # type: ignor
     ]
     assert worker["held"][0]["lease_until"] > transitions.now_ms()
     assert "gone  dead (silent" in jobq_cli("info").output
+
+
+def _live_info(processes, redis_url: str, *args: str):  # type: ignore[no-untyped-def]
+    from tests.conftest import _env
+
+    argv = [sys.executable, "-m", "jobq", "--url", redis_url, "info", "--interval", "0.3", *args]
+    return processes.spawn(argv, _env())
+
+
+def test_info_interval_redraws_in_place_and_ctrl_c_exits_cleanly(
+    redis_url: str, queue: Queue, connection: redis.Redis
+) -> None:
+    """On a terminal (a pty here) each view clears the screen and replaces the last."""
+    import os
+    import pty
+    import signal
+
+    from jobq.cli.info import CLEAR
+    from tests.conftest import _env, wait_until
+
+    queue.enqueue(jobs.add, 1, 2)
+    burst(queue, connection)
+    parent, child = pty.openpty()
+    argv = [sys.executable, "-m", "jobq", "--url", redis_url, "info", "--interval", "0.3"]
+    proc = subprocess.Popen(argv, env=_env(), stdout=child, stderr=child, start_new_session=True)
+    os.close(child)
+    out = b""
+
+    def drain() -> bool:
+        nonlocal out
+        out += os.read(parent, 65536)
+        return out.count(CLEAR.encode()) >= 2
+
+    try:
+        wait_until(drain, timeout=20)
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(10) == 0
+        try:
+            while chunk := os.read(parent, 65536):
+                out += chunk
+        except OSError:
+            pass  # the pty closes with the process
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        os.close(parent)
+    text = out.decode(errors="replace")
+    assert "Traceback" not in text and "KeyboardInterrupt" not in text
+    last = text.split(CLEAR)[-1].splitlines()
+    assert last[0].split()[-6:] == ["done", "failed", "run", "p95", "wait", "p95"]
+    row = next(line for line in last if line.startswith("default "))
+    assert "ms" in row  # the job's run p95 over the last minute
+
+
+def test_info_json_interval_prints_one_document_per_line(  # type: ignore[no-untyped-def]
+    processes, redis_url: str, queue: Queue, connection: redis.Redis
+) -> None:
+    import signal
+
+    from tests.conftest import wait_until
+
+    queue.enqueue(jobs.add, 1, 2)
+    burst(queue, connection)
+    proc = _live_info(processes, redis_url, "--json")
+    wait_until(lambda: processes.log(proc).count("\n") >= 2, timeout=20)
+    proc.send_signal(signal.SIGINT)
+    assert proc.wait(10) == 0
+    docs = [json.loads(line) for line in processes.log(proc).splitlines() if line]
+    assert len(docs) >= 2
+    assert docs[-1]["history"]["queues"]["default"]["summary"]["finished"] == 1

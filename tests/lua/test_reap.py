@@ -1,4 +1,4 @@
-"""reap-7.lua: expired leases go back to the queue, or to failed after MAX_LOST losses."""
+"""reap-11.lua: expired leases go back to the queue, or to failed after MAX_LOST losses."""
 
 from __future__ import annotations
 
@@ -62,3 +62,25 @@ def test_garbage_lost_counter_is_reset(connection: redis.Redis) -> None:
     connection.zadd(Q.started, {"a": NOW - 1})
     assert transitions.reap(connection, Q, now=NOW) == (["a"], [])
     assert state(connection)[Q.job("a")]["lost"] == "1"
+
+
+def test_reaped_jobs_are_counted_by_function_with_the_depth(connection: redis.Redis) -> None:
+    put_job(connection, "a", "started", worker="w1", attempts=1, func="m.f")
+    put_job(connection, "b", "started", worker="w1", attempts=1, lost=defaults.MAX_LOST - 1)
+    connection.zadd(Q.started, {"a": NOW - 1, "b": NOW - 1})
+    assert transitions.reap(connection, Q, now=NOW, history=True) == (["a"], ["b"])
+    h10, h60, total, _ = Q.history_keys(NOW)
+    for key in (h10, h60, total):
+        fields = connection.hgetall(key)
+        assert fields[b"reaped"] == b"2" and fields[b"failed"] == b"1"
+        assert fields[b"reaped@m.f"] == b"1"
+    assert connection.hget(h10, "depth") == b"1"
+
+
+def test_a_history_key_of_another_kind_does_not_stop_the_reaping(connection: redis.Redis) -> None:
+    put_job(connection, "a", "started", worker="w1", attempts=1)
+    connection.zadd(Q.started, {"a": NOW - 1})
+    connection.set(Q.history_total, "garbage")
+    assert transitions.reap(connection, Q, now=NOW, history=True) == (["a"], [])
+    assert connection.get(Q.history_total) == b"garbage"
+    assert not connection.exists(Q.history_keys(NOW)[0])

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import json
-import time
 from argparse import ArgumentParser
 from typing import Any
 
 from django.core.management.base import CommandError
 
-from jobq.cli.info import render
+from jobq.cli.info import json_dump, watch
 from jobq.django_integration.stats import statistics
 
 from ._common import JobqCommand
@@ -26,26 +24,22 @@ class Command(JobqCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         if options["yaml"]:
             try:
-                import yaml  # noqa: F401
+                import yaml
             except ImportError as e:
                 raise CommandError("--yaml needs PyYAML: pip install pyyaml (or use --json)") from e
         interval = options["interval"]
         if interval is not None and interval <= 0:
             raise CommandError("--interval must be a positive number of seconds")
-        while True:
-            stats = statistics()
-            self.stdout.write(_format(stats, options))
-            if interval is None:
-                return
-            self.stdout.flush()
-            time.sleep(interval)
+        dump = json_dump(interval) if options["json"] else None
+        if options["yaml"]:
+            import yaml
 
+            def dump(stats: dict[str, Any]) -> str:
+                return str(yaml.safe_dump(stats, default_flow_style=False, sort_keys=False))
 
-def _format(stats: dict[str, Any], options: dict[str, Any]) -> str:
-    if options["json"]:
-        return json.dumps(stats, indent=2)
-    if options["yaml"]:
-        import yaml
+        tty = self.stdout.isatty()
+        watch(lambda: statistics("minute"), interval, self._line, dump, tty=tty)
 
-        return str(yaml.safe_dump(stats, default_flow_style=False, sort_keys=False))
-    return render(stats)
+    def _line(self, text: str) -> None:
+        self.stdout.write(text)
+        self.stdout.flush()

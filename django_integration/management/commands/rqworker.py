@@ -11,7 +11,7 @@ from django.db import connections
 
 from jobq import connection as conn_mod
 from jobq import defaults
-from jobq.django_integration import get_worker
+from jobq.django_integration import conf, get_worker
 from jobq.django_integration.scheduling import worker_scheduler_hook
 from jobq.django_integration.workers import get_worker_class
 from jobq.worker import BaseWorker, Worker
@@ -52,6 +52,11 @@ class Command(JobqCommand):
             "--sentry-dsn", help="Report failed jobs to Sentry (needs jobq[sentry])"
         )
         parser.add_argument("--worker-ttl", type=int, help="rq option; accepted and ignored")
+        parser.add_argument(
+            "--no-history",
+            action="store_true",
+            help="Record nothing in the queues' history (default: JOBQ['HISTORY'], on)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         for key, why in UNSUPPORTED.items():
@@ -76,6 +81,7 @@ class Command(JobqCommand):
             else {}
         )
 
+        worker_options["history"] = conf.options().history and not options["no_history"]
         extra_hooks = []
         if options["sentry_dsn"]:
             from jobq import sentry
