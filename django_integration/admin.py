@@ -70,12 +70,13 @@ class QueueAdmin(QueueModelAdmin):
         def wrap(view: Any) -> Any:
             return self.admin_site.admin_view(view)
 
-        from .urls import get_admin_urlpatterns
+        from .urls import get_admin_urlpatterns, get_api_urlpatterns
 
-        # jobq's own pages, for projects that do not include jobq.django_integration.urls
+        # jobq's own pages (and the stats the dashboard's charts read), for projects
+        # that do not include jobq.django_integration.urls
         own = [
             path(f"pages/{p.pattern}", p.callback, name=f"jobq_{p.name}")
-            for p in get_admin_urlpatterns(view_wrapper=wrap)
+            for p in [*get_api_urlpatterns(), *get_admin_urlpatterns(view_wrapper=wrap)]
         ]
         compat = django_rq.get_api_urlpatterns() + django_rq.get_admin_urlpatterns(
             view_wrapper=wrap

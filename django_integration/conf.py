@@ -29,6 +29,7 @@ from django.core.signals import setting_changed
 from jobq import connection as core
 from jobq.exceptions import ConfigurationError
 from jobq.flow import MAX_LIMIT, Rate
+from jobq.redis_settings import CLUSTER_DB_ONLY_0
 from jobq.signing import Keyring
 from jobq.timeutil import seconds
 
@@ -287,7 +288,7 @@ def _connection(name: str, source: str, entry: Mapping[str, Any]) -> ConnectionC
         raise _error(name, "PORT", "is missing: HOST needs a PORT, e.g. 'PORT': 6379")
     given = {key: _CHECKS[key](name, entry, key) for key in (source, *SOURCE_KEYS[source])}
     if given.get("CLUSTER") and given.get("DB"):
-        raise _error(name, "DB", "must be 0 or absent with CLUSTER: a Redis Cluster has only db 0")
+        raise _error(name, "DB", f"must be 0 or absent with CLUSTER: {CLUSTER_DB_ONLY_0}")
     ssl = bool(given.get("SSL")) or (source == "URL" and given["URL"].startswith(_TLS_SCHEMES))
     if ssl and "SSL_CERT_REQS" in given:
         given["SSL_CERT_REQS"] = given["SSL_CERT_REQS"] or "required"

@@ -13,23 +13,34 @@ from typing import Any, ParamSpec, TypeVar, overload
 
 import redis
 
+from jobq.async_queue import AsyncQueue
+from jobq.connection import async_twin
 from jobq.decorators import JobFunction
 from jobq.decorators import job as core_job
 from jobq.queue import Queue
 
-from .queues import get_queue
+from .queues import get_async_queue, get_queue
 
 P = ParamSpec("P")
 R = TypeVar("R")
 
 
 class DjangoJobFunction(JobFunction[P, R]):
-    """A decorated function whose ``.delay()`` goes through :func:`get_queue`."""
+    """A decorated function whose ``.delay()`` goes through :func:`get_queue` and
+    ``await .adelay()`` through :func:`get_async_queue`."""
 
     def get_queue(self) -> Queue:
         if isinstance(self.queue, Queue):
             return self.queue
         return get_queue(self.queue, connection=self.connection)
+
+    def get_async_queue(self) -> AsyncQueue:
+        """``adelay``'s queue: :func:`get_async_queue` (its ``RQ_QUEUES`` entry, its
+        rows), on the asyncio twin of the decorator's connection when it has one."""
+        if isinstance(self.queue, Queue):
+            return super().get_async_queue()
+        twin = None if self.connection is None else async_twin(self.connection)
+        return get_async_queue(self.queue, connection=twin)
 
 
 def _for_django(made: JobFunction[P, R]) -> DjangoJobFunction[P, R]:

@@ -12,7 +12,9 @@ short jobs) rows wait up to ``MAX_DELAY`` to be written many at a time, and a
 job's start is not written at all (its end, in the same batch, replaces it);
 after a slow job the next start is written at once, so a long job shows as
 started while it runs (so does the first job after a pause). Everything pending is
-written when the worker goes idle or stops.
+written when the worker goes idle or stops. A job's end is written once its
+acknowledgement landed in Redis (``after_ack``), so the row never says finished
+while Redis gives the job to another worker.
 """
 
 from __future__ import annotations
@@ -23,12 +25,12 @@ import time
 import redis
 from django.db import close_old_connections, connections
 
-from jobq.hooks import BaseHook, Hook
+from jobq.hooks import Acked, BaseHook, Hook
 from jobq.job import Job
+from jobq.reaping import OnReaped
 from jobq.scheduler.handle import Schedule as RedisSchedule
 from jobq.status import JobStatus
 from jobq.worker.executor import Outcome
-from jobq.worker.maintenance import OnReaped
 
 from . import conf
 from .models import schedule_pk_from
@@ -37,6 +39,7 @@ from .records import (
     RecordWriter,
     attempt_of,
     lost_attempt,
+    refresh,
     row_after,
     row_from_job,
     row_now,
@@ -96,23 +99,28 @@ class RecordJobs(BaseHook):
 
     def after_job(self, job: Job, outcome: Outcome) -> None:
         self.average = 0.8 * self.average + 0.2 * (time.monotonic() - self._began)
-        slow = time.monotonic() - self._began >= FAST_JOB_SECONDS
-        if wanted(job.schedule_id) and slow and _canceled_meanwhile(job):
-            # canceled while it ran: its result is dropped at the ack, its row says so
-            row = row_now(job)
-            if row is not None:
-                self.writer.add(row)
-                self.writer.add_attempt(attempt_of(job, "canceled"))
-        elif wanted(job.schedule_id):
-            self.writer.add(row_after(job, outcome))
-            if not outcome.ok or job.attempts > 1:  # one attempt that worked: the row says it
-                failed = outcome.reason or "failed"
-                self.writer.add_attempt(
-                    attempt_of(job, "finished" if outcome.ok else failed, outcome.error or "")
-                )
+
+    def after_ack(self, job: Job, outcome: Outcome, acked: Acked) -> None:
+        """The end row, once Redis took the outcome: a result that came too late (the
+        job was canceled, reaped or deleted meanwhile) leaves the row to what Redis
+        holds now."""
+        if wanted(job.schedule_id):
+            self._record_end(job, outcome, acked)
         if self.writer.due():
             self.writer.flush()
         self._sweep()
+
+    def _record_end(self, job: Job, outcome: Outcome, acked: Acked) -> None:
+        if acked is Acked.LEASE_LOST:
+            self.writer.flush()  # this run's start first, then the truth over it
+            refresh(job.connection, job.origin, [job.id])
+            return
+        self.writer.add(row_after(job, outcome))
+        if not outcome.ok or job.attempts > 1:  # one attempt that worked: the row says it
+            failed = outcome.reason or "failed"
+            self.writer.add_attempt(
+                attempt_of(job, "finished" if outcome.ok else failed, outcome.error or "")
+            )
 
     def lost_job(self, job: Job) -> None:
         """The supervisor's word on a job whose executor or whole worker died: failed,
@@ -139,12 +147,6 @@ class RecordJobs(BaseHook):
 
     def close(self) -> None:
         self.writer.flush()
-
-
-def _canceled_meanwhile(job: Job) -> bool:
-    """Whether someone canceled (stopped) ``job`` while it ran: one read, made only
-    after a slow job (a person cancels jobs that take a while)."""
-    return job.get_status(refresh=True) in (JobStatus.CANCELED, JobStatus.STOPPED)
 
 
 def record_reaped(connection: redis.Redis) -> OnReaped:

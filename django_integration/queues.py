@@ -7,21 +7,31 @@ is never sent (and its record rolls back with everything else). The caller
 gets the ``Job`` with its id either way, so code written for django-rq keeps
 working. ``JOBQ["COMMIT_MODE"] = "immediate"`` (or ``autocommit=True``) sends
 at once, as rq does.
+
+Asyncio code (an async view, a consumer) enqueues through
+:func:`get_async_queue`. Django runs no async code inside an atomic block (it
+does not wrap async views in ``ATOMIC_REQUESTS``, and ``atomic()`` is sync only),
+so there is no commit to wait for: those sends are immediate in every commit
+mode, their rows written just before.
 """
 
 from __future__ import annotations
 
+import asyncio
 import functools
-from collections.abc import Callable, Iterable, Sequence
+import weakref
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 import redis
+from asgiref.sync import sync_to_async
 from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
 from django.utils.module_loading import import_string
 
-from jobq.job import Job, new_job_id
-from jobq.options import EnqueueData
+from jobq import connection as core
+from jobq.async_queue import AsyncQueue
+from jobq.job import AsyncJob, Job
 from jobq.queue import PreparedJob, Queue
 from jobq.serializers import Serializer
 from jobq.status import JobStatus
@@ -35,6 +45,7 @@ __all__ = [
     "DjangoQueue",
     "DjangoRQ",
     "enqueue",
+    "get_async_queue",
     "get_connection",
     "get_queue",
     "get_queues",
@@ -57,6 +68,7 @@ class DjangoQueue(Queue):
         ("auto") or "request_finished"; ``autocommit`` is django-rq's older switch
         (True: immediate, False: request_finished). Default: the settings'."""
         kwargs.setdefault("max_payload_bytes", conf.options().max_payload_bytes)
+        kwargs["send_hooks"] = [CommitDeferral(), *kwargs.get("send_hooks", ())]
         super().__init__(name, connection, **kwargs)
         if commit_mode is not None:
             self.commit_mode = conf.parse_commit_mode(commit_mode, "commit_mode")
@@ -77,37 +89,6 @@ class DjangoQueue(Queue):
             return False
         return bool(transaction.get_connection(conf.options().database).in_atomic_block)
 
-    def _send(self, prepared: PreparedJob, pipeline: Any = None) -> Job:
-        database = conf.options().database
-        if pipeline is None and self.commit_mode == "request_finished" and self.is_async:
-            self._record([prepared])
-            thread_queue.add(functools.partial(Queue._send, self, prepared))
-            return self.make_job(prepared, now_ms())
-        if pipeline is None and self._deferred():
-            self._record([prepared])
-            transaction.on_commit(functools.partial(Queue._send, self, prepared), using=database)
-            return self.make_job(prepared, now_ms())
-        if not _recording():
-            return super()._send(prepared, pipeline)
-        # the row goes first (a worker may take the job at once), in a transaction with
-        # the send, so that a refused enqueue (a live job has this id) leaves no trace
-        with transaction.atomic(using=database):
-            self._record([prepared])
-            return super()._send(prepared, pipeline)
-
-    def enqueue_many(self, job_datas: Iterable[EnqueueData], pipeline: Any = None) -> list[Job]:
-        datas = [d if d.options.job_id else d.with_options(job_id=new_job_id()) for d in job_datas]
-        if not self.is_async and pipeline is None:
-            return super().enqueue_many(datas)  # each goes through _send: recorded, run inline
-        prepared = [self.prepare(d) for d in datas]  # validate all before anything
-        self._record(prepared)
-        if pipeline is None and self._deferred():
-            send = functools.partial(Queue.enqueue_many, self, datas)
-            transaction.on_commit(send, using=conf.options().database)
-            now = now_ms()
-            return [self.make_job(p, now) for p in prepared]
-        return super().enqueue_many(datas, pipeline)
-
     def run_sync(self, job: Job) -> Job:
         from .hooks import inline_hooks  # models load only once the apps are ready
 
@@ -124,6 +105,82 @@ class DjangoQueue(Queue):
             for p in prepared
         ]
         upsert(rows)
+
+    def _record_undoably(self, prepared: Sequence[PreparedJob]) -> Callable[[], None]:
+        """Record the rows outside a transaction, and return what puts back the rows
+        as they were: the undo of a send that then failed (a refused id, Redis down)."""
+        from .models import JobRecord
+        from .records import upsert
+
+        rows = JobRecord.objects.using(conf.options().database)
+        ids = [p.job_id for p in prepared]
+        given = [p.job_id for p in prepared if not p.new_id]  # only these can exist
+        before = list(rows.filter(job_id__in=given)) if given else []
+        self._record(prepared)
+
+        def undo() -> None:
+            kept = {row.job_id for row in before}
+            with transaction.atomic(using=conf.options().database):
+                rows.filter(job_id__in=[i for i in ids if i not in kept]).delete()
+                upsert(before)
+
+        return undo
+
+
+class CommitDeferral:
+    """The send hook of every DjangoQueue and of :func:`get_async_queue`'s queues:
+    records the jobs' rows and sends them when the commit mode says (see the
+    module's docstring)."""
+
+    def around_send(
+        self,
+        queue: Queue,
+        jobs: Sequence[PreparedJob],
+        send: Callable[[], list[Job]],
+        pipeline: Any,
+    ) -> list[Job]:
+        assert isinstance(queue, DjangoQueue)
+        database = conf.options().database
+        later = None
+        if pipeline is None and queue.commit_mode == "request_finished" and queue.is_async:
+            later = thread_queue.add
+        elif pipeline is None and queue._deferred():
+            later = functools.partial(transaction.on_commit, using=database)
+        if later is not None:
+            queue._record(jobs)
+            later(send)
+            now = now_ms()
+            return [queue.make_job(p, now) for p in jobs]
+        if not _recording():
+            return send()
+        # the rows go first (a worker may take a job at once), in a transaction with
+        # the send, so that a refused enqueue (a live job has this id) leaves no trace
+        with transaction.atomic(using=database):
+            queue._record(jobs)
+            return send()
+
+    async def around_asend(
+        self,
+        queue: AsyncQueue,
+        jobs: Sequence[PreparedJob],
+        send: Callable[[], Awaitable[list[AsyncJob]]],
+    ) -> list[AsyncJob]:
+        """No atomic block in asyncio code, so the send is immediate; the rows go
+        first (a worker may take a job at once), written in Django's thread for sync
+        work so the event loop never waits on the database (Django's async ORM would
+        make the same hop; this keeps one code for the rows). A send that raises
+        takes its rows back, as the sync path's transaction does; a cancelled one
+        keeps them, since its jobs may have landed."""
+        plan = queue.plan
+        assert isinstance(plan, DjangoQueue)
+        if not _recording():
+            return await send()
+        undo = await sync_to_async(plan._record_undoably)(jobs)
+        try:
+            return await send()
+        except Exception:
+            await sync_to_async(undo)()
+            raise
 
 
 def _recording() -> bool:
@@ -179,6 +236,43 @@ def get_queue(
         job_class=get_job_class(job_class),
         **kwargs,
     )
+
+
+def get_async_queue(
+    name: str = "default",
+    default_timeout: float | None = None,
+    connection: Any = None,
+    serializer: Serializer | type | str | None = None,
+    **kwargs: Any,
+) -> AsyncQueue:
+    """Queue ``name`` for asyncio code: ``await get_async_queue("high").enqueue(...)``.
+    Configured by :func:`get_queue` (the same ``RQ_QUEUES`` entry, serializer and
+    ``SECRET_KEY`` signing), it sends on the running event loop's ``redis.asyncio``
+    twin of the queue's client (``connection``: a ``redis.asyncio`` client instead)
+    and records rows as the sync queue does; sends are immediate (module docstring).
+    Called with the name alone it returns the loop's one queue of that name, so that
+    coroutines enqueuing at once share its batches (one round trip for many)."""
+    options = {"default_timeout": default_timeout, "serializer": serializer, **kwargs}
+    if connection is not None or any(v is not None for v in options.values()):
+        return _async_queue(name, connection, options)
+    loops = conf.memo().setdefault("async queues", weakref.WeakKeyDictionary())
+    per_loop: dict[str, AsyncQueue] = loops.setdefault(asyncio.get_running_loop(), {})
+    queue = per_loop.get(name)
+    if queue is None:
+        queue = per_loop[name] = _async_queue(name, None, {})
+    return queue
+
+
+def _async_queue(name: str, connection: Any, options: dict[str, Any]) -> AsyncQueue:
+    plan = get_queue(name, **options)
+    if not plan.is_async:
+        raise ImproperlyConfigured(
+            f"queue {name!r} runs jobs inline (ASYNC: False), which AsyncQueue does not do; "
+            "enqueue through get_queue() (await sync_to_async(queue.enqueue)(...))"
+        )
+    with conf.configuration_errors():
+        client = connection if connection is not None else core.async_twin(plan.connection)
+    return AsyncQueue(name, client, plan=plan, send_hooks=[CommitDeferral()])
 
 
 def get_job_class(job_class: type[Job] | str | None = None) -> type[Job]:

@@ -153,8 +153,8 @@ def row_from_job(job: Job, status: JobStatus) -> JobRecord:
         schedule_id=schedule_pk_from(job.schedule_id),
     )
     if failure_applies(job, status):
-        row.error = _last_line(job._text("error") or "")
-        row.traceback = job._text("error") or ""
+        row.error = _last_line(job.error_text or "")
+        row.traceback = job.error_text or ""
         row.reason = job.reason or ""
     return row
 
@@ -223,7 +223,7 @@ def lost_attempt(job: Job) -> JobAttempt | None:
         started_at=started_at,
         ended_at=timezone.now(),
         outcome=(job.reason or "lost")[:200],
-        error=_last_line(job._text("error") or "") if job.reason != "worker died" else "",
+        error=_last_line(job.error_text or "") if job.reason != "worker died" else "",
     )
 
 
@@ -254,7 +254,7 @@ def _after_failure(job: Job) -> JobStatus:
     if job.attempts >= job.max_attempts:
         return JobStatus.FAILED
     try:
-        intervals = json.loads(job._text("retry_intervals") or "[]")
+        intervals = json.loads(job.retry_intervals_text or "[]")
         delay = intervals[min(job.attempts, len(intervals)) - 1] if intervals else 0
     except (ValueError, TypeError, IndexError):
         delay = 0

@@ -22,6 +22,11 @@ framework does. The worker's allowlist (``JOBQ["ALLOWED_MODULES"]``) applies to
 that path and to the module the function is defined in, as for any job: a task
 gets no way around it.
 
+``aenqueue`` and ``aget_result`` are native: they send and read through
+:func:`~jobq.django_integration.queues.get_async_queue` on the event loop (the
+job's row is written in Django's thread for sync work, as an async view's is),
+no thread hop for Redis.
+
 The framework's queue names are jobq queue names, unless ``PRIORITY_QUEUES`` maps
 one onto several jobq queues by priority band (a worker serves its queues in
 strict order: ``rqworker high default``). A task's ``priority`` is also the jobq
@@ -39,7 +44,7 @@ import math
 import traceback
 from collections.abc import Callable, Coroutine, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, ParamSpec, TypeVar
+from typing import Any, Generic, ParamSpec, TypeVar
 
 from asgiref.sync import sync_to_async
 from django.core import checks
@@ -70,7 +75,7 @@ from ._tasks_framework import (
     task_finished,
     task_started,
 )
-from .queues import get_queue
+from .queues import get_async_queue, get_queue
 
 __all__ = ["JobqBackend", "JobqTask", "result_from_job"]
 
@@ -253,6 +258,35 @@ class JobqBackend(BaseTaskBackend):
         args: P.args,  # type: ignore[valid-type, unused-ignore]
         kwargs: P.kwargs,  # type: ignore[valid-type, unused-ignore]
     ) -> TaskResult[T]:
+        send = self._sending(task, args, kwargs)
+        queue = get_queue(send.queue)
+        job = queue.enqueue_data(send.data, due=send.due)
+        object.__setattr__(send.result, "enqueued_at", job.created_at or timezone.now())
+        task_enqueued.send(type(self), task_result=send.result)
+        if not queue.is_async:  # "ASYNC": False ran it already, as ImmediateBackend would
+            job.refresh()
+            return result_from_job(job, task, self.alias)
+        return send.result
+
+    async def aenqueue(
+        self,
+        task: Task[P, T],
+        args: P.args,  # type: ignore[valid-type, unused-ignore]
+        kwargs: P.kwargs,  # type: ignore[valid-type, unused-ignore]
+    ) -> TaskResult[T]:
+        """:meth:`enqueue` on the event loop: the send is an :class:`AsyncQueue`'s
+        (its row written as :func:`get_async_queue` does). A queue that runs jobs
+        inline (``ASYNC: False``) runs the task in Django's thread for sync work."""
+        send = self._sending(task, args, kwargs)
+        if not conf.queue(send.queue).is_async:
+            return await sync_to_async(self.enqueue)(task, args, kwargs)
+        job = await get_async_queue(send.queue).enqueue_data(send.data, due=send.due)
+        object.__setattr__(send.result, "enqueued_at", job.created_at or timezone.now())
+        await task_enqueued.asend(type(self), task_result=send.result)
+        return send.result
+
+    def _sending(self, task: Task[P, T], args: Any, kwargs: Any) -> _Sending[T]:
+        """What :meth:`enqueue` and :meth:`aenqueue` send: checked, before any I/O."""
         self.validate_task(task)
         _check_importable(task, self.alias)
         # the framework's own check: arguments must be JSON (its TypeError otherwise)
@@ -270,17 +304,10 @@ class JobqBackend(BaseTaskBackend):
             errors=[],
             worker_ids=[],
         )
-        queue = get_queue(self.jobq_queue(task.queue_name, task.priority))
         options = self.config.job_options.merged(self._task_options(task, result.id))
         data = EnqueueData(task.module_path, list(result.args), dict(result.kwargs), options)
         due = 0 if task.run_after is None else to_ms(task.run_after)
-        job = queue.enqueue_data(data, due=due)
-        object.__setattr__(result, "enqueued_at", job.created_at or timezone.now())
-        task_enqueued.send(type(self), task_result=result)
-        if not queue.is_async:  # "ASYNC": False ran it already, as ImmediateBackend would
-            job.refresh()
-            return result_from_job(job, task, self.alias)
-        return result
+        return _Sending(result, self.jobq_queue(task.queue_name, task.priority), data, due)
 
     def _task_options(self, task: Task[Any, Any], job_id: str) -> dict[str, Any]:
         enqueued = {
@@ -295,21 +322,28 @@ class JobqBackend(BaseTaskBackend):
         return options
 
     def get_result(self, result_id: str) -> TaskResult[Any]:
-        job = self._find(result_id)
-        return result_from_job(job, _task_at(job.func_name, result_id), self.alias)
+        for name in self._searched(result_id):
+            job = get_queue(name).fetch_job(result_id)
+            if job is not None:
+                return result_from_job(job, _task_at(job.func_name, result_id), self.alias)
+        raise TaskResultDoesNotExist(result_id)
 
-    def _find(self, result_id: str) -> Job:
+    async def aget_result(self, result_id: str) -> TaskResult[Any]:
+        """:meth:`get_result` on the event loop (``Job.afetch``, one round trip a queue)."""
+        for name in self._searched(result_id):
+            job = await get_async_queue(name).fetch_job(result_id)
+            if job is not None:
+                return result_from_job(job, _task_at(job.func_name, result_id), self.alias)
+        raise TaskResultDoesNotExist(result_id)
+
+    def _searched(self, result_id: str) -> list[str]:
+        """The configured queues a result of this backend may be in."""
         try:
             keys.check_id(result_id, "result id")
         except (TypeError, ValueError):
             raise TaskResultDoesNotExist(result_id) from None
         configured = conf.queues()
-        for name in self.jobq_queues():
-            if name in configured:
-                job = get_queue(name).fetch_job(result_id)
-                if job is not None:
-                    return job
-        raise TaskResultDoesNotExist(result_id)
+        return [name for name in self.jobq_queues() if name in configured]
 
     def check(self, **kwargs: Any) -> Iterable[checks.CheckMessage]:
         yield from super().check(**kwargs)
@@ -326,6 +360,16 @@ class JobqBackend(BaseTaskBackend):
                     "QUEUES and PRIORITY_QUEUES",
                     id="jobq.E010",
                 )
+
+
+@dataclass(frozen=True)
+class _Sending(Generic[T]):
+    """A task's enqueue, checked and ready to send: its result and job."""
+
+    result: TaskResult[T]
+    queue: str
+    data: EnqueueData
+    due: int
 
 
 def _check_importable(task: Task[Any, Any], alias: str) -> None:

@@ -31,7 +31,12 @@ from .registry import (
 )
 from .retry import Callback, Retry
 from .status import JobStatus
+from .testing import run_now as _run_now
 from .worker import SimpleWorker, Worker, get_current_job
+
+# eager mode (is_async=False) is the inline runner the queue is given: wired here,
+# where both the queue and the worker steps it runs are known
+Queue.default_eager_runner = _run_now
 
 __all__ = [
     "AsyncJob",

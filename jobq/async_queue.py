@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import functools
 import weakref
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
@@ -24,16 +25,14 @@ from typing import Any
 import redis
 
 from . import connection as conn_mod
-from . import defaults, signing, tracing, transitions
+from . import defaults, hooks, signing, tracing, transitions
 from .exceptions import NoSuchJobError
 from .job import AsyncJob, Job
 from .options import EnqueueData, JobOptions, split_call
 from .queue import PreparedJob, Queue
-from .scripts import raise_for_code
+from .scripts import PLACED, raise_for_code
 from .serializers import Serializer
 from .timeutil import Seconds, to_ms
-
-_PLACEMENT = {1: "queued", 2: "scheduled", 3: "deferred", 4: "canceled"}
 
 
 class AsyncQueue:
@@ -51,26 +50,36 @@ class AsyncQueue:
         serializer: Serializer | str | None = None,
         max_payload_bytes: int | None = None,
         secret: signing.Keyring | signing.Secret | Sequence[signing.Secret] | None = None,
+        plan: Queue | None = None,
+        send_hooks: Sequence[hooks.AsyncSendHook] = (),
     ) -> None:
         """``secret`` signs the jobs, as :class:`Queue`'s does (default
-        ``JOBQ_SECRET_KEY``, in Django its ``SECRET_KEY``; see docs/security.md)."""
+        ``JOBQ_SECRET_KEY``, in Django its ``SECRET_KEY``; see docs/security.md).
+        ``plan``: a sync :class:`Queue` already configured (Django's ``get_queue``)
+        whose settings this queue takes instead of the arguments above.
+        ``send_hooks``: wrap every send (see :class:`jobq.hooks.AsyncSendHook`)."""
         if connection is None:
             connection = conn_mod.async_from_url(url or conn_mod.default_url())
         self.connection = connection
-        # the sync Queue only prepares jobs here (validation, serialization): it
-        # never sends anything, so it holds the asyncio client without using it
-        self._plan = Queue(
-            name,
-            connection=connection,
-            default_timeout=default_timeout,
-            default_result_ttl=default_result_ttl,
-            serializer=serializer,
-            max_payload_bytes=max_payload_bytes,
-            secret=secret,
+        #: prepares the jobs (validation, serialization, signing): it never sends
+        #: anything, so whichever client it holds is not used
+        self.plan = (
+            plan
+            if plan is not None
+            else Queue(
+                name,
+                connection=connection,
+                default_timeout=default_timeout,
+                default_result_ttl=default_result_ttl,
+                serializer=serializer,
+                max_payload_bytes=max_payload_bytes,
+                secret=secret,
+            )
         )
-        self.name = name
-        self.keys = self._plan.keys
-        self.serializer = self._plan.serializer
+        self.name = self.plan.name
+        self.send_hooks = list(send_hooks)
+        self.keys = self.plan.keys
+        self.serializer = self.plan.serializer
         self._batch: list[tuple[PreparedJob, int, asyncio.Future[int | str]]] = []
         self._registered = False
 
@@ -99,7 +108,10 @@ class AsyncQueue:
 
     async def enqueue_data(self, data: EnqueueData, *, due: int = 0) -> AsyncJob:
         """Enqueue one call with its :class:`JobOptions` (``due``: epoch ms, 0 now)."""
-        return await self._send(self._plan.prepare(data, due=due))
+        prepared = self.plan.prepare(data, due=due)
+        if self.send_hooks:
+            return (await self._through_hooks([prepared]))[0]
+        return await self._send(prepared)
 
     async def enqueue_at(
         self, datetime: dt.datetime, f: Callable[..., Any] | str, *args: Any, **kwargs: Any
@@ -117,8 +129,17 @@ class AsyncQueue:
     async def enqueue_many(self, job_datas: Iterable[EnqueueData]) -> list[AsyncJob]:
         """Enqueue many jobs in one pipelined round trip; all are validated first, so
         a bad one raises before any is sent (``Queue.prepare_data`` makes each)."""
-        prepared = [self._plan.prepare(d) for d in job_datas]
+        prepared = [self.plan.prepare(d) for d in job_datas]
+        if self.send_hooks:
+            return await self._through_hooks(prepared)
+        return await self._send_all(prepared)
+
+    async def _send_all(self, prepared: Sequence[PreparedJob]) -> list[AsyncJob]:
         return list(await asyncio.gather(*(self._send(p) for p in prepared)))
+
+    async def _through_hooks(self, prepared: Sequence[PreparedJob]) -> list[AsyncJob]:
+        send = functools.partial(self._send_all, prepared)
+        return await hooks.asend_through(self, self.send_hooks, prepared, send)
 
     async def _send(self, prepared: PreparedJob) -> AsyncJob:
         tracer = tracing.tracer()  # a jobq.enqueue span as Queue makes
@@ -140,7 +161,7 @@ class AsyncQueue:
                 return existing
             return AsyncJob(code, self.connection, origin=self.name, serializer=self.serializer)
         raise_for_code("enqueue", code, prepared.job_id)
-        job = self._plan.make_job(prepared, now, _PLACEMENT[code], cls=AsyncJob)
+        job = self.plan.make_job(prepared, now, PLACED[code], AsyncJob, self.connection)
         assert isinstance(job, AsyncJob)
         return job
 

@@ -9,7 +9,7 @@ from typing import Any, Generic, ParamSpec, TypeVar, overload
 import redis
 
 from . import defaults
-from .async_queue import async_queue_for
+from .async_queue import AsyncQueue, async_queue_for
 from .job import AsyncJob, Job
 from .options import DEFAULT, OPTION_NAMES, EnqueueData, JobOptions, take_options
 from .queue import Queue
@@ -66,9 +66,12 @@ class JobFunction(Generic[P, R]):
         :class:`jobq.AsyncQueue` on the event loop's client for the queue's URL
         (``JOBQ_REDIS_URL`` / ``RQ_REDIS_URL`` / ``REDIS_URL`` unless the decorator
         was given a connection, whose URL is then used)."""
-        data = self._call(args, kwargs)
+        return await self.get_async_queue().enqueue_data(self._call(args, kwargs))
+
+    def get_async_queue(self) -> AsyncQueue:
+        """The running event loop's :class:`AsyncQueue` of ``adelay``."""
         queue = self.queue.name if isinstance(self.queue, Queue) else self.queue
-        return await async_queue_for(queue, self.connection).enqueue_data(data)
+        return async_queue_for(queue, self.connection)
 
 
 @overload

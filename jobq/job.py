@@ -22,6 +22,7 @@ import redis
 
 from . import connection as conn_mod
 from . import defaults, keys, numbers, transitions
+from .context import get_current_job  # rq keeps it in ``rq.job`` too
 from .exceptions import (
     ConfigurationError,
     DeserializationError,
@@ -206,8 +207,22 @@ class Job:
             return False
         return True
 
+    @property
+    def raw_fields(self) -> dict[bytes, bytes]:
+        """A copy of the job's hash as this handle holds it."""
+        return dict(self._fields)
+
+    def load_fields(self, fields: dict[bytes, bytes]) -> None:
+        """Take ``fields`` as the job's hash: what a step just stored, known without
+        reading it back."""
+        self._fields = fields
+        self._decoded.clear()
+
     def refresh(self) -> None:
-        fields = self.connection.hgetall(self._keys.job(self.id))
+        self._take(self.connection.hgetall(self._keys.job(self.id)))
+
+    def _take(self, fields: dict[Any, Any]) -> None:
+        """Hold ``fields``, the job hash just read (checked as at fetch)."""
         if not fields:
             raise NoSuchJobError(f"job {self.id!r} no longer exists in queue {self.origin!r}")
         self._fields = {bytes(k): bytes(v) for k, v in fields.items()}  # type: ignore[arg-type, unused-ignore]
@@ -449,6 +464,16 @@ class Job:
     def reason(self) -> str | None:
         """Short reason of the last failure ("worker died", "timeout", ...)."""
         return self._text("reason")
+
+    @property
+    def error_text(self) -> str | None:
+        """The traceback of the last failed attempt as this handle holds it (no read)."""
+        return self._text("error")
+
+    @property
+    def retry_intervals_text(self) -> str | None:
+        """The stored JSON list of retry intervals (seconds), as this handle holds it."""
+        return self._text("retry_intervals")
 
     @property
     def exc_info(self) -> str | None:
@@ -715,11 +740,13 @@ class AsyncJob(Job):
 
     async def arefresh(self) -> None:
         client: Any = self.connection  # a redis.asyncio client
-        fields = await client.hgetall(self._keys.job(self.id))
-        if not fields:
-            raise NoSuchJobError(f"job {self.id!r} no longer exists in queue {self.origin!r}")
-        self._fields = fields
-        self._decoded.clear()
+        self._take(await client.hgetall(self._keys.job(self.id)))
+
+    def refresh(self) -> None:
+        raise TypeError("a job on a redis.asyncio client reloads with 'await job.arefresh()'")
+
+    def _try_refresh(self) -> None:
+        """Properties that reload a running job's fields read them as last fetched."""
 
     async def aget_status(self) -> JobStatus | None:
         try:
@@ -857,10 +884,6 @@ def requeue_job(
 
 #: rq's marker for "not computed yet"; jobq's ``return_value()`` reads None instead
 UNEVALUATED = object()
-
-# rq keeps these names in ``rq.job`` too; ``get_current_job`` lives with the worker,
-# whose package imports this module, so it is bound last
-from .worker.context import get_current_job  # noqa: E402
 
 __all__ = [
     "UNEVALUATED",

@@ -62,19 +62,30 @@ class JobOptions:
     unique: bool = False
 
     def __post_init__(self) -> None:
-        for name, label in _DURATIONS:
-            value = getattr(self, name)
-            if value is not None:
-                parsed = seconds(value, label)
-                if parsed is not value:
-                    object.__setattr__(self, name, parsed)
+        if not (self.timeout is None is self.result_ttl is self.ttl is self.failure_ttl):
+            self._parse_durations()
         if self.ttl is not None and self.ttl <= 0:
             raise ValueError(f"ttl must be positive seconds or None, got {self.ttl!r}")
         if self.retry is not None and not isinstance(self.retry, Retry):
             raise TypeError(f"retry takes a jobq.Retry, not {self.retry!r}")
         if self.priority is None:
             object.__setattr__(self, "priority", 0)
-        _ = self.flow  # validated here, where the options enter
+        if (
+            self.priority
+            or self.unique_key is not None
+            or self.concurrency_key is not None
+            or self.concurrency_limit is not None
+            or self.unique_until != "finish"
+        ):
+            _ = self.flow  # validated here, where the options enter
+
+    def _parse_durations(self) -> None:
+        for name, label in _DURATIONS:
+            value = getattr(self, name)
+            if value is not None:
+                parsed = seconds(value, label)
+                if parsed is not value:
+                    object.__setattr__(self, name, parsed)
 
     @property
     def flow(self) -> FlowOptions | None:
@@ -91,19 +102,22 @@ class JobOptions:
             return DEFAULT
         return cls(**_rq_names(options))
 
+    @classmethod
+    def pick(cls, values: Mapping[str, Any]) -> JobOptions:
+        """The options among ``values`` by field name (an rq-compatible signature's
+        ``locals()``, whose option parameters are named as the fields)."""
+        given = {
+            name: values[name]
+            for name, default in _FIELD_DEFAULTS
+            if name in values and values[name] is not default
+        }
+        return cls(**given) if given else DEFAULT
+
     def merged(self, options: Mapping[str, Any]) -> JobOptions:
         """These options, overridden by the ones given (rq's keyword names)."""
         if not options:
             return self
         return dataclasses.replace(self, **_rq_names(options))
-
-    def given(self) -> dict[str, Any]:
-        """The options that differ from the defaults, by name."""
-        return {
-            f.name: getattr(self, f.name)
-            for f in dataclasses.fields(self)
-            if getattr(self, f.name) != f.default
-        }
 
 
 #: the options given no keyword (shared: building options costs nothing when none are given)
@@ -111,6 +125,8 @@ DEFAULT = JobOptions()
 
 #: the fields of JobOptions
 FIELD_NAMES = tuple(f.name for f in dataclasses.fields(JobOptions))
+#: each field with its default (None or False: compared by identity)
+_FIELD_DEFAULTS = tuple((f.name, f.default) for f in dataclasses.fields(JobOptions))
 
 #: enqueue() keyword arguments that are options, not arguments of the job (rq's list)
 OPTION_NAMES = ("job_timeout", *FIELD_NAMES, "pipeline")

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 import redis
 
 from . import connection as conn_mod
-from . import defaults, durability, flow, keys, signing, tracing, transitions, webhook
+from . import defaults, durability, flow, hooks, keys, signing, tracing, transitions, webhook
 from .exceptions import InvalidJobOperation, NoSuchJobError
 from .flow import Limits, Rate, UniqueKey
 from .functions import function_path
@@ -26,7 +27,7 @@ from .registry import (
     StartedJobRegistry,
 )
 from .retry import Callback, Retry
-from .scripts import execute_pipeline, raise_for_code
+from .scripts import PLACED, execute_pipeline, raise_for_code
 from .serializers import Serializer, check_serializable, configured_serializer
 from .serializers import max_payload_bytes as payload_limit
 from .status import JobStatus
@@ -54,8 +55,17 @@ class PreparedJob:
     flow: bool = False
 
 
+#: runs a job just enqueued by an ``is_async=False`` queue, here and now, and returns
+#: it with its outcome (``jobq.testing.run_now`` takes the same steps a worker takes)
+EagerRunner = Callable[["Queue", Job], Job]
+
+
 class Queue:
     """A named queue. ``Queue("high", connection=redis)`` as in rq."""
+
+    #: the eager runner of queues given none: :func:`jobq.testing.run_now`, set by
+    #: ``jobq/__init__`` (the worker steps it runs sit above this module)
+    default_eager_runner: ClassVar[EagerRunner | None] = None
 
     #: rq's name for the default job timeout (seconds)
     DEFAULT_TIMEOUT = int(defaults.JOB_TIMEOUT)
@@ -73,12 +83,17 @@ class Queue:
         durable: durability.Durable | bool | None = None,
         secret: signing.Keyring | signing.Secret | Sequence[signing.Secret] | None = None,
         job_class: type[Job] | str | None = None,
+        send_hooks: Sequence[hooks.SendHook] = (),
+        eager_runner: EagerRunner | None = None,
     ) -> None:
         """``max_payload_bytes``: largest serialized arguments accepted (default
         ``JOBQ_MAX_PAYLOAD_BYTES`` as the queue is made, or 512 KiB; 0: no limit). ``durable``: enqueue returns
         once the job is fsynced and/or on replicas (see :mod:`jobq.durability`).
         ``secret``: signs every job this queue makes (default ``JOBQ_SECRET_KEY``, in
-        Django its ``SECRET_KEY``; see :mod:`jobq.signing` and docs/security.md)."""
+        Django its ``SECRET_KEY``; see :mod:`jobq.signing` and docs/security.md).
+        ``send_hooks``: wrap every send of new jobs (see :class:`jobq.hooks.SendHook`).
+        ``eager_runner``: runs the jobs of an ``is_async=False`` queue (see
+        :data:`EagerRunner`; default :func:`jobq.testing.run_now`)."""
         self.name = name
         #: the class of the handles this queue returns (rq's ``job_class``)
         self.job_class: type[Job] = (
@@ -95,11 +110,14 @@ class Queue:
         self.default_timeout = defaults.JOB_TIMEOUT if timeout is None else timeout
         self.default_result_ttl = defaults.RESULT_TTL if result_ttl is None else result_ttl
         self.is_async = is_async
+        self.eager_runner = eager_runner
         self.max_payload_bytes = max_payload_bytes
         #: resolved once (reading the environment costs more than a small job's check)
         self._max_bytes = payload_limit(max_payload_bytes) or 0
         self.durable = durability.resolve(durable)
         self._waiter: durability.Waiter | None = None
+        #: wrap every send of new jobs, outermost first (see jobq.hooks.SendHook)
+        self.send_hooks: list[hooks.SendHook] = list(send_hooks)
         self._registered = False
 
     def __repr__(self) -> str:
@@ -155,17 +173,7 @@ class Queue:
     ) -> EnqueueData:
         """One job for :meth:`enqueue_many` (rq's signature); its options are
         validated here. ``unique``: rq's option; jobq always refuses a live job's id."""
-        options = JobOptions.from_kwargs(
-            dict(
-                timeout=timeout, result_ttl=result_ttl, ttl=ttl, failure_ttl=failure_ttl,
-                description=description, depends_on=depends_on, job_id=job_id,
-                at_front=at_front, meta=meta, retry=retry, on_success=on_success,
-                on_failure=on_failure, webhooks=webhooks, unique_key=unique_key,
-                unique_until=unique_until, concurrency_key=concurrency_key,
-                concurrency_limit=concurrency_limit, priority=priority, unique=unique,
-            )
-        )  # fmt: skip
-        return EnqueueData(func, args, kwargs, options)
+        return EnqueueData(func, args, kwargs, JobOptions.pick(locals()))
 
     def prepare(
         self, data: EnqueueData, *, due: int = 0, extra: dict[str, Any] | None = None
@@ -273,8 +281,10 @@ class Queue:
         now: int | bytes,
         status: str | None = None,
         cls: type[Job] | None = None,
+        connection: Any = None,
     ) -> Job:
-        """The handle ``enqueue`` returns, built from what was sent (no read back)."""
+        """The handle ``enqueue`` returns, built from what was sent (no read back);
+        on ``connection`` when given (an AsyncQueue's), else on this queue's."""
         raw = {
             k.encode(): v if isinstance(v, bytes) else str(v).encode()
             for k, v in prepared.fields.items()
@@ -284,15 +294,22 @@ class Queue:
             raw[b"status"] = status.encode()
         return (cls or self.job_class)(
             prepared.job_id,
-            self.connection,
+            self.connection if connection is None else connection,
             origin=self.name,
             fields=raw,
             serializer=self.serializer,
         )
 
     def _send(self, prepared: PreparedJob, pipeline: Any = None) -> Job:
-        """Enqueue one job: one round trip (the queue's first also registers its name),
-        in a ``jobq.enqueue`` span when the application set a tracer provider."""
+        """Enqueue one job, through the send hooks when there are any."""
+        if not self.send_hooks:
+            return self._send_now(prepared, pipeline)
+        send = functools.partial(self._send_now, prepared, pipeline)
+        return hooks.send_through(self, self.send_hooks, [prepared], lambda: [send()], pipeline)[0]
+
+    def _send_now(self, prepared: PreparedJob, pipeline: Any = None) -> Job:
+        """Send one job, in a ``jobq.enqueue`` span when the application set a tracer
+        provider."""
         tracer = tracing.tracer()
         if tracer is None:
             return self._send_untraced(prepared, pipeline)
@@ -300,6 +317,7 @@ class Queue:
             return self._send_untraced(prepared, pipeline)
 
     def _send_untraced(self, prepared: PreparedJob, pipeline: Any = None) -> Job:
+        """Enqueue one job: one round trip (the queue's first also registers its name)."""
         now = transitions.now_ms()
         if pipeline is not None:
             pipeline.sadd(keys.QUEUES, self.name)
@@ -321,7 +339,7 @@ class Queue:
         assert code is not None
         if isinstance(code, str):  # a live job holds the unique key: that job
             return self._existing(code)
-        job = self.make_job(prepared, now, _PLACEMENT[code])
+        job = self.make_job(prepared, now, PLACED[code])
         if not self.is_async and code == 1:
             return self.run_sync(job)
         return job
@@ -344,11 +362,12 @@ class Queue:
         return self._waiter.execute(pipe, job_ids)
 
     def run_sync(self, job: Job) -> Job:
-        """Run a job just enqueued (``is_async=False``) here and now, through the same
-        steps a worker takes; see :func:`jobq.testing.run_now`."""
-        from .testing import run_now  # the worker package imports this module
-
-        return run_now(self, job)
+        """Run a job just enqueued (``is_async=False``) here and now, with the queue's
+        eager runner: :func:`jobq.testing.run_now` unless the queue was given one."""
+        runner = self.eager_runner or Queue.default_eager_runner
+        if runner is None:  # only when jobq/__init__ did not run, which Python forbids
+            raise InvalidJobOperation("no eager runner: pass Queue(eager_runner=...)")
+        return runner(self, job)
 
     # -- rq's enqueue family ------------------------------------------------------
 
@@ -405,8 +424,8 @@ class Queue:
             )
         sent = self._send(prepared, pipeline)
         job._unsaved = None
-        job._fields, job.origin = sent._fields, sent.origin
-        job._decoded.clear()
+        job.origin = sent.origin
+        job.load_fields(sent.raw_fields)
         return sent
 
     def save_created(self, job: Job) -> None:
@@ -485,6 +504,12 @@ class Queue:
         prepared = [self.prepare(d) for d in job_datas]
         if not self.is_async and pipeline is None:
             return [self._send(p) for p in prepared]  # inline: each runs as it is enqueued
+        if not self.send_hooks:
+            return self._send_many(prepared, pipeline)
+        send = functools.partial(self._send_many, prepared, pipeline)
+        return hooks.send_through(self, self.send_hooks, prepared, send, pipeline)
+
+    def _send_many(self, prepared: list[PreparedJob], pipeline: Any) -> list[Job]:
         tracer = tracing.tracer()
         if tracer is not None:
             tracing.created(tracer, self.name, [(p.job_id, p.fields) for p in prepared])
@@ -518,7 +543,7 @@ class Queue:
                 jobs.append(self._existing(code))
                 continue
             raise_for_code("enqueue", code, p.job_id)
-            jobs.append(self.make_job(p, created, _PLACEMENT[code]))
+            jobs.append(self.make_job(p, created, PLACED[code]))
         return jobs
 
     # -- reading ------------------------------------------------------------------
@@ -656,7 +681,6 @@ class Queue:
         ]  # fmt: skip
 
 
-_PLACEMENT = {1: "queued", 2: "scheduled", 3: "deferred", 4: "canceled"}
 #: the kwargs of a job given none (only read)
 _NO_KWARGS: dict[str, Any] = {}
 #: jobs per enqueue_many script call: large enough to amortise the call, small

@@ -11,6 +11,7 @@ import hashlib
 import inspect
 import re
 from dataclasses import dataclass
+from enum import IntEnum
 from importlib import resources
 from typing import Any
 
@@ -27,6 +28,7 @@ from .exceptions import (
     NoSuchJobError,
     ScriptError,
 )
+from .status import JobStatus
 
 _INCLUDE = re.compile(r"^--- @include (\w+)\s*$", re.MULTILINE)
 
@@ -195,6 +197,70 @@ async def aexecute_pipeline(client: Any, pipe: Any) -> list[Any]:
         if isinstance(r, Exception):
             raise r
     return results
+
+
+# -- what the transitions answer ------------------------------------------------------
+# One enum per script whose positive codes mean something (the headers of the Lua
+# files say the same); negative codes are errors, raised through ERRORS below.
+
+
+class Enqueued(IntEnum):
+    """enqueue-7.lua and enqueue_many-7.lua, per job: where the new job went."""
+
+    QUEUED = 1
+    SCHEDULED = 2
+    DEFERRED = 3
+    #: a dependency it must wait for has failed already
+    CANCELED = 4
+
+    @property
+    def status(self) -> JobStatus:
+        return JobStatus(self.name.lower())
+
+
+#: enqueue code → the new job's status (a dict: read on every enqueue)
+PLACED: dict[int, str] = {int(e): e.status.value for e in Enqueued}
+
+
+class Finished(IntEnum):
+    """finish-7.lua, per job."""
+
+    FINISHED = 1
+    #: another worker, a cancel or a delete took the job meanwhile: nothing written
+    LEASE_LOST = -2
+
+
+class Failed(IntEnum):
+    """fail-7.lua, per job."""
+
+    FAILED = 1
+    #: queued or scheduled again, per its Retry
+    RETRIED = 2
+    LEASE_LOST = -2
+
+
+class Fired(IntEnum):
+    """fire-7.lua: what became of the slot."""
+
+    #: the schedule is gone or moved on since it was read
+    NOTHING = 0
+    FIRED = 1
+    FIRED_AND_ENDED = 2
+    #: the slot's run id is held by a live job; the schedule advanced
+    RUN_STILL_LIVE = 3
+    #: max_instances runs are still live: the slot's run is recorded as skipped
+    SKIPPED = 4
+    SKIPPED_AND_ENDED = 5
+
+
+#: script name → the enum of its replies
+REPLIES: dict[str, type[IntEnum]] = {
+    "enqueue": Enqueued,
+    "enqueue_many": Enqueued,
+    "finish": Finished,
+    "fail": Failed,
+    "fire": Fired,
+}
 
 
 #: negative codes the scripts return → exception classes

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from . import defaults, transitions
 from .exceptions import InvalidJobOperation, NoSuchJobError
 from .functions import FunctionResolver
-from .hooks import Hook, Hooks, with_observers
+from .hooks import Acked, Hook, Hooks, with_observers
 from .job import Job
 from .status import JobStatus
 from .worker.executor import Executor, Outcome
@@ -39,15 +39,15 @@ def run_now(queue: Queue, job: Job, hooks: Iterable[Hook] = ()) -> Job:
     executor = Executor(FunctionResolver(), Hooks(with_observers(hooks)), keyring=queue.keyring)
     try:
         for _ in range(max(1, job.max_attempts)):
-            code = _attempt(queue, job, executor)
-            if code != 2 or job.get_status() != JobStatus.QUEUED:  # 2 = retried
+            acked = _attempt(queue, job, executor)
+            if acked is not Acked.RETRIED or job.get_status() != JobStatus.QUEUED:
                 break
     finally:
         executor.close()
     return job
 
 
-def _attempt(queue: Queue, job: Job, executor: Executor) -> int:
+def _attempt(queue: Queue, job: Job, executor: Executor) -> Acked:
     worker = inline_worker_name()
     lease_ms = int(max(job.timeout or 0, defaults.LEASE_SECONDS) * 1000) + 60_000
     taken = transitions.dequeue(queue.connection, queue.keys, worker, 1, lease_ms)
@@ -62,22 +62,26 @@ def _attempt(queue: Queue, job: Job, executor: Executor) -> int:
         )
     fields[b"worker"] = worker.encode()  # set by dequeue, not returned
     running = Job(job_id, queue.connection, origin=queue.name, fields=fields)
+    executor.hooks.dequeued([running])
     outcome = executor.perform(running)
-    code = _acknowledge(queue, worker, outcome)
+    acked = _acknowledge(queue, worker, outcome)
+    executor.hooks.after_ack(running, outcome, acked)
     _refresh(job, outcome)
-    return code
+    return acked
 
 
-def _acknowledge(queue: Queue, worker: str, outcome: Outcome) -> int:
+def _acknowledge(queue: Queue, worker: str, outcome: Outcome) -> Acked:
     if outcome.ok:
         codes = transitions.finish(
             queue.connection, queue.keys, worker, [(outcome.job.id, outcome.result)]
         )
+        meaning = transitions.FINISH_ACKS
     else:
         failure = (outcome.job.id, outcome.error, outcome.reason)
         codes = transitions.fail(queue.connection, queue.keys, worker, [failure])
+        meaning = transitions.FAIL_ACKS
     assert codes is not None
-    return codes[0]
+    return meaning.get(int(codes[0]), Acked.LEASE_LOST)
 
 
 def _refresh(job: Job, outcome: Outcome) -> None:
@@ -85,11 +89,10 @@ def _refresh(job: Job, outcome: Outcome) -> None:
     try:
         job.refresh()
     except NoSuchJobError:
-        job._fields = dict(outcome.job._fields)
         status = JobStatus.FINISHED if outcome.ok else JobStatus.FAILED
-        job._fields[b"status"] = status.value.encode()
+        ended = {b"status": status.value.encode()}
         if outcome.ok:
-            job._fields[b"result"] = outcome.result
+            ended[b"result"] = outcome.result
         else:
-            job._fields[b"error"] = outcome.error.encode()
-        job._decoded.clear()
+            ended[b"error"] = outcome.error.encode()
+        job.load_fields(outcome.job.raw_fields | ended)

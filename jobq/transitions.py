@@ -288,6 +288,19 @@ def finish(
     return [int(c) for c in script(client, keys, args)]
 
 
+#: what finish-7.lua's code for a job says landed
+FINISH_ACKS: dict[int, hooks.Acked] = {
+    scripts.Finished.FINISHED: hooks.Acked.FINISHED,
+    scripts.Finished.LEASE_LOST: hooks.Acked.LEASE_LOST,
+}
+#: what fail-7.lua's code for a job says landed
+FAIL_ACKS: dict[int, hooks.Acked] = {
+    scripts.Failed.FAILED: hooks.Acked.FAILED,
+    scripts.Failed.RETRIED: hooks.Acked.RETRIED,
+    scripts.Failed.LEASE_LOST: hooks.Acked.LEASE_LOST,
+}
+
+
 def fail(
     client: redis.Redis | Pipeline,
     q: QueueKeys,
@@ -569,9 +582,9 @@ def fire_schedule(
     return decode_fire(script(client, keys, args))
 
 
-def decode_fire(reply: Any) -> tuple[int, str]:
+def decode_fire(reply: Any) -> tuple[scripts.Fired, str]:
     code, run = reply
-    return int(code), run.decode() if isinstance(run, bytes) else str(run)
+    return scripts.Fired(int(code)), run.decode() if isinstance(run, bytes) else str(run)
 
 
 def remove_schedule(client: redis.Redis, q: QueueKeys, schedule_id: str) -> int | None:

@@ -20,7 +20,7 @@ from .. import defaults, tracing, transitions
 from ..connection import text
 from ..exceptions import JobqError
 from ..keys import QueueKeys
-from ..scripts import execute_pipeline
+from ..scripts import Fired, execute_pipeline
 from ..serializers import resolve_serializer
 from .cron import from_ms
 from .definitions import Firing, ScheduleState, plan
@@ -120,12 +120,13 @@ def fire_due(
     for (q, state, firing), reply in zip(steps, execute_pipeline(connection, pipe), strict=True):
         code, run = transitions.decode_fire(reply)
         _log(q, state, firing, code, run, now)
-        if code == 0:
+        if code is Fired.NOTHING:
             report.lost += 1
         else:
-            report.fired += code in (1, 2)
-            report.skipped_busy += code in (4, 5)
-            report.ended += code in (2, 5)
+            skipped = code in (Fired.SKIPPED, Fired.SKIPPED_AND_ENDED)
+            report.fired += not skipped
+            report.skipped_busy += skipped
+            report.ended += code in (Fired.FIRED_AND_ENDED, Fired.SKIPPED_AND_ENDED)
     return report
 
 
@@ -139,20 +140,22 @@ def _trace(tracer: Tracer | None, q: QueueKeys, state: ScheduleState, slot: int)
     return fields.get(tracing.FIELD, "")
 
 
-def _log(q: QueueKeys, state: ScheduleState, firing: Firing, code: int, run: str, now: int) -> None:
-    if code == 0:
+def _log(
+    q: QueueKeys, state: ScheduleState, firing: Firing, code: Fired, run: str, now: int
+) -> None:
+    if code is Fired.NOTHING:
         logger.debug(
             "schedule %s slot %d: already fired or changed elsewhere", state.id, firing.slot
         )
         return
-    if code in (4, 5):
+    if code in (Fired.SKIPPED, Fired.SKIPPED_AND_ENDED):
         logger.info(
             "schedule %s slot %d skipped: its earlier runs are still queued or running "
             "(max_instances=%s); recorded as run %s", state.id, firing.slot,
             state.max_instances, run,
         )  # fmt: skip
         return
-    if code == 3:
+    if code is Fired.RUN_STILL_LIVE:
         logger.warning(
             "schedule %s: run %s is still live from before; slot not fired", state.id, run
         )
@@ -161,5 +164,5 @@ def _log(q: QueueKeys, state: ScheduleState, firing: Firing, code: int, run: str
         "schedule %s fired run %s on queue %s (%s, %d ms late%s)%s",
         state.id, run, q.name, state.func, now - firing.slot,
         f", {firing.skipped} missed slot(s) passed over" if firing.skipped else "",
-        "; schedule ended" if code == 2 else "",
+        "; schedule ended" if code is Fired.FIRED_AND_ENDED else "",
     )  # fmt: skip

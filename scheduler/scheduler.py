@@ -31,11 +31,11 @@ from ..job import Job
 from ..keys import QueueKeys
 from ..options import EnqueueData, JobOptions
 from ..queue import Queue
+from ..reaping import OnReaped
 from ..serializers import Serializer
 from ..status import JobStatus
 from ..timeutil import Seconds, to_ms
 from ..utils import import_attribute
-from ..worker.maintenance import OnReaped
 from .cron import CronSpec, from_ms, local_zone_name, zone
 from .definitions import MAX_CATCH_UP, Kind, ScheduleState
 from .handle import Schedule
@@ -171,13 +171,7 @@ class Scheduler:
         timing = _Timing(
             "interval" if interval_ms else "once", _time_ms(scheduled_time), interval_ms
         )
-        options = JobOptions.from_kwargs(
-            dict(
-                result_ttl=result_ttl, ttl=ttl, timeout=timeout, description=description,
-                meta=meta, on_success=on_success, on_failure=on_failure,
-            )
-        )  # fmt: skip
-        run = _Run(func, args, kwargs, queue_name, options)
+        run = _Run(func, args, kwargs, queue_name, JobOptions.pick(locals()))
         return self._store(timing, run, id, repeat, catch_up, max_instances)
 
     def cron(
@@ -213,13 +207,7 @@ class Scheduler:
         spec = CronSpec(cron_string, tz)
         first = spec.first_after(self._now_ms())
         timing = _Timing("cron", first, cron=cron_string, timezone=tz)
-        options = JobOptions.from_kwargs(
-            dict(
-                result_ttl=result_ttl, ttl=ttl, timeout=timeout, description=description,
-                meta=meta, on_success=on_success, on_failure=on_failure,
-            )
-        )  # fmt: skip
-        run = _Run(func, args, kwargs, queue_name, options)
+        run = _Run(func, args, kwargs, queue_name, JobOptions.pick(locals()))
         return self._store(timing, run, id, repeat, catch_up, max_instances)
 
     def _store(

@@ -26,7 +26,7 @@ from .. import connection as conn_mod
 from .. import defaults, keys, transitions
 from ..connection import text
 from ..keys import QueueKeys
-from ..worker.maintenance import OnReaped, reap_queues
+from ..reaping import OnReaped, reap_queues
 from .firing import fire_due
 from .lock import SchedulerLock
 

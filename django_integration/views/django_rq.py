@@ -69,9 +69,7 @@ def _job_action(action_name: str) -> Callable[..., HttpResponse]:
         queue = queue_or_404(queue_name_at(queue_index))
         if request.method != "POST":
             title = _("%(action)s job %(id)s?") % {"action": action.label, "id": job_id}
-            return jobs._confirm(
-                request, queue, title, {"action": action.name, "job_ids": [job_id]}
-            )
+            return jobs.confirm(request, queue, title, {"action": action.name, "job_ids": [job_id]})
         run_many(action, queue, [job_id])
         return HttpResponseRedirect(page_url("registry", queue.name, "queued"))
 
@@ -90,7 +88,7 @@ def _clear(request: HttpRequest, queue_index: int) -> HttpResponse:
     if request.method != "POST":
         queue = queue_or_404(queue_name_at(queue_index))
         require(request, "empty_queue")
-        return jobs._confirm(request, queue, _("Empty queue %s?") % queue.name, {})
+        return jobs.confirm(request, queue, _("Empty queue %s?") % queue.name, {})
     return jobs.empty_queue(request, queue_name_at(queue_index))
 
 
@@ -99,7 +97,7 @@ def _requeue_all(request: HttpRequest, queue_index: int) -> HttpResponse:
     if request.method != "POST":
         queue = queue_or_404(name)
         require(request, "requeue_job")
-        return jobs._confirm(request, queue, _("Requeue all failed jobs of %s?") % name, {})
+        return jobs.confirm(request, queue, _("Requeue all failed jobs of %s?") % name, {})
     return jobs.requeue_failed(request, name)
 
 

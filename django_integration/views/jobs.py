@@ -144,7 +144,7 @@ def _next_url(request: HttpRequest, default: str) -> str:
     return default
 
 
-def _confirm(
+def confirm(
     request: HttpRequest, queue: DjangoQueue, title: str, post: dict[str, Any]
 ) -> HttpResponse:
     context = page_context(request, title, queue=queue, post=post, next=request.POST.get("next"))
@@ -166,7 +166,7 @@ def job_action(request: HttpRequest, queue_name: str) -> HttpResponse:
         return HttpResponseRedirect(back)
     if action.confirm and not request.POST.get("confirmed"):
         title = _("%(action)s %(n)d job(s)?") % {"action": action.label, "n": len(job_ids)}
-        return _confirm(request, queue, title, {"action": action.name, "job_ids": job_ids})
+        return confirm(request, queue, title, {"action": action.name, "job_ids": job_ids})
     done, errors = run_many(action, queue, job_ids)
     messages.success(request, done_message(action.done, done))
     for error in errors:
@@ -183,7 +183,7 @@ def empty_queue(request: HttpRequest, queue_name: str) -> HttpResponse:
             "name": queue.name,
             "n": queue.count,
         }
-        return _confirm(request, queue, title, {})
+        return confirm(request, queue, title, {})
     n = queue.empty()
     messages.success(request, done_message(_("Deleted"), n))
     return HttpResponseRedirect(_next_url(request, page_url("dashboard")))

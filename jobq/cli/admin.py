@@ -10,7 +10,7 @@ import click
 from .. import keys
 from ..exceptions import JobqError
 from ..queue import Queue
-from . import Context, Seconds, main
+from .base import Context, Seconds, main
 
 
 def _json_arg(value: str | None, kind: type, label: str) -> Any:

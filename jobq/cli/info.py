@@ -16,7 +16,7 @@ from .. import flow, history, keys
 from ..connection import text
 from ..registry import all_counts
 from ..worker.maintenance import describe_workers
-from . import Context, Seconds, main
+from .base import Context, Seconds, main
 
 COLUMNS = ("queued", "scheduled", "started", "deferred", "finished", "failed", "canceled")
 

@@ -6,7 +6,7 @@ import click
 
 from .. import flow
 from ..queue import Queue
-from . import Context, main
+from .base import Context, main
 
 
 @main.command()

@@ -11,7 +11,7 @@ import click
 
 from ..keys import queue_keys
 from ..metrics import MetricsServer, with_totals
-from . import Context, main, url_option
+from .base import Context, main, url_option
 from .info import collect
 from .worker import configure_logging
 

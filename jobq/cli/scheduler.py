@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from .. import defaults
-from . import Context, Seconds, main, url_option
+from .base import Context, Seconds, main, url_option
 from .worker import configure_logging
 
 

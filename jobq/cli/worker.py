@@ -11,7 +11,7 @@ import click
 from .. import defaults
 from ..exceptions import DuplicateWorkerName
 from ..worker import SimpleWorker, Worker
-from . import Context, Seconds, main, url_option
+from .base import Context, Seconds, main, url_option
 
 
 def add_import_paths(paths: tuple[str, ...]) -> None:
@@ -116,11 +116,6 @@ def worker(
     if url:
         ctx.url = url
     configure_logging(verbose, quiet)
-    hook = None
-    if with_scheduler:
-        from ..scheduler.tick import scheduler_hook
-
-        hook = scheduler_hook()
     allowed = list(allow) or None
     hooks = []
     if sentry_dsn:
@@ -135,13 +130,13 @@ def worker(
     if simple:
         w = SimpleWorker(
             list(queues), connection, name, lease_seconds=lease, allowed_modules=allowed,
-            serializer=serializer, with_scheduler_hook=hook, hooks=hooks, history=history,
+            serializer=serializer, hooks=hooks, history=history,
         )  # fmt: skip
     else:
         w = Worker(
             list(queues), connection, name, concurrency=concurrency,
             max_jobs_per_child=max_jobs_per_child, lease_seconds=lease, allowed_modules=allowed,
-            serializer=serializer, with_scheduler_hook=hook, hooks=hooks, history=history,
+            serializer=serializer, hooks=hooks, history=history,
         )  # fmt: skip
     try:
         w.work(burst=burst, max_jobs=max_jobs, with_scheduler=with_scheduler)

@@ -1,8 +1,10 @@
 """Workers: ``Worker`` (supervisor with executor children) and ``SimpleWorker``."""
 
+from ..context import get_current_job
 from ..defaults import DEFAULT_RESULT_TTL
-from .context import get_current_job
-from .loop import BaseWorker, SimpleWorker, Worker
+from .base import BaseWorker
+from .loop import Worker
+from .simple import SimpleWorker
 
 #: rq's Heroku variant; jobq's Worker already handles SIGTERM as a warm shutdown
 HerokuWorker = Worker

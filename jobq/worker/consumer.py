@@ -23,6 +23,7 @@ from .. import connection as conn_mod
 from .. import defaults, history, transitions
 from ..exceptions import DeserializationError
 from ..history import Recorder, bucket_of
+from ..hooks import Acked
 from ..job import Job
 from ..keys import QueueKeys
 from ..scripts import execute_pipeline
@@ -131,6 +132,8 @@ class Consumer:
         #: the last batch taken was smaller than asked for: its queue was emptied
         self._drained = False
         self._next = 0
+        #: outcomes whose acknowledgement landed, not yet told to the hooks
+        self._landed: list[tuple[Outcome, Acked]] = []
         #: acks and reports are shared by the loop and the flush timer
         self._lock = threading.RLock()
         #: set while acks wait for the flush thread (started at the first wait)
@@ -265,6 +268,7 @@ class Consumer:
         ]
         with self._lock:
             self.reporter.took(q.name, [j.id for j in jobs])
+        self.executor.hooks.dequeued(jobs)
         return q, jobs
 
     # -- running ------------------------------------------------------------------
@@ -285,6 +289,7 @@ class Consumer:
             except ShutdownRequested:
                 self._batch = None
                 self.flush()
+                self.report_landed()
                 self.release(q, jobs[index:])
                 raise
             took = time.monotonic() - began
@@ -292,12 +297,16 @@ class Consumer:
             self._log(outcome, took)
             self._add_ack(q, outcome, took, last=self._next == len(jobs))
             self.processed += 1
+            if self._landed:
+                self.report_landed()
         self.flush()
+        self.report_landed()
         self._batch = None
 
     def recover(self) -> None:
         """After Redis came back: send pending acks, hand back jobs not yet started."""
         self.flush()
+        self.report_landed()
         if self._batch is not None:
             q, jobs = self._batch
             self.release(q, jobs[self._next :])
@@ -433,7 +442,9 @@ class Consumer:
     def _report_acks(
         self, pending: list[tuple[QueueKeys, list[Outcome]]], replies: list[object]
     ) -> None:
-        lost = sum(1 for codes in replies if isinstance(codes, list) for c in codes if int(c) == -2)
+        landed = _landed(pending, replies)
+        self._landed.extend(landed)
+        lost = sum(1 for _, acked in landed if acked is Acked.LEASE_LOST)
         if lost:
             logger.warning(
                 "%d result(s) dropped: the jobs were reaped, canceled or deleted meanwhile", lost
@@ -441,6 +452,14 @@ class Consumer:
         for q, outcomes in pending:
             ok = sum(1 for o in outcomes if o.ok)
             self.reporter.acked(q.name, [o.job.id for o in outcomes], ok, len(outcomes) - ok)
+
+    def report_landed(self) -> None:
+        """Tell the hooks what the acknowledgements sent so far did, on the thread
+        that runs jobs (acks may be sent by the flush thread)."""
+        with self._lock:
+            landed, self._landed = self._landed, []
+        for outcome, acked in landed:
+            self.executor.hooks.after_ack(outcome.job, outcome, acked)
 
     def release(self, q: QueueKeys, jobs: Sequence[Job]) -> None:
         if jobs:
@@ -477,6 +496,7 @@ class Consumer:
                 if burst:
                     return
                 self.send_history()
+                self.report_landed()
                 self.executor.hooks.idle()
                 batch = self.wait_for_work()
                 if batch is None:
@@ -507,6 +527,26 @@ def _log_history(replies: Sequence[object]) -> None:
                 "another kind answers -3: delete that key)",
                 reply,
             )
+
+
+def _landed(
+    pending: list[tuple[QueueKeys, list[Outcome]]], replies: list[object]
+) -> list[tuple[Outcome, Acked]]:
+    """Each outcome with what its acknowledgement did: the replies are, per queue, the
+    finish step's codes (when any job returned) then the fail step's (when any raised)."""
+    answers = iter(replies)
+    landed: list[tuple[Outcome, Acked]] = []
+    for _, outcomes in pending:
+        for ok, meaning in ((True, transitions.FINISH_ACKS), (False, transitions.FAIL_ACKS)):
+            group = [o for o in outcomes if o.ok is ok]
+            if group:
+                codes = next(answers)
+                assert isinstance(codes, list)
+                landed.extend(
+                    (o, meaning.get(int(c), Acked.LEASE_LOST))
+                    for o, c in zip(group, codes, strict=True)
+                )
+    return landed
 
 
 def _log_skipped(q: QueueKeys, skipped: list[transitions.Skipped]) -> None:

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .. import defaults
+from ..context import reset_current_job, set_current_job
 from ..exceptions import (
     DeserializationError,
     FunctionNotAllowed,
@@ -31,7 +32,6 @@ from ..functions import FunctionResolver
 from ..hooks import Hooks
 from ..job import Job
 from ..signing import Keyring
-from .context import reset_current_job, set_current_job
 
 logger = logging.getLogger("jobq.worker")
 

@@ -10,7 +10,7 @@ import os
 import socket
 import time
 import uuid
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,37 +21,10 @@ from ..connection import text
 from ..exceptions import DuplicateWorkerName
 from ..history import bucket_ttls
 from ..keys import QueueKeys
+from ..reaping import OnReaped, reap_queues
 from ..registry import SPECS
 
 logger = logging.getLogger("jobq.worker")
-
-#: told of dead workers' jobs an upkeep gave back or failed: (queue name, job ids),
-#: so that hooks update what they recorded of them (Django's JobRecord)
-OnReaped = Callable[[str, list[str]], None]
-
-
-def reap_queues(
-    connection: redis.Redis,
-    queues: Iterable[QueueKeys],
-    now: int,
-    on_reaped: OnReaped | None,
-    *,
-    history: bool = False,
-) -> None:
-    """Give back (or fail) the jobs whose lease expired: a worker's upkeep and the
-    scheduler's both sweep, so that a queue nobody serves is swept too. ``history``:
-    count them in the history, and sample each queue's depth there."""
-    for q in queues:
-        requeued, failed = transitions.reap(connection, q, now=now, history=history)
-        if requeued or failed:
-            logger.warning(
-                "queue %s: %d job(s) of dead workers requeued, %d failed",
-                q.name,
-                len(requeued),
-                len(failed),
-            )
-            if on_reaped is not None:
-                on_reaped(q.name, requeued + failed)
 
 
 @dataclass

@@ -274,3 +274,76 @@ def test_async_queue_signs_its_jobs_as_queue_does(redis_url: str, connection: re
     assert keyring is not None
     fields = {k.decode(): v for k, v in connection.hgetall(sync.keys.job(signed.id)).items()}
     keyring.verify("default", signed.id, {k.encode(): v for k, v in fields.items()})
+
+
+class Around:
+    """An async send hook that logs what it wraps and may refuse to send."""
+
+    def __init__(self, name: str, log: list[str], refuse: bool = False) -> None:
+        self.name, self.log, self.refuse = name, log, refuse
+
+    async def around_asend(self, queue: AsyncQueue, jobs: Any, send: Any) -> list[AsyncJob]:
+        self.log.append(f"{self.name} before {len(jobs)}")
+        if self.refuse:
+            raise RuntimeError("refused")
+        sent: list[AsyncJob] = await send()
+        self.log.append(f"{self.name} after {len(sent)}")
+        return sent
+
+
+def test_send_hooks_wrap_every_async_send_the_first_outermost(
+    redis_url: str, connection: redis.Redis
+) -> None:
+    log: list[str] = []
+
+    async def go() -> list[AsyncJob]:
+        client = AsyncQueue("default", url=redis_url).connection
+        q = AsyncQueue("default", client, send_hooks=[Around("a", log), Around("b", log)])
+        try:
+            one = await q.enqueue(jobs.add, 1, 2)
+            return [one, *await q.enqueue_many([Queue.prepare_data(jobs.add, (3, 4))] * 2)]
+        finally:
+            await client.aclose()
+
+    sent = run(lambda _: go(), redis_url)
+    assert log == [
+        "a before 1", "b before 1", "b after 1", "a after 1",
+        "a before 2", "b before 2", "b after 2", "a after 2",
+    ]  # fmt: skip
+    assert Queue("default", connection=connection).get_job_ids() == [j.id for j in sent]
+
+
+def test_a_send_hook_that_raises_sends_nothing(redis_url: str, connection: redis.Redis) -> None:
+    async def go() -> None:
+        client = AsyncQueue("default", url=redis_url).connection
+        q = AsyncQueue("default", client, send_hooks=[Around("a", [], refuse=True)])
+        try:
+            with pytest.raises(RuntimeError, match="refused"):
+                await q.enqueue(jobs.add, 1, 2)
+        finally:
+            await client.aclose()
+
+    run(lambda _: go(), redis_url)
+    assert Queue("default", connection=connection).count == 0
+
+
+def test_a_queue_given_as_plan_gives_its_settings_and_jobs_keep_the_async_client(
+    redis_url: str, connection: redis.Redis
+) -> None:
+    plan = Queue("low", connection=connection, default_timeout=42, default_result_ttl=77)
+
+    async def go() -> tuple[AsyncJob, str | None]:
+        client = AsyncQueue("ignored", url=redis_url).connection
+        q = AsyncQueue(connection=client, plan=plan)
+        try:
+            queued = await q.enqueue(jobs.add, 1, 2)
+            assert queued.connection is client
+            await queued.arefresh()
+            return queued, queued.exc_info  # a property that reloads a running job
+        finally:
+            await client.aclose()
+
+    queued, error = run(lambda _: go(), redis_url)
+    assert (queued.origin, queued.timeout, queued.result_ttl, error) == ("low", 42, 77, None)
+    with pytest.raises(TypeError, match="arefresh"):
+        queued.refresh()

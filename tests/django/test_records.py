@@ -13,7 +13,7 @@ from jobq import SimpleWorker
 from jobq.django_integration import get_queue, records
 from jobq.django_integration.hooks import DatabaseHygiene, RecordJobs, worker_hooks
 from jobq.django_integration.models import JobRecord, Schedule, schedule_id_for
-from jobq.hooks import Hooks
+from jobq.hooks import Acked, Hooks
 from jobq.status import JobStatus
 from jobq.worker.executor import Outcome
 
@@ -171,9 +171,22 @@ def test_fast_jobs_are_written_in_one_batch_when_idle() -> None:
     for job in jobs:
         hook.before_job(job)
         hook.after_job(job, Outcome(job, True, result=b"1"))
+        hook.after_ack(job, Outcome(job, True, result=b"1"), Acked.FINISHED)
     assert set(JobRecord.objects.values_list("status", flat=True)) == {"queued"}  # pending
     with CaptureQueriesContext(connection) as queries:
         hook.idle()
     assert len([q for q in queries.captured_queries if "INSERT" in q["sql"]]) == 1
     assert set(JobRecord.objects.values_list("status", flat=True)) == {"finished"}
     assert hook.average == 1.0  # after a pause the next start is written at once
+
+
+def test_record_after_a_lost_lease_says_what_redis_holds() -> None:
+    """The job's lease was reaped while it ran: its result is refused at the ack, and
+    the row says what the reaper made of the job, not that it finished."""
+    queue = get_queue("high", autocommit=True)
+    job = queue.enqueue("tests.fixtures.jobs.lose_own_lease")
+    SimpleWorker([queue], queue.connection, hooks=worker_hooks()).work(burst=True)
+    job.refresh()
+    assert job.get_status() == JobStatus.FAILED and job.result is None
+    row = JobRecord.objects.get(job_id=job.id)
+    assert (row.status, row.reason, row.result) == ("failed", job.reason, None)

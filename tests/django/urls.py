@@ -12,6 +12,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("enqueue/add/", views.enqueue_add),
     path("enqueue/fail/", views.enqueue_fail),
+    path("enqueue/and-wait/", views.enqueue_and_wait),
     path("enqueue/in-rollback/", views.enqueue_in_rollback),
     path("enqueue/standard-task/", views.enqueue_standard_task),
     path("legacy/", include("tests.django.legacy_project.demo.urls")),

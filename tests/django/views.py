@@ -5,6 +5,8 @@ from __future__ import annotations
 from django.db import transaction
 from django.http import HttpRequest, JsonResponse
 
+from jobq.django_integration import get_async_queue
+
 from . import standard_tasks, tasks
 
 
@@ -39,3 +41,11 @@ def enqueue_standard_task(request: HttpRequest) -> JsonResponse:
     with transaction.atomic():
         result = standard_tasks.add.enqueue(int(request.GET["a"]), int(request.GET["b"]))
     return JsonResponse({"result_id": result.id, "status": str(result.status)})
+
+
+async def enqueue_and_wait(request: HttpRequest) -> JsonResponse:
+    """An async view: enqueues without blocking the event loop and awaits the result."""
+    a, b = int(request.GET["a"]), int(request.GET["b"])
+    job = await get_async_queue("default").enqueue(tasks.slow_add, a, b, seconds=0)
+    value = await job.wait(float(request.GET.get("timeout", 30)))
+    return JsonResponse({"job_id": job.id, "result": value})

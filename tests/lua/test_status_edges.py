@@ -19,6 +19,7 @@ import redis
 from jobq import Job, Queue, Retry, transitions
 from jobq.queue import Dependency
 from jobq.scheduler import Scheduler
+from jobq.scripts import PLACED, Enqueued
 from jobq.status import CREATED_AS, TRANSITIONS, JobStatus
 from tests.fixtures.jobs import noop as say_hello
 
@@ -178,3 +179,33 @@ def test_every_edge_of_the_table_is_made_by_a_script(queue: Queue, observer: Obs
     table = {(s, t) for s, t in table if JobStatus.STOPPED not in (s, t)}
     never_seen = table - observer.edges.keys()
     assert not never_seen, f"edges no script made: {sorted(map(str, never_seen))}"
+
+
+def test_no_step_sets_stopped() -> None:
+    assert all(JobStatus.STOPPED not in targets for targets in TRANSITIONS.values())
+    assert JobStatus.STOPPED not in CREATED_AS
+
+
+def test_enqueue_replies_name_the_status_the_job_gets(queue: Queue) -> None:
+    """The reply table of the enqueue step (scripts.Enqueued) against the status the
+    step stores: every code it has is seen, each with its own status."""
+    conn, k = queue.connection, queue.keys
+    failed = queue.enqueue(say_hello)
+    _take(queue)
+    _fail(queue, failed.id)
+    pending = queue.enqueue_at(FUTURE, say_hello)
+    fields = {"func": "tests.fixtures.jobs.noop", "data": "[[], {}]"}
+    now = transitions.now_ms()
+    seen = {}
+    for job_id, due, deps in (
+        ("now", 0, ()),
+        ("later", now + 3_600_000, ()),
+        ("waits", 0, (pending.id,)),
+        ("doomed", 0, (failed.id,)),
+    ):
+        code = transitions.enqueue(conn, k, job_id, fields, now=now, due=due, depends_on=deps)
+        assert code is not None
+        seen[Enqueued(code)] = conn.hget(k.job(job_id), "status")
+    assert set(seen) == set(Enqueued)
+    for code, status in seen.items():
+        assert status == code.status.value.encode() == PLACED[code].encode()

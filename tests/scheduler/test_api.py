@@ -347,3 +347,31 @@ def test_a_schedule_made_now_fires_its_first_slot_at_once_then_every_interval(
     assert queued_ids(connection) == [f"now@{T0 - 3}"]
     s.refresh()
     assert s.next_run == clock.at(60_000 - 3)
+
+
+def test_work_with_scheduler_fires_due_schedules_as_rqs_does(connection: redis.Redis) -> None:
+    """``worker.work(with_scheduler=True)``: the worker runs the scheduler's pass
+    under the scheduler lock; a schedule due now fires once and its run is done in
+    the same burst, though two workers were asked to schedule."""
+    from jobq import SimpleWorker
+
+    queue = Queue("default", connection)
+    schedule = Scheduler(queue=queue, connection=connection).schedule(
+        dt.datetime.now(dt.UTC), ADD, args=(2, 3), interval=3600
+    )
+    for _ in range(2):
+        SimpleWorker([queue], connection).work(burst=True, with_scheduler=True)
+    runs = queue.finished_job_registry.get_job_ids()
+    assert len(runs) == 1 and runs[0].startswith(schedule.id)
+    assert Job.fetch(runs[0], connection).result == 5
+
+
+def test_work_without_scheduler_fires_nothing(connection: redis.Redis) -> None:
+    from jobq import SimpleWorker
+
+    queue = Queue("default", connection)
+    Scheduler(queue=queue, connection=connection).schedule(
+        dt.datetime.now(dt.UTC), ADD, args=(2, 3), interval=3600
+    )
+    SimpleWorker([queue], connection).work(burst=True)
+    assert queue.finished_job_registry.get_job_ids() == []
