@@ -28,6 +28,7 @@ from django.core.signals import setting_changed
 
 from jobq import connection as core
 from jobq.exceptions import ConfigurationError
+from jobq.flow import MAX_LIMIT, Rate
 from jobq.redis_settings import CLUSTER_DB_ONLY_0
 from jobq.signing import Keyring
 from jobq.timeutil import seconds
@@ -39,7 +40,10 @@ CONNECTION_KEYS = (
     "CONNECTION_KWARGS", "SENTINEL_KWARGS", "REDIS_CLIENT_KWARGS", "CLUSTER",
 )  # fmt: skip
 #: per-queue keys that set queue defaults (QUEUE_CLASS, SERIALIZER: classes or dotted paths)
-QUEUE_KEYS = ("DEFAULT_TIMEOUT", "DEFAULT_RESULT_TTL", "ASYNC", "QUEUE_CLASS", "SERIALIZER")
+QUEUE_KEYS = (
+    "DEFAULT_TIMEOUT", "DEFAULT_RESULT_TTL", "ASYNC", "QUEUE_CLASS", "SERIALIZER",
+    "RATE_LIMIT", "CONCURRENCY_LIMIT",
+)  # fmt: skip
 #: URL schemes jobq.connection builds a client for
 URL_SCHEMES = (
     "redis://", "rediss://", "unix://", "valkey://", "valkeys://",
@@ -113,6 +117,9 @@ class QueueConfig:
     serializer: Any = None
     #: keys given but ignored because a source of higher precedence is set
     ignored: tuple[str, ...] = ()
+    #: limits a worker of the queue stores in Redis as it starts (jobq.flow)
+    rate_limit: str | None = None
+    concurrency_limit: int | None = None
 
 
 @dataclass(frozen=True)
@@ -248,7 +255,28 @@ def parse_queue(name: str, entry: object) -> QueueConfig:
         queue_class=entry.get("QUEUE_CLASS"),
         serializer=entry.get("SERIALIZER"),
         ignored=tuple(k for k in entry if k not in used),
+        rate_limit=_rate_limit(name, entry),
+        concurrency_limit=_concurrency_limit(name, entry),
     )
+
+
+def _rate_limit(name: str, entry: Mapping[str, Any]) -> str | None:
+    raw = entry.get("RATE_LIMIT")
+    if raw is None:
+        return None
+    try:
+        return str(Rate.parse(raw))
+    except ValueError as e:
+        raise _error(name, "RATE_LIMIT", f"is not a rate: {e}") from None
+
+
+def _concurrency_limit(name: str, entry: Mapping[str, Any]) -> int | None:
+    raw = entry.get("CONCURRENCY_LIMIT")
+    if raw is None:
+        return None
+    if isinstance(raw, bool) or not isinstance(raw, int) or not 1 <= raw <= MAX_LIMIT:
+        raise _error(name, "CONCURRENCY_LIMIT", f"must be a whole number from 1, got {raw!r}")
+    return raw
 
 
 def _connection(name: str, source: str, entry: Mapping[str, Any]) -> ConnectionConfig:

@@ -17,8 +17,10 @@ from django import forms
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from jobq.exceptions import FunctionNotAllowed
+from jobq.flow import MAX_LIMIT, Limits, Rate
 from jobq.functions import FunctionResolver
 from jobq.scheduler.cron import CronSpec
 from jobq.timeutil import to_ms
@@ -130,7 +132,7 @@ class ScheduleForm(forms.ModelForm):  # type: ignore[type-arg, unused-ignore]
         model = Schedule
         fields = [
             "name", "func", "args", "kwargs", "queue", "interval", "cron", "timezone",
-            "first_run", "repeat", "timeout", "result_ttl", "enabled",
+            "first_run", "repeat", "timeout", "result_ttl", "max_instances", "enabled",
         ]  # fmt: skip
 
     def clean_func(self) -> str:
@@ -196,3 +198,44 @@ class ScheduleForm(forms.ModelForm):  # type: ignore[type-arg, unused-ignore]
 
     def _errors_on(self, *fields: str) -> bool:
         return any(f in self.errors for f in fields)
+
+
+class LimitsForm(forms.Form):
+    """A queue's limits in the admin; empty fields: no such limit."""
+
+    rate = forms.CharField(
+        label=_("rate"),
+        required=False,
+        help_text=_("Job starts per unit, all workers together: 20/s, 100/m, 1000/h"),
+    )
+    burst = forms.IntegerField(
+        label=_("burst"),
+        required=False,
+        min_value=1,
+        max_value=MAX_LIMIT,
+        help_text=_("Starts an idle queue may make at once (default 1)"),
+    )
+    concurrency = forms.IntegerField(
+        label=_("concurrency"),
+        required=False,
+        min_value=1,
+        max_value=MAX_LIMIT,
+        help_text=_("Jobs of this queue running at once, on all workers"),
+    )
+
+    @staticmethod
+    def initial_for(limits: Limits) -> dict[str, Any]:
+        return {
+            "rate": str(limits.rate) if limits.rate else "",
+            "burst": limits.burst if limits.burst > 1 else None,
+            "concurrency": limits.concurrency,
+        }
+
+    def clean_rate(self) -> str:
+        raw = str(self.cleaned_data.get("rate") or "").strip()
+        if raw:
+            try:
+                Rate.parse(raw)
+            except ValueError as e:
+                raise forms.ValidationError(str(e)) from e
+        return raw

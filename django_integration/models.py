@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -60,6 +61,16 @@ class Schedule(models.Model):
     )
     timeout = models.PositiveIntegerField(_("timeout (seconds)"), null=True, blank=True)
     result_ttl = models.IntegerField(_("result TTL (seconds)"), null=True, blank=True)
+    max_instances = models.PositiveIntegerField(
+        _("max instances"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1)],
+        help_text=_(
+            "At most this many runs queued or running at once; a slot past it is skipped "
+            "and recorded as a skipped run. Empty: no limit"
+        ),
+    )
     enabled = models.BooleanField(_("enabled"), default=True)
     last_run_at = models.DateTimeField(_("last run"), null=True, blank=True, editable=False)
     next_run_at = models.DateTimeField(_("next run"), null=True, blank=True, editable=False)
@@ -196,6 +207,7 @@ QUEUE_PERMISSIONS: list[tuple[str, StrOrPromise]] = [
     ("enqueue_job_now", _("Can enqueue scheduled or deferred jobs now")),
     ("stop_job", _("Can stop running jobs")),
     ("empty_queue", _("Can empty queues")),
+    ("change_queue_limits", _("Can change queue limits (rate, concurrency)")),
 ]
 
 

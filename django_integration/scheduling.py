@@ -193,6 +193,7 @@ def _store(row: Schedule, sid: str) -> RedisSchedule | None:
         "timeout": row.timeout,
         "result_ttl": row.result_ttl,
         "repeat": left,
+        "max_instances": row.max_instances,
         "meta": {META_NAME: row.name, META_TIMING: timing, META_REPEAT: row.repeat},
     }
     if row.cron:

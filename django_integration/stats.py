@@ -36,6 +36,7 @@ def statistics(window: str | None = None) -> dict[str, Any]:
         "workers": [],
         "suspended": False,
         "scheduler": {"lock_holder": None, "next_due": {}},
+        "flow": {},
     }
     groups = _by_connection()
     for names in groups:
@@ -47,6 +48,7 @@ def statistics(window: str | None = None) -> dict[str, Any]:
             merged["scheduler"]["lock_holder"] or stats["scheduler"]["lock_holder"]
         )
         merged["scheduler"]["next_due"].update(stats["scheduler"]["next_due"])
+        merged["flow"].update(stats["flow"])
     if window is not None:
         merged["history"] = _history(groups, window)
     return merged

@@ -29,7 +29,9 @@ no thread hop for Redis.
 
 The framework's queue names are jobq queue names, unless ``PRIORITY_QUEUES`` maps
 one onto several jobq queues by priority band (a worker serves its queues in
-strict order: ``rqworker high default``).
+strict order: ``rqworker high default``). A task's ``priority`` is also the jobq
+job's own priority (higher first within its queue, FIFO among equals), so priorities
+work without bands too.
 """
 
 from __future__ import annotations
@@ -210,13 +212,12 @@ class JobqBackend(BaseTaskBackend):
     supports_defer = True  # run_after: enqueue_at, promoted by the workers
     supports_async_task = True  # async def tasks run on the worker child's event loop
     supports_get_result = True  # results live in Redis for the job's result_ttl
-    #: True when OPTIONS["PRIORITY_QUEUES"] gives priority bands (set per backend)
-    supports_priority = False
+    #: jobq queues order jobs by priority (bands in PRIORITY_QUEUES come on top)
+    supports_priority = True
 
     def __init__(self, alias: str, params: dict[str, Any]) -> None:
         super().__init__(alias, params)
         self.config = parse_options(alias, params.get("OPTIONS"))
-        self.supports_priority = bool(self.config.priority_queues)
 
     # -- where tasks go
 
@@ -244,11 +245,6 @@ class JobqBackend(BaseTaskBackend):
 
     def validate_task(self, task: Task[Any, Any]) -> None:
         super().validate_task(task)
-        if task.priority != 0 and task.queue_name not in self.config.priority_queues:
-            raise InvalidTaskError(
-                f"Queue '{task.queue_name}' has no priority bands: add it to "
-                f"TASKS[{self.alias!r}]['OPTIONS']['PRIORITY_QUEUES'] to give tasks priorities."
-            )
         allowed = conf.options().allowed_modules
         if allowed is not None and not FunctionResolver(allowed).is_allowed(task.module_path):
             raise InvalidTaskError(
@@ -320,7 +316,10 @@ class JobqBackend(BaseTaskBackend):
             "priority": task.priority,
             "run_after": task.run_after,
         }
-        return {"job_id": job_id, "meta": {META_KEY: enqueued}}
+        options: dict[str, Any] = {"job_id": job_id, "meta": {META_KEY: enqueued}}
+        if task.priority:
+            options["priority"] = task.priority
+        return options
 
     def get_result(self, result_id: str) -> TaskResult[Any]:
         for name in self._searched(result_id):

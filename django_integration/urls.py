@@ -14,7 +14,7 @@ from typing import Any
 
 from django.urls import URLPattern, path
 
-from .views import jobs, registry, stats
+from .views import jobs, limits, registry, stats
 
 app_name = "jobq"
 
@@ -38,6 +38,7 @@ def get_admin_urlpatterns(view_wrapper: ViewWrapper | None = None) -> list[URLPa
             wrap(jobs.requeue_failed),
             name="requeue_failed",
         ),
+        path("queues/<str:queue_name>/limits/", wrap(limits.queue_limits), name="queue_limits"),
         path("queues/<str:queue_name>/jobs/<str:job_id>/", wrap(jobs.job_detail), name="job"),
         path(
             "queues/<str:queue_name>/<str:registry>/",

@@ -26,6 +26,17 @@ def get_worker_class(worker_class: type[BaseWorker] | str | None = None) -> type
     return cls
 
 
+def apply_limits(queues: list[DjangoQueue]) -> None:
+    """Store ``RQ_QUEUES[...]["RATE_LIMIT"]``/``["CONCURRENCY_LIMIT"]`` in Redis, where
+    every worker reads them; a limit changed in the admin holds until a worker of the
+    queue starts again with the setting."""
+    configured = conf.queues()
+    for queue in queues:
+        config = configured.get(queue.name)
+        if config is not None and (config.rate_limit or config.concurrency_limit):
+            queue.set_limits(rate=config.rate_limit, concurrency=config.concurrency_limit)
+
+
 def get_worker(
     *queue_names: str,
     job_class: type[Job] | str | None = None,
@@ -43,6 +54,7 @@ def get_worker(
     from .hooks import worker_hooks  # imports models: only once the apps are loaded
 
     queues = get_queues(*queue_names, job_class=job_class, queue_class=queue_class)
+    apply_limits(queues)
     kwargs.setdefault("allowed_modules", conf.options().allowed_modules)
     kwargs.setdefault("hooks", worker_hooks())
     kwargs.setdefault("job_class", queues[0].job_class)

@@ -80,7 +80,7 @@ class AsyncQueue:
         self.send_hooks = list(send_hooks)
         self.keys = self.plan.keys
         self.serializer = self.plan.serializer
-        self._batch: list[tuple[PreparedJob, int, asyncio.Future[int]]] = []
+        self._batch: list[tuple[PreparedJob, int, asyncio.Future[int | str]]] = []
         self._registered = False
 
     def __repr__(self) -> str:
@@ -150,11 +150,16 @@ class AsyncQueue:
 
     async def _send_untraced(self, prepared: PreparedJob) -> AsyncJob:
         now = transitions.now_ms()
-        future: asyncio.Future[int] = asyncio.get_running_loop().create_future()
+        future: asyncio.Future[int | str] = asyncio.get_running_loop().create_future()
         if not self._batch:
             asyncio.get_running_loop().call_soon(self._flush_soon)
         self._batch.append((prepared, now, future))
         code = await future
+        if isinstance(code, str):  # a live job holds the unique key: that job
+            existing = await self.fetch_job(code)
+            if existing is not None:
+                return existing
+            return AsyncJob(code, self.connection, origin=self.name, serializer=self.serializer)
         raise_for_code("enqueue", code, prepared.job_id)
         job = self.plan.make_job(prepared, now, PLACED[code], AsyncJob, self.connection)
         assert isinstance(job, AsyncJob)
@@ -166,7 +171,7 @@ class AsyncQueue:
         _pending.add(task)
         task.add_done_callback(_pending.discard)
 
-    async def _flush(self, batch: list[tuple[PreparedJob, int, asyncio.Future[int]]]) -> None:
+    async def _flush(self, batch: list[tuple[PreparedJob, int, asyncio.Future[int | str]]]) -> None:
         calls = [(self.keys, transitions.enqueue_args(self.keys, p, now)) for p, now, _ in batch]
         register = () if self._registered else (self.name,)
         try:
@@ -190,7 +195,11 @@ class AsyncQueue:
     # -- reading ------------------------------------------------------------------
 
     async def count(self) -> int:
-        return int(await self.connection.llen(self.keys.queued))
+        """Jobs waiting: the list, and those waiting by priority."""
+        pipe = self.connection.pipeline(transaction=False)
+        pipe.llen(self.keys.queued)
+        pipe.zcard(self.keys.prio)
+        return sum(int(n) for n in await pipe.execute())
 
     async def get_job_ids(self, offset: int = 0, length: int = -1) -> list[str]:
         end = -1 if length < 0 else offset + length - 1

@@ -4,7 +4,10 @@ All keys of one queue share the hash tag ``{queue}`` so that each Lua step
 touches one Redis Cluster slot. Scripts that must reach a per-job key derive it
 from :attr:`QueueKeys.prefix` passed as an argument, with the same suffixes as
 the methods below (``job:``, ``dependents:``, ``notify:``, ``schedule-job:``,
-``schedule-runs:``, ``schedule-ended:``).
+``schedule-runs:``, ``schedule-ended:``). Flow control's keys are derived the same
+way (``flow``, ``prio``, ``qslots``, ``slots:``, ``held:``, ``unique:``; see
+``jobq/lua/includes/flow.lua``): the concurrency and unique keys are per key, like
+per-job keys, and the others are read only by steps that use flow control.
 """
 
 from __future__ import annotations
@@ -134,6 +137,33 @@ class QueueKeys:
     def schedule_due(self) -> str:
         """Zset of schedule ids scored by their next slot (ms)."""
         return self.prefix + "schedule-due"
+
+    @property
+    def flow(self) -> str:
+        """Hash: the queue's limits, the rate's state, flags set by flow options."""
+        return self.prefix + "flow"
+
+    @property
+    def prio(self) -> str:
+        """Zset of queued ids that have a priority (see includes/flow.lua)."""
+        return self.prefix + "prio"
+
+    @property
+    def qslots(self) -> str:
+        """Zset of ids holding one of the queue's concurrency slots, by lease deadline."""
+        return self.prefix + "qslots"
+
+    def slots(self, key: str) -> str:
+        """Zset of ids holding a slot of concurrency key ``key``, by lease deadline."""
+        return f"{self.prefix}slots:{key}"
+
+    def held(self, key: str) -> str:
+        """List of ids parked until a slot of concurrency key ``key`` frees."""
+        return f"{self.prefix}held:{key}"
+
+    def unique(self, key: str) -> str:
+        """String: the id of the live job holding unique key ``key``."""
+        return f"{self.prefix}unique:{key}"
 
     def history(self, step: int, start: int) -> str:
         """Hash: what the queue's jobs did in the ``step``-second bucket beginning at

@@ -15,6 +15,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
+from .flow import FlowOptions, flow_options
 from .retry import Retry
 from .timeutil import Seconds, seconds
 
@@ -46,6 +47,19 @@ class JobOptions:
     on_success: Any = None
     on_failure: Any = None
     webhooks: Any = None
+    # flow control (jobq.flow, docs/flow-control.md)
+    #: while a job with this key (a string, or a callable of the job's arguments) is
+    #: live in the queue, an enqueue with the same key returns that job
+    unique_key: Any = None
+    #: "finish" (default): the key is released when the job ends; "start": when it starts
+    unique_until: str = "finish"
+    #: at most ``concurrency_limit`` jobs with this key run at once, on all workers
+    concurrency_key: str | None = None
+    concurrency_limit: int | None = None
+    #: higher first within the queue, FIFO among equals (-1000 to 1000)
+    priority: int = 0
+    #: rq's: refuse a live job with the same job_id, which jobq always does
+    unique: bool = False
 
     def __post_init__(self) -> None:
         if not (self.timeout is None is self.result_ttl is self.ttl is self.failure_ttl):
@@ -54,6 +68,16 @@ class JobOptions:
             raise ValueError(f"ttl must be positive seconds or None, got {self.ttl!r}")
         if self.retry is not None and not isinstance(self.retry, Retry):
             raise TypeError(f"retry takes a jobq.Retry, not {self.retry!r}")
+        if self.priority is None:
+            object.__setattr__(self, "priority", 0)
+        if (
+            self.priority
+            or self.unique_key is not None
+            or self.concurrency_key is not None
+            or self.concurrency_limit is not None
+            or self.unique_until != "finish"
+        ):
+            _ = self.flow  # validated here, where the options enter
 
     def _parse_durations(self) -> None:
         for name, label in _DURATIONS:
@@ -62,6 +86,14 @@ class JobOptions:
                 parsed = seconds(value, label)
                 if parsed is not value:
                     object.__setattr__(self, name, parsed)
+
+    @property
+    def flow(self) -> FlowOptions | None:
+        """The flow-control options, or None when none is used (the plain path)."""
+        return flow_options(
+            self.unique_key, self.unique_until, self.concurrency_key,  # type: ignore[arg-type]
+            self.concurrency_limit, self.priority,
+        )  # fmt: skip
 
     @classmethod
     def from_kwargs(cls, options: Mapping[str, Any]) -> JobOptions:

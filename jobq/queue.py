@@ -7,13 +7,14 @@ import functools
 import json
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal
 
 import redis
 
 from . import connection as conn_mod
-from . import defaults, durability, hooks, keys, signing, tracing, transitions, webhook
+from . import defaults, durability, flow, hooks, keys, signing, tracing, transitions, webhook
 from .exceptions import InvalidJobOperation, NoSuchJobError
+from .flow import Limits, Rate, UniqueKey
 from .functions import function_path
 from .job import Dependency, Job, new_job_id
 from .options import DEFAULT, OPTION_NAMES, EnqueueData, JobOptions, split_call
@@ -50,6 +51,8 @@ class PreparedJob:
     depends_on: Sequence[str] = ()
     #: the id was made here (random), not given by the caller
     new_id: bool = False
+    #: the fields hold flow-control options
+    flow: bool = False
 
 
 #: runs a job just enqueued by an ``is_async=False`` queue, here and now, and returns
@@ -161,9 +164,15 @@ class Queue:
         on_success: Any = None,
         on_failure: Any = None,
         webhooks: Any = None,
+        unique_key: UniqueKey | None = None,
+        unique_until: Literal["start", "finish"] = "finish",
+        concurrency_key: str | None = None,
+        concurrency_limit: int | None = None,
+        priority: int | None = None,
+        unique: bool = False,
     ) -> EnqueueData:
         """One job for :meth:`enqueue_many` (rq's signature); its options are
-        validated here."""
+        validated here. ``unique``: rq's option; jobq always refuses a live job's id."""
         return EnqueueData(func, args, kwargs, JobOptions.pick(locals()))
 
     def prepare(
@@ -198,6 +207,9 @@ class Queue:
                 fields["allow_dep_fail"] = "1"
         if extra:
             fields.update(extra)
+        flow_opts = None if options is DEFAULT else options.flow
+        if flow_opts is not None:
+            fields.update(flow_opts.fields(data.args or (), data.kwargs or _NO_KWARGS))
         ttl = options.ttl
         if ttl is not None:
             fields["ttl"] = _num(ttl)  # read back as job.ttl
@@ -214,6 +226,7 @@ class Queue:
             int(ttl * 1000) if ttl else 0,
             deps,
             given_id is None,
+            flow_opts is not None,
         )
 
     def _add_queue_defaults(
@@ -319,14 +332,26 @@ class Queue:
             pipe = self.connection.pipeline(transaction=False)
             pipe.sadd(keys.QUEUES, self.name)
             transitions.enqueue_job(pipe, self.keys, prepared, now)
-            code = int(self._execute(pipe, [prepared.job_id])[1])
-            raise_for_code("enqueue", code, prepared.job_id)
+            code = transitions.placement(self._execute(pipe, [prepared.job_id])[1])
+            if isinstance(code, int):
+                raise_for_code("enqueue", code, prepared.job_id)
             self._registered = True
         assert code is not None
+        if isinstance(code, str):  # a live job holds the unique key: that job
+            return self._existing(code)
         job = self.make_job(prepared, now, PLACED[code])
         if not self.is_async and code == 1:
             return self.run_sync(job)
         return job
+
+    def _existing(self, job_id: str) -> Job:
+        """The live job whose unique key an enqueue met (it may end meanwhile)."""
+        found = self.job_class.fetch_many([job_id], self.connection, queue=self.name)[0]
+        if found is None:
+            return self.job_class(
+                job_id, self.connection, origin=self.name, serializer=self.serializer
+            )
+        return found
 
     def _execute(self, pipe: Any, job_ids: list[str]) -> list[Any]:
         """Run an enqueue pipeline; with ``durable``, also wait until it is durable."""
@@ -365,10 +390,22 @@ class Queue:
         on_failure: Any = None,
         pipeline: Any = None,
         webhooks: Any = None,
+        unique_key: UniqueKey | None = None,
+        unique_until: Literal["start", "finish"] = "finish",
+        concurrency_key: str | None = None,
+        concurrency_limit: int | None = None,
+        priority: int | None = None,
+        unique: bool = False,
     ) -> Job:
+        """Flow control (docs/flow-control.md): ``unique_key`` (a string, or a callable
+        of the job's arguments) makes a second enqueue while the first job is live
+        return that job; ``unique_until="start"`` frees the key when it starts.
+        ``concurrency_key``/``concurrency_limit``: at most that many jobs with the key
+        run at once. ``priority``: higher first, FIFO among equals."""
         data = self.prepare_data(
             func, args, kwargs, timeout, result_ttl, ttl, failure_ttl, description,
             depends_on, job_id, at_front, meta, retry, on_success, on_failure, webhooks,
+            unique_key, unique_until, concurrency_key, concurrency_limit, priority,
         )  # fmt: skip
         return self._send(self.prepare(data), pipeline)
 
@@ -497,11 +534,14 @@ class Queue:
             return [self.make_job(p, created, _expected_placement(p, now)) for p in prepared]
         replies = self._execute(pipe, [p.job_id for p in prepared])[1:]
         self._registered = True
-        codes: list[int] = []
+        codes: list[int | str] = []
         for reply in replies:
-            codes.extend(int(c) for c in (reply if isinstance(reply, list) else [reply]))
+            codes.extend(map(transitions.placement, reply if isinstance(reply, list) else [reply]))
         jobs = []
         for p, code in zip(prepared, codes, strict=True):
+            if isinstance(code, str):
+                jobs.append(self._existing(code))
+                continue
             raise_for_code("enqueue", code, p.job_id)
             jobs.append(self.make_job(p, created, PLACED[code]))
         return jobs
@@ -522,7 +562,36 @@ class Queue:
 
     @property
     def count(self) -> int:
-        return int(self.connection.llen(self.keys.queued))
+        """Jobs waiting: the list, and those waiting by priority."""
+        pipe = self.connection.pipeline(transaction=False)
+        pipe.llen(self.keys.queued)
+        pipe.zcard(self.keys.prio)
+        return sum(int(n) for n in pipe.execute())
+
+    # -- flow control ---------------------------------------------------------------
+
+    def set_limits(
+        self,
+        *,
+        rate: str | Rate | None = None,
+        burst: int | None = None,
+        concurrency: int | None = None,
+        clear: bool = False,
+    ) -> Limits:
+        """Limits every worker obeys (stored in Redis): ``rate="20/s"`` ("100/m",
+        "1000/h"), ``burst`` (jobs an idle queue may start at once, default 1),
+        ``concurrency`` (jobs of this queue running at once). ``clear`` removes every
+        limit first. Returns the limits now in force."""
+        return flow.set_limits(
+            self.connection, self.keys, rate=rate, burst=burst, concurrency=concurrency, clear=clear
+        )
+
+    def get_limits(self) -> Limits:
+        return flow.get_limits(self.connection, self.keys)
+
+    def flow_state(self) -> flow.FlowState:
+        """Limits, and what each holds back now (admin pages, ``jobq info``)."""
+        return flow.flow_state(self.connection, self.keys)
 
     def is_empty(self) -> bool:
         return self.count == 0
@@ -564,14 +633,16 @@ class Queue:
             # deleting a job settles its dependents, which may move them into the
             # queue or a registry already passed: repeat until a pass finds nothing
             while self.empty() + sum(
-                transitions.delete_many(self.connection, self.keys, registry.get_job_ids())
-                for registry in self.registries
+                transitions.delete_many(self.connection, self.keys, ids)
+                for ids in [flow.parked_ids(self.connection, self.keys)]
+                + [registry.get_job_ids() for registry in self.registries]
             ):
                 pass
         k = self.keys
         self.connection.delete(
-            k.queued, k.started, k.scheduled, k.deferred, k.finished, k.failed, k.canceled, k.wake
-        )
+            k.queued, k.started, k.scheduled, k.deferred, k.finished, k.failed, k.canceled, k.wake,
+            k.flow, k.prio, k.qslots,
+        )  # fmt: skip
         # its history too (one slot: one command, however many buckets)
         self.connection.delete(*k.every_history_key(transitions.now_ms()))
         self.connection.srem(keys.QUEUES, self.name)
@@ -626,8 +697,8 @@ def _expected_placement(p: PreparedJob, now: int) -> JobStatus:
 
 
 def _is_simple(p: PreparedJob) -> bool:
-    """Due now and without dependencies: what the bulk enqueue script handles."""
-    return not p.depends_on and not p.due
+    """Due now, without dependencies or flow control: what the bulk enqueue script handles."""
+    return not p.depends_on and not p.due and not p.flow
 
 
 def _num(value: float) -> str:

@@ -202,12 +202,13 @@ def all_counts(connection: redis.Redis, queue_names: list[str]) -> dict[str, dic
     for name in queue_names:
         k = keys.queue_keys(name)
         pipe.llen(k.queued)
+        pipe.zcard(k.prio)  # queued jobs waiting by priority
         for spec in SPECS.values():
             pipe.zcard(getattr(k, spec.name))
     replies = iter(pipe.execute())
     out: dict[str, dict[str, Any]] = {}
     for name in queue_names:
-        row = {"queued": int(next(replies))}
+        row = {"queued": int(next(replies)) + int(next(replies))}
         for spec in SPECS.values():
             row[spec.name] = int(next(replies))
         out[name] = row

@@ -248,6 +248,9 @@ class Fired(IntEnum):
     FIRED_AND_ENDED = 2
     #: the slot's run id is held by a live job; the schedule advanced
     RUN_STILL_LIVE = 3
+    #: max_instances runs are still live: the slot's run is recorded as skipped
+    SKIPPED = 4
+    SKIPPED_AND_ENDED = 5
 
 
 #: script name → the enum of its replies

@@ -20,6 +20,8 @@ class JobStatus(StrEnum):
     SCHEDULED = "scheduled"
     STOPPED = "stopped"
     CANCELED = "canceled"
+    #: a schedule's slot not run because its earlier runs were still live (max_instances)
+    SKIPPED = "skipped"
 
     def __str__(self) -> str:
         return self.value
@@ -29,7 +31,15 @@ class JobStatus(StrEnum):
         return self in TERMINAL
 
 
-TERMINAL = frozenset({JobStatus.FINISHED, JobStatus.FAILED, JobStatus.STOPPED, JobStatus.CANCELED})
+TERMINAL = frozenset(
+    {
+        JobStatus.FINISHED,
+        JobStatus.FAILED,
+        JobStatus.STOPPED,
+        JobStatus.CANCELED,
+        JobStatus.SKIPPED,
+    }
+)
 
 #: the statuses a job can start life in (enqueue, enqueue_many, a schedule's firing):
 #: canceled when a dependency it must wait for has already failed
@@ -40,6 +50,7 @@ CREATED_AS = frozenset(
         JobStatus.SCHEDULED,
         JobStatus.DEFERRED,
         JobStatus.CANCELED,
+        JobStatus.SKIPPED,  # a schedule's run, when max_instances runs are still live
     }
 )
 
@@ -71,6 +82,7 @@ TRANSITIONS: dict[JobStatus, frozenset[JobStatus]] = {
     JobStatus.FAILED: frozenset({JobStatus.QUEUED}),
     JobStatus.STOPPED: frozenset({JobStatus.QUEUED}),
     JobStatus.CANCELED: frozenset({JobStatus.QUEUED}),
+    JobStatus.SKIPPED: frozenset({JobStatus.QUEUED}),  # run the skipped slot after all
 }
 
 

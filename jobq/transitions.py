@@ -53,32 +53,41 @@ def enqueue(
     ttl_ms: int = 0,
     depends_on: Sequence[str] = (),
     new_id: bool = False,
-) -> int | None:
+    flow: bool = False,
+) -> int | str | None:
     """:func:`enqueue_job` given the job's parts one by one."""
-    job = NewJob(job_id, fields, at_front, ttl_ms, new_id, due, depends_on)
+    job = NewJob(job_id, fields, at_front, ttl_ms, new_id, due, depends_on, flow)
     return enqueue_job(client, q, job, now)
 
 
 def enqueue_job(
     client: redis.Redis | Pipeline, q: QueueKeys, job: NewJobLike, now: int
-) -> int | None:
+) -> int | str | None:
     """Store and place one job. Returns the placement code (1 queued, 2 scheduled,
-    3 deferred, 4 canceled); when ``client`` is a pipeline the call is only queued.
+    3 deferred, 4 canceled), or the id of the live job that holds the job's unique key
+    (nothing stored); when ``client`` is a pipeline the call is only queued.
     ``job.new_id``: the caller made the id at random for this job, so finding it taken
-    means this enqueue already landed (redis-py resent it after a lost reply)."""
+    means this enqueue already landed (redis-py resent it after a lost reply).
+    ``job.flow``: its fields hold flow-control options (:mod:`jobq.flow`)."""
     args = enqueue_args(q, job, now)
     script = scripts.get("enqueue")
     if _is_pipeline(client):
         script.queue_in(client, q.placement, args)
         return None
-    code = int(script(client, q.placement, args))
-    scripts.raise_for_code("enqueue", code, job.job_id)
+    code = placement(script(client, q.placement, args))
+    if isinstance(code, int):
+        scripts.raise_for_code("enqueue", code, job.job_id)
     return code
+
+
+def placement(reply: Any) -> int | str:
+    """An enqueue reply: a code, or the id of the job holding the unique key."""
+    return reply.decode() if isinstance(reply, bytes) else int(reply)
 
 
 def enqueue_args(q: QueueKeys, job: NewJobLike, now: int) -> list[Any]:
     """The ARGV of enqueue-7.lua (its KEYS are ``q.placement``)."""
-    flags = (1 if job.at_front else 0) | (2 if job.new_id else 0)
+    flags = (1 if job.at_front else 0) | (2 if job.new_id else 0) | (4 if job.flow else 0)
     depends_on = job.depends_on
     args: list[Any] = [q.prefix, job.job_id, now, job.due, flags, job.ttl_ms, len(depends_on)]
     args.extend(depends_on)
@@ -89,11 +98,12 @@ def enqueue_args(q: QueueKeys, job: NewJobLike, now: int) -> list[Any]:
 
 async def enqueue_async(
     client: Any, calls: Sequence[tuple[QueueKeys, list[Any]]], register: Sequence[str] = ()
-) -> list[int | Exception]:
+) -> list[int | str | Exception]:
     """Run enqueue-7.lua once per (queue keys, :func:`enqueue_args`) call, all in one
     pipelined round trip on a ``redis.asyncio`` client; ``register``: queue names to
     add to the index of queues first. Returns each call's code, or the exception it
-    met (:func:`jobq.scripts.raise_for_code` codes are returned, not raised)."""
+    met (:func:`jobq.scripts.raise_for_code` codes are returned, not raised), or the
+    id of the live job holding the job's unique key."""
     script = scripts.get("enqueue")
     pipe = client.pipeline(transaction=False)
     if register:
@@ -110,7 +120,7 @@ async def enqueue_async(
             retry.execute_command("EVALSHA", script.sha, len(q.placement), *q.placement, *args)
         for i, reply in zip(missing, await retry.execute(raise_on_error=False), strict=True):
             replies[i] = reply
-    return [r if isinstance(r, Exception) else int(r) for r in replies]
+    return [r if isinstance(r, Exception) else placement(r) for r in replies]
 
 
 class NewJobLike(Protocol):
@@ -131,6 +141,8 @@ class NewJobLike(Protocol):
     def due(self) -> int: ...
     @property
     def depends_on(self) -> Sequence[str]: ...
+    @property
+    def flow(self) -> bool: ...
 
 
 class NewJob(NamedTuple):
@@ -146,6 +158,8 @@ class NewJob(NamedTuple):
     due: int = 0
     #: ids of the jobs it waits for; enqueue_many takes only jobs without
     depends_on: Sequence[str] = ()
+    #: its fields hold flow-control options; enqueue_many takes only jobs without
+    flow: bool = False
 
 
 def enqueue_many(
@@ -190,14 +204,23 @@ def _dequeue_call(
 Skipped = tuple[bytes, str]
 
 
-def _taken(
-    reply: list[Any], skipped: list[Skipped] | None = None
-) -> list[tuple[str, dict[bytes, bytes]]]:
+class Taken(list[tuple[str, dict[bytes, bytes]]]):
+    """The jobs a dequeue took, as (id, fields); ``held_ms``: when the queue's limits
+    held back work, the milliseconds until they may let one more through (negative:
+    held by the concurrency limit, which a finish may lift sooner)."""
+
+    held_ms: int | None = None
+
+
+def _taken(reply: list[Any], skipped: list[Skipped] | None = None) -> Taken:
     """Rows of jobs taken, as (id, fields); ids the step skipped (no job id, or a key
     holding no job hash: see dequeue-3.lua) go to ``skipped`` as (raw id, reason). The
     step takes only ids of UTF-8 text, so the ids taken decode."""
-    taken = []
+    taken = Taken()
     for row in reply:
+        if len(row) == 1:  # the last row: work held back by the queue's limits
+            taken.held_ms = int(row[0])
+            continue
         raw_id = bytes(row[0])
         if len(row) == 2:
             if skipped is not None:
@@ -218,7 +241,7 @@ def dequeue(
     count: int,
     lease_ms: int,
     skipped: list[Skipped] | None = None,
-) -> list[tuple[str, dict[bytes, bytes]]]:
+) -> Taken:
     """Take up to ``count`` jobs with a lease; ids skipped as garbage go to ``skipped``."""
     keys, args = _dequeue_call(q, worker, count, lease_ms, now_ms())
     return _taken(scripts.get("dequeue")(client, keys, args), skipped)
@@ -233,16 +256,21 @@ def wait_and_dequeue(
     lease_ms: int,
     timeout: float,
     skipped: list[Skipped] | None = None,
-) -> list[tuple[str, dict[bytes, bytes]]]:
+    woken: list[str] | None = None,
+) -> Taken:
     """Block up to ``timeout`` for a wake token on any of ``wake``, then dequeue from
-    ``q`` right after, in the same round trip: a woken worker has its jobs at once."""
+    ``q`` right after, in the same round trip: a woken worker has its jobs at once.
+    ``woken`` receives the wake key whose token was taken, if any."""
     pipe = client.pipeline(transaction=False)
     pipe.blpop(list(wake), timeout=timeout)
     # the dequeue runs when the pop returns, a time known only to the server's clock
     latest = now_ms() + int(timeout * 1000)
     keys, args = _dequeue_call(q, worker, count, lease_ms, latest, server_clock=True)
     scripts.get("dequeue").queue_in(pipe, keys, args)
-    return _taken(scripts.execute_pipeline(client, pipe)[1], skipped)
+    popped, reply = scripts.execute_pipeline(client, pipe)
+    if popped and woken is not None:
+        woken.append(text(popped[0]))
+    return _taken(reply, skipped)
 
 
 def finish(
@@ -425,7 +453,7 @@ def watch(client: redis.Redis, q: QueueKeys, job_id: str) -> str | None:
     return reply.decode() if isinstance(reply, bytes) else str(reply)
 
 
-_ENDED = {b"finished", b"failed", b"canceled", b"stopped"}
+_ENDED = {b"finished", b"failed", b"canceled", b"stopped", b"skipped"}
 
 
 def wait_for_end(

@@ -56,6 +56,9 @@ class ScheduleState:
     left: int = -1
     #: missed slots fired one by one when the scheduler comes back (0: collapse them)
     catch_up: int = 0
+    #: at most this many runs queued or running at once; a slot past it is skipped and
+    #: recorded as a run with status 'skipped' (0: no limit, rq-scheduler's behaviour)
+    max_instances: int = 0
     ttl_ms: int = 0
     runs: int = 0
     skipped: int = 0
@@ -72,7 +75,7 @@ class ScheduleState:
         known = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
         # Lua's cjson writes whole numbers back as numbers, maybe as floats
         for name in ("next_run", "first_run", "created", "left", "catch_up", "ttl_ms", "runs",
-                     "skipped", "last_run", "interval_ms", "repeat"):  # fmt: skip
+                     "skipped", "last_run", "interval_ms", "repeat", "max_instances"):  # fmt: skip
             if isinstance(known.get(name), float):
                 known[name] = int(known[name])
         return cls(**known)

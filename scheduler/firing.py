@@ -37,6 +37,8 @@ class FireReport:
     #: firings another scheduler (or a change) got to first
     lost: int = 0
     ended: int = 0
+    #: slots skipped because earlier runs were still live (max_instances)
+    skipped_busy: int = 0
 
 
 def _run_meta(state: ScheduleState, slot: int, raw_meta: bytes | None, ser: bytes | None) -> bytes:
@@ -121,8 +123,10 @@ def fire_due(
         if code is Fired.NOTHING:
             report.lost += 1
         else:
-            report.fired += 1
-            report.ended += code is Fired.FIRED_AND_ENDED
+            skipped = code in (Fired.SKIPPED, Fired.SKIPPED_AND_ENDED)
+            report.fired += not skipped
+            report.skipped_busy += skipped
+            report.ended += code in (Fired.FIRED_AND_ENDED, Fired.SKIPPED_AND_ENDED)
     return report
 
 
@@ -143,6 +147,13 @@ def _log(
         logger.debug(
             "schedule %s slot %d: already fired or changed elsewhere", state.id, firing.slot
         )
+        return
+    if code in (Fired.SKIPPED, Fired.SKIPPED_AND_ENDED):
+        logger.info(
+            "schedule %s slot %d skipped: its earlier runs are still queued or running "
+            "(max_instances=%s); recorded as run %s", state.id, firing.slot,
+            state.max_instances, run,
+        )  # fmt: skip
         return
     if code is Fired.RUN_STILL_LIVE:
         logger.warning(

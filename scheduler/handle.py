@@ -161,6 +161,11 @@ class Schedule:
         return self._state.skipped
 
     @property
+    def max_instances(self) -> int | None:
+        """Runs queued or running at once at most; a slot past it is skipped (None: no limit)."""
+        return self._state.max_instances or None
+
+    @property
     def last_job_id(self) -> str | None:
         return self._state.last_job or None
 

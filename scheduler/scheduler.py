@@ -158,10 +158,13 @@ class Scheduler:
         on_failure: Any = None,
         *,
         catch_up: bool | int = False,
+        max_instances: int | None = None,
     ) -> Schedule:
         """Run ``func`` at ``scheduled_time`` and, with ``interval`` (seconds, fractions
         allowed), every interval after it; ``repeat=N`` fires exactly N runs in all.
-        A naive ``scheduled_time`` is read in this machine's local time."""
+        A naive ``scheduled_time`` is read in this machine's local time.
+        ``max_instances=1``: a slot whose previous run is still queued or running is
+        skipped, recorded as a run with status 'skipped' and the reason."""
         interval_ms = _interval_ms(interval)
         if repeat is not None and interval_ms is None and repeat != 1:
             raise ValueError("repeat needs an interval: schedule(..., interval=60, repeat=5)")
@@ -169,7 +172,7 @@ class Scheduler:
             "interval" if interval_ms else "once", _time_ms(scheduled_time), interval_ms
         )
         run = _Run(func, args, kwargs, queue_name, JobOptions.pick(locals()))
-        return self._store(timing, run, id, repeat, catch_up)
+        return self._store(timing, run, id, repeat, catch_up, max_instances)
 
     def cron(
         self,
@@ -191,9 +194,11 @@ class Scheduler:
         on_success: Any = None,
         on_failure: Any = None,
         catch_up: bool | int = False,
+        max_instances: int | None = None,
     ) -> Schedule:
         """Run ``func`` at the times ``cron_string`` names in ``timezone`` (default UTC;
-        ``use_local_timezone=True``: this machine's zone). See docs/scheduler.md for DST."""
+        ``use_local_timezone=True``: this machine's zone). See docs/scheduler.md for DST.
+        ``max_instances`` as in :meth:`schedule`."""
         if use_local_timezone and timezone:
             raise ValueError("pass either timezone=... or use_local_timezone=True, not both")
         tz = (
@@ -203,7 +208,7 @@ class Scheduler:
         first = spec.first_after(self._now_ms())
         timing = _Timing("cron", first, cron=cron_string, timezone=tz)
         run = _Run(func, args, kwargs, queue_name, JobOptions.pick(locals()))
-        return self._store(timing, run, id, repeat, catch_up)
+        return self._store(timing, run, id, repeat, catch_up, max_instances)
 
     def _store(
         self,
@@ -212,6 +217,7 @@ class Scheduler:
         schedule_id: str | None,
         repeat: int | None,
         catch_up: bool | int,
+        max_instances: int | None = None,
     ) -> Schedule:
         """Validate everything, then store: nothing is written when anything is wrong."""
         path = _importable(run.func)
@@ -235,6 +241,7 @@ class Scheduler:
             interval_ms=timing.interval_ms, cron=timing.cron, timezone=timing.timezone,
             repeat=repeat, left=repeat or (1 if timing.kind == "once" else -1),
             catch_up=_catch_up(catch_up), ttl_ms=prepared.ttl_ms,
+            max_instances=_max_instances(max_instances),
         )  # fmt: skip
         # index first: a crash before the store leaves an empty index entry, never a
         # schedule that no scheduler looks at
@@ -558,6 +565,14 @@ def _repeat(repeat: int | None) -> int | None:
     if isinstance(repeat, bool) or not isinstance(repeat, int) or repeat < 1:
         raise ValueError(f"repeat must be a positive number of runs or None, got {repeat!r}")
     return repeat
+
+
+def _max_instances(value: int | None) -> int:
+    if value is None:
+        return 0
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 1_000_000:
+        raise ValueError(f"max_instances takes a whole number from 1, or None, got {value!r}")
+    return value
 
 
 def _catch_up(value: bool | int) -> int:

@@ -51,7 +51,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     require(request, VIEW_PERMISSION)
     stats = statistics()
     rows = [
-        (name, [(registry, counts[registry]) for registry in ORDER])
+        (name, [(registry, counts[registry]) for registry in ORDER], stats["flow"].get(name))
         for name, counts in stats["queues"].items()
     ]
     context = page_context(

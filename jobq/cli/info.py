@@ -12,7 +12,7 @@ from typing import Any
 import click
 import redis
 
-from .. import history, keys
+from .. import flow, history, keys
 from ..connection import text
 from ..registry import all_counts
 from ..worker.maintenance import describe_workers
@@ -28,7 +28,30 @@ def collect(connection: redis.Redis, only: list[str] | None = None) -> dict[str,
         "workers": describe_workers(connection),
         "suspended": bool(connection.exists(keys.SUSPENDED)),
         "scheduler": scheduler_state(connection, names),
+        "flow": flow_states(connection, names),
     }
+
+
+def flow_states(connection: redis.Redis, names: list[str]) -> dict[str, dict[str, Any]]:
+    """Limits and what they hold back, for the queues where flow control was used."""
+    pipe = connection.pipeline(transaction=False)
+    for name in names:
+        pipe.exists(keys.queue_keys(name).flow)
+    used = [n for n, found in zip(names, pipe.execute(), strict=True) if found]
+    return {n: flow.flow_state(connection, keys.queue_keys(n)).as_dict() for n in used}
+
+
+def render_flow(states: dict[str, dict[str, Any]]) -> list[str]:
+    lines = ["", "flow control:"] if states else []
+    for name, st in states.items():
+        held = [f"{what} {n}" for what, n in (("rate", st["held_by_rate"]),
+                ("concurrency", st["held_by_concurrency"])) if n]  # fmt: skip
+        held += [f"key {k} {n}" for k, n in st["held_by_key"].items() if n]
+        lines.append(
+            f"  {name}: limits {st['limits']}; held back: {', '.join(held) or 'none'}; "
+            f"unique keys held {st['unique_keys']}; waiting by priority {st['prioritized']}"
+        )
+    return lines
 
 
 def scheduler_state(connection: redis.Redis, names: list[str]) -> dict[str, Any]:
@@ -96,6 +119,7 @@ def render(stats: dict[str, Any]) -> str:
         lines.append(
             f"  {w['name']}  {state}  queues={w['queues']}  ok={w['successful']} failed={w['failed']}"
         )
+    lines += render_flow(stats.get("flow", {}))
     return "\n".join(lines)
 
 

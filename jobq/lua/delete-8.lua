@@ -8,6 +8,7 @@ Returns 1 deleted, -3 no such job
 ]]
 --- @include dependents
 --- @include fields
+--- @include flow
 --- @include checks
 
 check_keys({ 'list', 'zset', 'zset', 'zset', 'zset', 'zset', 'zset', 'list' })
@@ -27,6 +28,7 @@ for _, dep in ipairs(decode_array(redis.call('HGET', jk, 'deps'))) do
     redis.pcall('SREM', prefix .. 'dependents:' .. dep, id)  -- garbage there: nothing to undo
   end
 end
+flow_done(prefix, id, redis.call('HMGET', jk, unpack(FLOW_FIELDS)))
 redis.call('DEL', prefix .. 'notify:' .. id)
 notify_waiters(prefix, id, jk)
 redis.call('DEL', jk)

@@ -19,13 +19,13 @@ for i = 4, #ARGV, 2 do
   local id, result = ARGV[i], ARGV[i + 1]
   local jk = prefix .. 'job:' .. id
   -- pcall: a key holding no hash is no job this worker holds (the reaper drops it)
-  local f = redis.pcall('HMGET', jk, 'worker', 'result_ttl', 'waiters')
+  local f = redis.pcall('HMGET', jk, 'worker', 'result_ttl', 'waiters', 'flow')
   -- held by this worker, and still leased (ZREM answers 0 when not in started)
   if f.err or f[1] ~= worker or redis.call('ZREM', q.started, id) == 0 then
     codes[#codes + 1] = -2
   else
     make_terminal(prefix, id, 'finished', q.finished, now, { 'result', result },
-      { ttl = f[2], waiters = f[3] })
+      { ttl = f[2], waiters = f[3], flow = f[4] and redis.call('HMGET', jk, unpack(FLOW_FIELDS)) })
     settle_dependents(prefix, id, true, now, q)
     codes[#codes + 1] = 1
   end

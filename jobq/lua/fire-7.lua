@@ -15,12 +15,18 @@ ARGV[9] the run's meta, serialized ('' keeps the template's)
 ARGV[10] the run's trace context (jobq.tracing; '' none; at most 1024 bytes)
 Returns { code, run id }: 1 fired, 2 fired and the schedule ended,
   3 the slot's run id is held by a live job (no job made; the schedule advanced),
+  4 skipped: the schedule's max_instances runs are still queued or running, so the
+    slot's run is recorded with status 'skipped' and the reason (filed with the
+    canceled, kept failure_ttl), 5 skipped and the schedule ended,
   0 nothing done (the schedule is gone or moved on since it was read)
+With max_instances, the pending runs (prefix..'schedule-runs:'..id) keep started runs
+too, until they end: they are the instances counted.
 ]]
 --- @include push_ready
 --- @include claim_id
 --- @include checks
 --- @include fields
+--- @include terminal
 
 check_keys({ 'hash', 'zset', 'list', 'list', 'zset', 'zset', 'zset' })
 local prefix, id, rev = ARGV[1], ARGV[2], ARGV[3]
@@ -57,9 +63,33 @@ local jk = prefix .. 'job:' .. run
 local rk = prefix .. 'schedule-runs:' .. id
 check_key(jk, 'hash')
 check_key(rk, 'zset')
+local max_instances = int_field(s.max_instances, 0, 1e6, 0)
+
+-- With max_instances: the live runs of the schedule (its runs that ended are forgotten),
+-- the oldest first, as { run id, status }.
+local function live_runs()
+  local live = {}
+  for _, r in ipairs(redis.call('ZRANGE', rk, 0, -1)) do
+    local st = redis.pcall('HGET', prefix .. 'job:' .. r, 'status')  -- garbage: not live
+    if st == 'queued' or st == 'scheduled' or st == 'started' or st == 'deferred' then
+      live[#live + 1] = { r, st }
+    else
+      redis.call('ZREM', rk, r)
+    end
+  end
+  return live
+end
+
 local code = 1
+local live = max_instances > 0 and live_runs() or {}
 if not claim_id(prefix, { finished = KEYS[5], failed = KEYS[6], canceled = KEYS[7] }, run) then
   code = 3
+elseif max_instances > 0 and #live >= max_instances then
+  code = 4
+  redis.call('HSET', jk, unpack(template))
+  redis.call('HSET', jk, 'created', now, 'schedule_id', id, 'slot', ARGV[5])
+  make_terminal(prefix, run, 'skipped', KEYS[7], now, { 'reason', 'skipped: run ' .. live[1][1]
+    .. ' of this schedule is still ' .. live[1][2] .. ' (max_instances=' .. max_instances .. ')' })
 else
   redis.call('HSET', jk, unpack(template))
   redis.call('HSET', jk, 'status', 'queued', 'created', now, 'enqueued', now,
@@ -75,7 +105,7 @@ else
     redis.call('PEXPIRE', jk, ttl)
   end
   -- forget runs that are no longer waiting (oldest first), then remember this one
-  for _ = 1, 20 do
+  for _ = 1, (max_instances > 0 and 0 or 20) do
     local oldest = redis.call('ZRANGE', rk, 0, 0)[1]
     if not oldest then break end
     local st = redis.pcall('HGET', prefix .. 'job:' .. oldest, 'status')  -- garbage: not waiting
@@ -102,7 +132,7 @@ if left == 0 or nxt < 0 then
   redis.call('DEL', tk)
   redis.call('PEXPIRE', rk, 86400000)
   redis.call('SET', prefix .. 'schedule-ended:' .. id, cjson.encode(s), 'PX', 86400000)
-  if code == 1 then code = 2 end
+  if code == 1 then code = 2 elseif code == 4 then code = 5 end
   return { code, run }
 end
 s.next_run = nxt

@@ -14,6 +14,7 @@ update what they recorded of the dead worker's jobs (Django's JobRecord)
 ]]
 --- @include dependents
 --- @include fields
+--- @include flow
 --- @include checks
 --- @include history
 
@@ -44,6 +45,7 @@ for _, id in ipairs(ids) do
       history_add(h, 'failed', func)
       failed[#failed + 1] = id
     else
+      flow_pause(prefix, id, jk)
       redis.call('HSET', jk, 'status', 'queued', 'reason', 'worker died')
       push_ready(q.queued, q.wake, id, true)
       requeued[#requeued + 1] = id

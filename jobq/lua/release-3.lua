@@ -6,6 +6,7 @@ Returns the number of jobs handed back (jobs the worker no longer holds are skip
 ]]
 --- @include push_ready
 --- @include fields
+--- @include flow
 --- @include checks
 
 check_keys({ 'zset', 'list', 'list' })
@@ -19,6 +20,7 @@ for i = #ARGV, 3, -1 do
   if redis.call('ZSCORE', KEYS[1], id) and redis.pcall('HGET', jk, 'worker') == worker then
     redis.call('ZREM', KEYS[1], id)
     hincr(jk, 'attempts', -1)
+    flow_pause(prefix, id, jk)
     redis.call('HSET', jk, 'status', 'queued')
     push_ready(KEYS[2], KEYS[3], id, true)
     n = n + 1

@@ -1,5 +1,6 @@
---[[ requeue: run an ended job (failed, canceled, stopped or finished) again,
-with its attempts reset and its start and end times cleared (it has not run since).
+--[[ requeue: run an ended job (failed, canceled, stopped, finished, or a schedule's
+skipped run) again, with its attempts reset and its start and end times cleared (it has
+not run since).
 KEYS[1] queued  KEYS[2] failed  KEYS[3] canceled  KEYS[4] finished  KEYS[5] wake
 KEYS[6] scheduled
 ARGV[1] key prefix  ARGV[2] job id  ARGV[3] now (ms)  ARGV[4] at_front (1/0)
@@ -14,7 +15,8 @@ local prefix, id, now = ARGV[1], ARGV[2], ARGV[3]
 local jk = prefix .. 'job:' .. id
 local st = redis.pcall('HGET', jk, 'status')
 if type(st) ~= 'string' then return -3 end  -- no job (or garbage at its key)
-if st ~= 'failed' and st ~= 'canceled' and st ~= 'stopped' and st ~= 'finished' then
+if st ~= 'failed' and st ~= 'canceled' and st ~= 'stopped' and st ~= 'finished'
+    and st ~= 'skipped' then
   return -4
 end
 redis.call('ZREM', KEYS[2], id)

@@ -138,6 +138,11 @@ class Consumer:
         #: set while acks wait for the flush thread (started at the first wait)
         self._flush_armed = threading.Event()
         self._flusher: threading.Thread | None = None
+        #: queue name -> monotonic time before which its limits hold its work back
+        #: (rate, concurrency: see dequeue-3.lua); a wake token of the queue ends it
+        self._held: dict[str, float] = {}
+        #: the held queues whose concurrency limit holds them (a finish frees a slot)
+        self._held_by_slots: set[str] = set()
         #: Redis unavailable or unable to serve (full, loading): see run_consumer
         self.outage = conn_mod.Outage(
             "for the executor (results computed meanwhile are sent when it is back)"
@@ -155,16 +160,44 @@ class Consumer:
         if count <= 0:
             return None
         for q in self.queues:
+            if self._held and self._is_held(q):
+                continue
             skipped: list[transitions.Skipped] = []
             taken = transitions.dequeue(
                 self.connection, q, self.worker_name, count, self.lease_ms, skipped
             )
             _log_skipped(q, skipped)
+            self._note_held(q, taken)
             if taken:
                 self.outage.ok()  # a write landed: any outage is over
                 return self._hold(q, taken, count)
         self.budget.give_back(count)
         return None
+
+    def _is_held(self, q: QueueKeys) -> bool:
+        until = self._held.get(q.name)
+        if until is None:
+            return False
+        if until > time.monotonic():
+            return True
+        del self._held[q.name]
+        return False
+
+    def _note_held(self, q: QueueKeys, taken: transitions.Taken) -> None:
+        """A queue whose limits hold back work is not asked again before they may let
+        one through (no busy polling; the worker's other queues go on)."""
+        if taken.held_ms is not None:
+            self._held[q.name] = time.monotonic() + abs(taken.held_ms) / 1000
+            if taken.held_ms < 0:
+                self._held_by_slots.add(q.name)
+            else:
+                self._held_by_slots.discard(q.name)
+
+    def hold_timeout(self, timeout: float) -> float:
+        """``timeout`` cut to when the first held queue may have work again."""
+        if not self._held:
+            return timeout
+        return max(0.0, min(timeout, min(self._held.values()) - time.monotonic()))
 
     def wait_for_work(
         self, timeout: float = defaults.IDLE_WAIT_SECONDS
@@ -174,14 +207,22 @@ class Consumer:
         enqueue woke this worker are in hand when it wakes (on a cluster, whose queues
         may live on different nodes, the wait comes alone and the loop fetches)."""
         wake = [k.wake for k in self.queues]
+        timeout = self.hold_timeout(timeout)
+        if timeout < _SHORT_WAIT_SECONDS:
+            # a held queue may have work this soon: shorter than a blocking call's
+            # timeout is precise (Redis checks them at its hz, 10 a second by default)
+            time.sleep(timeout)
+            return None
         if conn_mod.is_cluster(self.connection):
             conn_mod.wait_for_wake(self.connection, wake, timeout)
+            self._held.clear()  # whichever queue woke this worker is looked at
             return None
         count = self.budget.claim(self._batch_size())
         if count <= 0:
             return None
-        q = self.queues[0]
+        q = next((k for k in self.queues if not self._is_held(k)), self.queues[0])
         skipped: list[transitions.Skipped] = []
+        woken: list[str] = []
         try:
             taken = transitions.wait_and_dequeue(
                 self.connection,
@@ -192,11 +233,16 @@ class Consumer:
                 self.lease_ms,
                 timeout,
                 skipped,
+                woken,
             )
         except BaseException:
             self.budget.give_back(count)
             raise
         _log_skipped(q, skipped)
+        for k in self.queues:
+            if k.wake in woken:
+                self._held.pop(k.name, None)  # new work or a freed slot: look again
+        self._note_held(q, taken)
         if not taken:
             self.budget.give_back(count)
             return None
@@ -342,6 +388,9 @@ class Consumer:
                 self.recorder.give_back(recorded)
             raise
         self.outage.ok()
+        for q, _ in pending:  # ended jobs freed their slots: a held queue may go on
+            if q.name in self._held_by_slots:
+                self._held.pop(q.name, None)
         if recorded:
             _log_history(replies[acks_sent:])
         self._report_acks([(q, acks.done) for q, acks in pending], replies)
@@ -438,9 +487,14 @@ class Consumer:
                 continue
             batch = None if drained and not burst else self.fetch()
             if batch is None:
-                if burst or self.budget.claim(1) == 0:
+                if self.budget.claim(1) == 0:
                     return
                 self.budget.give_back(1)
+                if burst and self._held:  # work held back by limits: wait, then look
+                    time.sleep(self.hold_timeout(defaults.IDLE_WAIT_SECONDS))
+                    continue
+                if burst:
+                    return
                 self.send_history()
                 self.report_landed()
                 self.executor.hooks.idle()
@@ -452,6 +506,8 @@ class Consumer:
             self.run_batch(*batch)
 
 
+#: a wait for a held queue shorter than this sleeps instead of a blocking pop
+_SHORT_WAIT_SECONDS = 0.25
 #: how often a paused loop looks at its flag again (the flag itself is set by upkeep)
 _PAUSED_POLL_SECONDS = 0.2
 

@@ -22,6 +22,7 @@ from django.db import connections, transaction
 from django.test import Client, override_settings
 from django.utils import timezone
 
+from jobq import transitions
 from jobq.django_integration import get_queue
 from jobq.django_integration._tasks_framework import (
     InvalidTaskError,
@@ -225,12 +226,20 @@ def test_validate_task_refuses_what_jobq_cannot_run(settings: Any) -> None:
     with pytest.raises(InvalidTaskError, match="ALLOWED_MODULES"):
         standard_tasks.add.using(priority=1)
     settings.JOBQ = {"ALLOWED_MODULES": ["tests"]}
+    assert not JobRecord.objects.exists()
+
+
+def test_a_task_priority_is_the_jobs_own_priority_without_bands(settings: Any) -> None:
+    settings.JOBQ = {"ALLOWED_MODULES": ["tests"]}
     with override_settings(TASKS={"default": {"BACKEND": BACKEND}}):  # no priority bands
         backend = task_backends["default"]
-        assert isinstance(backend, JobqBackend) and not backend.supports_priority
-        with pytest.raises(InvalidTaskError, match="priority"):
-            standard_tasks.add.using(priority=5)
-    assert not JobRecord.objects.exists()
+        assert isinstance(backend, JobqBackend) and backend.supports_priority
+        low = standard_tasks.add.using(priority=-5).enqueue(1, 1)
+        plain = standard_tasks.add.enqueue(2, 2)
+        high = standard_tasks.add.using(priority=5).enqueue(3, 3)
+        queue = get_queue("default")
+        taken = transitions.dequeue(queue.connection, queue.keys, "w", 10, 30_000)
+        assert [i for i, _ in taken] == [high.id, plain.id, low.id]
 
 
 def test_capabilities_and_checks() -> None:

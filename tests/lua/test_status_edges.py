@@ -10,6 +10,7 @@ lists what the scripts do and nothing else.
 from __future__ import annotations
 
 import datetime as dt
+import time
 from collections.abc import Callable, Iterator
 
 import pytest
@@ -153,6 +154,12 @@ def _run_every_transition(q: Queue, o: Observer) -> None:
     scheduler = Scheduler(queue=q, connection=conn)
     scheduler.schedule(dt.datetime.now(dt.UTC), say_hello, interval=3600)
     o.step("fire schedules", scheduler.enqueue_jobs)
+    scheduler.schedule(dt.datetime.now(dt.UTC), say_hello, interval=0.05, max_instances=1)
+    scheduler.enqueue_jobs()  # its first run waits in the queue
+    time.sleep(0.06)
+    o.step("fire a slot whose earlier run is live (max_instances)", scheduler.enqueue_jobs)
+    for job_id in q.canceled_job_registry.get_job_ids():
+        o.step("requeue a skipped run", lambda job_id=job_id: transitions.requeue(conn, k, job_id))
 
 
 def test_every_move_a_script_makes_is_in_the_table(queue: Queue, observer: Observer) -> None:

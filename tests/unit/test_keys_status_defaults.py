@@ -78,7 +78,13 @@ def test_statuses_are_rqs_values() -> None:
 
 def test_terminal_statuses() -> None:
     assert {s for s in JobStatus if s.is_terminal} == TERMINAL
-    expected = {JobStatus.FINISHED, JobStatus.FAILED, JobStatus.STOPPED, JobStatus.CANCELED}
+    expected = {
+        JobStatus.FINISHED,
+        JobStatus.FAILED,
+        JobStatus.STOPPED,
+        JobStatus.CANCELED,
+        JobStatus.SKIPPED,  # a schedule's slot skipped by max_instances
+    }
     assert expected == TERMINAL
 
 

@@ -4,6 +4,7 @@
 --- @include terminal
 --- @include dependents
 --- @include fields
+--- @include flow
 
 local function retry_or_fail(prefix, id, now, err, reason, q)
   local jk = prefix .. 'job:' .. id
@@ -19,6 +20,7 @@ local function retry_or_fail(prefix, id, now, err, reason, q)
       if delay ~= delay or delay < 0 or delay > MAX_RETRY_DELAY then delay = 0 end
     end
     redis.call('HSET', jk, 'error', err, 'reason', reason)
+    flow_pause(prefix, id, jk)
     if delay > 0 then
       redis.call('HSET', jk, 'status', 'scheduled')
       redis.call('ZADD', q.scheduled, now + math.floor(delay * 1000), id)

@@ -1,6 +1,7 @@
 -- Terminal states: wake the waiters of a job, file it in its registry with its TTL.
 --- @include defaults
 --- @include checks
+--- @include flow
 
 local MAX_WAKE = 10000
 -- a TTL in seconds past this (centuries, inf) keeps the job forever
@@ -32,18 +33,22 @@ end
 -- status: finished | failed | canceled; the TTL field is result_ttl for finished,
 -- failure_ttl otherwise (seconds; -1 keeps forever, 0 deletes at once; a job
 -- without the field has the default).
--- known: { ttl = raw TTL field or false, waiters = raw waiters field or false }
--- when the caller already read them (HMGET), else nil.
+-- known: { ttl = raw TTL field or false, waiters = raw waiters field or false,
+-- flow = the values of FLOW_FIELDS, or nil for a job without the 'flow' mark } when the
+-- caller already read them (HMGET), else nil.
 local function make_terminal(prefix, id, status, registry, now, extra, known)
   local jk = prefix .. 'job:' .. id
   local ttl_field, ttl = 'failure_ttl', DEFAULT_FAILURE_TTL
   if status == 'finished' then ttl_field, ttl = 'result_ttl', DEFAULT_RESULT_TTL end
-  local raw_ttl, waiters
+  local raw_ttl, waiters, flow
   if known then
-    raw_ttl, waiters = known.ttl, known.waiters
+    raw_ttl, waiters, flow = known.ttl, known.waiters, known.flow
   else
-    raw_ttl = redis.call('HGET', jk, ttl_field)
+    local r = redis.call('HMGET', jk, ttl_field, unpack(FLOW_FIELDS))
+    raw_ttl = r[1]
+    if r[2] or r[3] or r[4] or r[5] then flow = { r[2], r[3], r[4], r[5] } end
   end
+  if flow then flow_done(prefix, id, flow) end
   local default_ttl = ttl
   ttl = tonumber(raw_ttl or ttl) or ttl
   if ttl ~= ttl then  -- nan: garbage, the default
