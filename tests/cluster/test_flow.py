@@ -22,8 +22,8 @@ from tests.scheduler.test_max_instances import (
 pytestmark = pytest.mark.usefixtures("default_url")
 
 __all__ = [
-    "test_a_2_second_job_every_second_with_max_instances_1_never_overlaps_and_records_skips",
     "test_60_jobs_at_20_per_second_take_at_least_2_4_s_and_no_second_holds_more_than_20_plus_burst",
+    "test_a_2_second_job_every_second_with_max_instances_1_never_overlaps_and_records_skips",
     "test_a_concurrency_key_parks_jobs_beyond_its_limit_and_lets_the_others_pass",
     "test_a_priority_10_job_enqueued_after_five_priority_0_jobs_runs_first",
     "test_queue_concurrency_limit_caps_running_jobs",
