@@ -282,7 +282,10 @@ class JobqBackend(BaseTaskBackend):
             return await sync_to_async(self.enqueue)(task, args, kwargs)
         job = await get_async_queue(send.queue).enqueue_data(send.data, due=send.due)
         object.__setattr__(send.result, "enqueued_at", job.created_at or timezone.now())
-        await task_enqueued.asend(type(self), task_result=send.result)
+        if hasattr(task_enqueued, "asend"):
+            await task_enqueued.asend(type(self), task_result=send.result)
+        else:  # Django < 5.0 has no Signal.asend: its receivers run in Django's thread
+            await sync_to_async(task_enqueued.send)(type(self), task_result=send.result)
         return send.result
 
     def _sending(self, task: Task[P, T], args: Any, kwargs: Any) -> _Sending[T]:

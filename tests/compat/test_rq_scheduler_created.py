@@ -56,7 +56,8 @@ def test_enqueue_job_updates_the_callers_handle(connection: redis.Redis) -> None
     import datetime as dt
 
     scheduler = Scheduler(connection=connection)
-    job = scheduler.enqueue_at(dt.datetime.now(dt.UTC), add, 1, 2, queue_name="handles")
+    later = dt.datetime.now(dt.UTC) + dt.timedelta(hours=1)  # scheduled, not due yet
+    job = scheduler.enqueue_at(later, add, 1, 2, queue_name="handles")
     assert job.enqueued_at is None
     scheduler.enqueue_job(job)
     assert job.get_status(refresh=False) == JobStatus.QUEUED and job.enqueued_at is not None
