@@ -1,7 +1,8 @@
 """One typed function per Lua transition: argument packing and reply decoding.
 
-This is the only caller of :mod:`jobq.scripts`; everything above speaks in job
-ids, queue keys and Python values.
+With :mod:`jobq.waiting` (whose wait family it re-exports), the only caller of
+:mod:`jobq.scripts`; everything above speaks in job ids, queue keys and Python
+values.
 """
 
 from __future__ import annotations
