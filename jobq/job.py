@@ -205,14 +205,15 @@ class Job(JobFields):
         # redis-py gives up on the read; block in slices, registering only once.
         longest = conn_mod.max_block_seconds(self.connection)
         register = True
+        token = os.urandom(8).hex()  # this wait's own: a resent registration counts once
         while True:
             left = longest if deadline is None else deadline - time.monotonic()
             if left <= 0:
-                transitions.unwatch(self.connection, self._keys, self.id)
+                transitions.unwatch(self.connection, self._keys, self.id, token)
                 raise TimeoutError(f"job {self.id!r} did not end within {timeout} s")
             block = max(min(left, longest), 0.001)
             fields = transitions.wait_for_end(
-                self.connection, self._keys, self.id, block, register=register
+                self.connection, self._keys, self.id, block, register=register, token=token
             )
             register = False
             if fields is not None:
@@ -287,33 +288,36 @@ class AsyncJob(Job):
         connection goes back to the pool whole instead of being cut mid-reply."""
         deadline = None if timeout is None else time.monotonic() + timeout
         registered = False  # once the first call is sent, the watch may have run
+        token = os.urandom(8).hex()  # this wait's own: a resent registration counts once
         while True:
             left = _ASYNC_BLOCK_SLICE if deadline is None else deadline - time.monotonic()
             if left <= 0:
-                await transitions.unwatch_async(self.connection, self._keys, self.id)
+                await transitions.unwatch_async(self.connection, self._keys, self.id, token=token)
                 raise TimeoutError(f"job {self.id!r} did not end within {timeout} s")
             block = max(min(left, _ASYNC_BLOCK_SLICE), 0.001)
             register, registered = not registered, True
             pending = asyncio.ensure_future(
                 transitions.wait_for_end_async(
-                    self.connection, self._keys, self.id, block, register=register
+                    self.connection, self._keys, self.id, block, register=register, token=token
                 )
             )
             try:
                 fields = await asyncio.shield(pending)
             except asyncio.CancelledError:
-                await asyncio.shield(self._abandon(pending))
+                await asyncio.shield(self._abandon(pending, token))
                 raise
             if fields is not None:
                 return self._outcome(fields)
 
-    async def _abandon(self, pending: asyncio.Future[Any]) -> None:
+    async def _abandon(self, pending: asyncio.Future[Any], token: str) -> None:
         """Take back the registration of a cancelled wait and end its slice."""
-        token = b"abandoned:" + os.urandom(8).hex().encode()
-        await transitions.unwatch_async(self.connection, self._keys, self.id, wake=token)
+        wake = b"abandoned:" + os.urandom(8).hex().encode()
+        await transitions.unwatch_async(
+            self.connection, self._keys, self.id, wake=wake, token=token
+        )
         with contextlib.suppress(Exception):
             await pending
-        await transitions.drop_token_async(self.connection, self._keys, self.id, token)
+        await transitions.drop_token_async(self.connection, self._keys, self.id, wake)
 
 
 #: one BLPOP of an asyncio wait blocks at most this long (under redis-py's 5 s

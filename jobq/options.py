@@ -107,9 +107,9 @@ class JobOptions:
         """The options among ``values`` by field name (an rq-compatible signature's
         ``locals()``, whose option parameters are named as the fields)."""
         given = {
-            name: values[name]
+            name: value
             for name, default in _FIELD_DEFAULTS
-            if name in values and values[name] is not default
+            if (value := values.get(name)) is not None and value is not default
         }
         return cls(**given) if given else DEFAULT
 

@@ -27,7 +27,13 @@ _ENDED = {b"finished", b"failed", b"canceled", b"stopped", b"skipped"}
 
 
 def wait_for_end(
-    client: redis.Redis, q: QueueKeys, job_id: str, block: float, *, register: bool
+    client: redis.Redis,
+    q: QueueKeys,
+    job_id: str,
+    block: float,
+    *,
+    register: bool,
+    token: str = "",
 ) -> dict[bytes, bytes] | None:
     """Block up to ``block`` seconds for a job to end, in one round trip: register
     (the first time), BLPOP its notify list, read its hash. Returns the hash once the
@@ -35,7 +41,7 @@ def wait_for_end(
     pipe = client.pipeline(transaction=False)
     if register:
         # EVAL, not EVALSHA: a NOSCRIPT here would leave the BLPOP behind it blocking
-        scripts.get("watch").queue_source_in(pipe, _watch_keys(q, job_id), [])
+        scripts.get("watch").queue_source_in(pipe, _watch_keys(q, job_id), _token(token))
     pipe.blpop([q.notify(job_id)], timeout=block)
     pipe.hgetall(q.job(job_id))
     fields: dict[bytes, bytes] = scripts.execute_pipeline(client, pipe)[-1]
@@ -45,14 +51,14 @@ def wait_for_end(
 
 
 async def wait_for_end_async(
-    client: Any, q: QueueKeys, job_id: str, block: float, *, register: bool
+    client: Any, q: QueueKeys, job_id: str, block: float, *, register: bool, token: str = ""
 ) -> dict[bytes, bytes] | None:
     """:func:`wait_for_end` on a ``redis.asyncio`` client."""
     pipe = client.pipeline(transaction=False)
     watch = scripts.get("watch")
     if register:  # EVAL, as in wait_for_end
         keys = _watch_keys(q, job_id)
-        pipe.execute_command("EVAL", watch.source, len(keys), *keys)
+        pipe.execute_command("EVAL", watch.source, len(keys), *keys, *_token(token))
     pipe.blpop([q.notify(job_id)], timeout=block)
     pipe.hgetall(q.job(job_id))
     replies = await pipe.execute(raise_on_error=False)
@@ -65,17 +71,25 @@ async def wait_for_end_async(
     return None
 
 
-def unwatch(client: redis.Redis, q: QueueKeys, job_id: str) -> bool:
+def _token(token: str) -> list[str]:
+    """watch-2.lua's ARGV: the wait's own token, which makes a resent registration
+    count once (``wait_for_end``'s round trip may be sent again by redis-py)."""
+    return [token] if token else []
+
+
+def unwatch(client: redis.Redis, q: QueueKeys, job_id: str, token: str = "") -> bool:
     """Take back a waiter that a wait registered and gave up on (timed out, or was
     cancelled), so that the job's end leaves no token behind for it."""
-    return bool(scripts.get("unwatch")(client, _watch_keys(q, job_id), []))
+    return bool(scripts.get("unwatch")(client, _watch_keys(q, job_id), ["", *_token(token)]))
 
 
-async def unwatch_async(client: Any, q: QueueKeys, job_id: str, wake: bytes = b"") -> bool:
+async def unwatch_async(
+    client: Any, q: QueueKeys, job_id: str, wake: bytes = b"", token: str = ""
+) -> bool:
     """:func:`unwatch` on a ``redis.asyncio`` client; ``wake``: a token pushed to the
     job's notify list to end the caller's own BLPOP still blocked there (remove it
     with :func:`drop_token_async` once that BLPOP has returned)."""
-    args = [wake] if wake else []
+    args: list[Any] = [wake or b"", *_token(token)]
     return bool(await scripts.get("unwatch").acall(client, _watch_keys(q, job_id), args))
 
 

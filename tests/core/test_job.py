@@ -319,14 +319,16 @@ def test_wait_longer_than_the_clients_socket_timeout(
 def test_a_long_wait_registers_once_and_takes_it_back_when_it_gives_up(
     queue: Queue, redis_url: str
 ) -> None:
-    client = from_url(redis_url, socket_timeout=0.2)
+    # slices of half the socket timeout; a socket timeout this short that a loaded
+    # machine can overrun makes redis-py send the registering round trip again
+    client = from_url(redis_url, socket_timeout=1.0)
     try:
         job = queue.enqueue(jobs.noop)
         seen: list[bytes | None] = []
-        # read the count in the third slice (each slice blocks 0.1 s)
-        reader = later(0.5, lambda: seen.append(queue.connection.hget(job.key, "waiters")))
+        # read the count in the third slice (each slice blocks 0.5 s)
+        reader = later(1.25, lambda: seen.append(queue.connection.hget(job.key, "waiters")))
         with pytest.raises(TimeoutError):
-            Job.fetch(job.id, client).wait(timeout=0.9)
+            Job.fetch(job.id, client).wait(timeout=2.2)
         reader.join()
         assert seen == [b"1"]
         assert queue.connection.hget(job.key, "waiters") is None

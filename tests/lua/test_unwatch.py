@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import redis
 
-from jobq import transitions
+from jobq import scripts, transitions
 
 from .conftest import Q, put_job, state
 
@@ -55,3 +55,38 @@ def test_a_garbage_waiter_count_is_left_alone(connection: redis.Redis) -> None:
     job = put_job(connection, "a", "queued", waiters="lots")
     assert transitions.unwatch(connection, Q, "a") is False
     assert state(connection) == {Q.job("a"): job}
+
+
+# -- a wait's own token: its round trips may be sent again, each counts once ----------
+
+
+def _register(connection: redis.Redis, token: str) -> None:
+    connection.eval(scripts.get("watch").source, 2, Q.job("a"), Q.notify("a"), token)
+
+
+def test_a_registration_sent_twice_with_one_token_counts_once(connection: redis.Redis) -> None:
+    put_job(connection, "a", "started")
+    _register(connection, "t1")
+    _register(connection, "t1")  # redis-py gave up on the reply and sent it again
+    assert connection.hget(Q.job("a"), "waiters") == b"1"
+    _register(connection, "t2")  # another wait
+    assert connection.hget(Q.job("a"), "waiters") == b"2"
+
+
+def test_a_take_back_sent_twice_with_one_token_takes_back_once(connection: redis.Redis) -> None:
+    put_job(connection, "a", "started")
+    _register(connection, "t1")
+    _register(connection, "t2")
+    assert transitions.unwatch(connection, Q, "a", "t1") is True
+    assert transitions.unwatch(connection, Q, "a", "t1") is False  # sent again: nothing
+    assert connection.hget(Q.job("a"), "waiters") == b"1"  # t2's wait still counts
+    assert transitions.unwatch(connection, Q, "a", "never-registered") is False
+    assert connection.hget(Q.job("a"), "waiters") == b"1"
+
+
+@pytest.mark.parametrize("status", ["finished", "failed", "canceled", "stopped", "skipped"])
+def test_a_wait_on_an_ended_job_is_woken_at_once(connection: redis.Redis, status: str) -> None:
+    put_job(connection, "a", status)
+    _register(connection, "t1")
+    assert connection.lrange(Q.notify("a"), 0, -1) == [b"1"]
+    assert connection.hget(Q.job("a"), "waiters") is None
