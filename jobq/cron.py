@@ -27,6 +27,8 @@ import redis
 
 from . import connection as conn_mod
 from .functions import function_path
+from .scheduler import Scheduler
+from .scheduler.tick import Ticker
 
 #: registrations made by a configuration file while it is being loaded
 _pending: list[dict[str, Any]] = []
@@ -139,8 +141,6 @@ class CronScheduler:
 
     def sync(self) -> list[str]:
         """Store every registration as a jobq schedule; returns the schedule ids."""
-        from .scheduler import Scheduler
-
         connection = conn_mod.resolve(self.connection)
         scheduler = Scheduler(connection=connection)
         ids = []
@@ -159,8 +159,6 @@ class CronScheduler:
 
     def start(self) -> None:
         """Store the schedules, then run the scheduler loop until stopped."""
-        from .scheduler.tick import Ticker
-
         self.sync()
         Ticker(conn_mod.resolve(self.connection), interval=self.interval).run()
 

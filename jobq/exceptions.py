@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import redis
+
 
 class JobqError(Exception):
     """Base of every error jobq raises on purpose."""
@@ -118,3 +120,20 @@ class AbandonedJobError(JobqError):
 
 class SchedulerNotFound(JobqError):
     """No scheduler holds the lock (none running)."""
+
+
+def describe(error: BaseException, where: str = "--url / JOBQ_REDIS_URL") -> str:
+    """One line that says what went wrong (and, where it helps, what to do); ``where``
+    names the setting that says which Redis."""
+    text = " ".join(str(error).split()) or type(error).__name__
+    if isinstance(
+        error, redis.exceptions.AuthenticationError | redis.exceptions.AuthorizationError
+    ):
+        return f"Redis refused the credentials: {text}"
+    if isinstance(error, redis.ConnectionError | redis.TimeoutError):
+        return f"cannot reach Redis: {text} (check {where} and that Redis is up)"
+    if isinstance(error, redis.RedisError):
+        return f"Redis error: {text}"
+    if isinstance(error, JobqError | ValueError | TypeError | OSError | ImportError):
+        return text
+    return f"{type(error).__name__}: {text}"

@@ -6,12 +6,11 @@ same job); an ``Execution`` names one of those attempts.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import redis
 
-if TYPE_CHECKING:
-    from .job import Job
+from .job import Job
 
 
 class Execution:
@@ -35,8 +34,6 @@ class Execution:
 
     @property
     def job(self) -> Job:
-        from .job import Job
-
         return Job.fetch(self.job_id, self.connection)
 
 

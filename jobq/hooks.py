@@ -195,18 +195,6 @@ class Hooks:
             _call(hook, "close", hook.close)
 
 
-def with_observers(hooks: Iterable[Hook]) -> list[Hook]:
-    """``hooks`` and those the application turned on by setting up a tool before the
-    worker started: a ``jobq.run`` span per job when it set an OpenTelemetry tracer
-    provider (first, so that the span wraps the other hooks), Sentry reports when it
-    initialised sentry-sdk itself (unless a Sentry hook is given). Nothing is imported
-    for a tool the application did not import."""
-    from . import sentry, tracing
-
-    given = list(hooks)
-    return [*tracing.worker_hooks(), *given, *sentry.worker_hooks(given)]
-
-
 #: the hook method called after after_ack, by what the acknowledgement did
 _AFTER_ACK = {
     Acked.FAILED: "on_failure",

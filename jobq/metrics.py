@@ -17,6 +17,7 @@ from typing import Any, NamedTuple
 import redis
 
 from . import history
+from .exceptions import describe  # the CLI's one-line wording of an error
 from .history import Counts, Sketch
 
 logger = logging.getLogger("jobq.metrics")
@@ -182,8 +183,6 @@ class _Handler(BaseHTTPRequestHandler):
         try:
             body = prometheus_text(self.collect())
         except Exception as e:
-            from .cli import describe  # the CLI's one-line wording of an error
-
             logger.warning("metrics scrape failed: %s", describe(e))
             self._answer(503, describe(e) + "\n")
             return

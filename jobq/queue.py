@@ -6,18 +6,20 @@ import datetime as dt
 import functools
 import json
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Any, ClassVar, Literal
 
 import redis
 
 from . import connection as conn_mod
-from . import defaults, durability, flow, hooks, keys, signing, tracing, transitions, webhook
+from . import defaults, durability, flow, hooks, keys, signing, tracing, transitions
 from .exceptions import InvalidJobOperation, NoSuchJobError
 from .flow import Limits, Rate, UniqueKey
-from .functions import function_path
-from .job import Dependency, Job, new_job_id
-from .options import DEFAULT, OPTION_NAMES, EnqueueData, JobOptions, split_call
+from .job import Dependency as Dependency  # rq users import it from here too
+from .job import Job
+from .job_fields import queued_position
+from .options import OPTION_NAMES, EnqueueData, JobOptions, split_call
+from .preparing import JobMaker, PreparedJob
 from .registry import (
     CanceledJobRegistry,
     DeferredJobRegistry,
@@ -26,41 +28,19 @@ from .registry import (
     ScheduledJobRegistry,
     StartedJobRegistry,
 )
-from .retry import Callback, Retry
+from .retry import Retry
 from .scripts import PLACED, execute_pipeline, raise_for_code
-from .serializers import Serializer, check_serializable, configured_serializer
-from .serializers import max_payload_bytes as payload_limit
+from .serializers import Serializer
 from .status import JobStatus
-from .timeutil import Seconds, seconds, to_ms
+from .timeutil import Seconds, to_ms
 from .utils import import_attribute
-
-
-@dataclass(frozen=True, slots=True)
-class PreparedJob:
-    """One job validated and serialized, ready for the enqueue transition: what
-    :meth:`Queue.prepare` makes of an :class:`EnqueueData`, before anything is sent."""
-
-    job_id: str
-    #: the job hash as it will be stored
-    fields: dict[str, Any]
-    #: the options it was made from, unchanged
-    options: JobOptions
-    due: int = 0
-    at_front: bool = False
-    ttl_ms: int = 0
-    depends_on: Sequence[str] = ()
-    #: the id was made here (random), not given by the caller
-    new_id: bool = False
-    #: the fields hold flow-control options
-    flow: bool = False
-
 
 #: runs a job just enqueued by an ``is_async=False`` queue, here and now, and returns
 #: it with its outcome (``jobq.testing.run_now`` takes the same steps a worker takes)
 EagerRunner = Callable[["Queue", Job], Job]
 
 
-class Queue:
+class Queue(JobMaker):
     """A named queue. ``Queue("high", connection=redis)`` as in rq."""
 
     #: the eager runner of queues given none: :func:`jobq.testing.run_now`, set by
@@ -94,26 +74,21 @@ class Queue:
         ``send_hooks``: wrap every send of new jobs (see :class:`jobq.hooks.SendHook`).
         ``eager_runner``: runs the jobs of an ``is_async=False`` queue (see
         :data:`EagerRunner`; default :func:`jobq.testing.run_now`)."""
-        self.name = name
         #: the class of the handles this queue returns (rq's ``job_class``)
         self.job_class: type[Job] = (
             import_attribute(job_class) if isinstance(job_class, str) else job_class or Job
         )
-        self.keys = keys.queue_keys(name)
-        self.connection = conn_mod.resolve(connection)
-        self.serializer = configured_serializer(serializer)
-        #: signs each job's envelope; a pickle queue without a secret signs with its
-        #: pickle key, so that a signed payload cannot move to another job
-        self.keyring = signing.resolve(secret) or getattr(self.serializer, "keyring", None)
-        timeout = seconds(default_timeout, "default_timeout")
-        result_ttl = seconds(default_result_ttl, "default_result_ttl")
-        self.default_timeout = defaults.JOB_TIMEOUT if timeout is None else timeout
-        self.default_result_ttl = defaults.RESULT_TTL if result_ttl is None else result_ttl
+        super().__init__(
+            name,
+            connection,
+            default_timeout=default_timeout,
+            default_result_ttl=default_result_ttl,
+            serializer=serializer,
+            max_payload_bytes=max_payload_bytes,
+            secret=secret,
+        )
         self.is_async = is_async
         self.eager_runner = eager_runner
-        self.max_payload_bytes = max_payload_bytes
-        #: resolved once (reading the environment costs more than a small job's check)
-        self._max_bytes = payload_limit(max_payload_bytes) or 0
         self.durable = durability.resolve(durable)
         self._waiter: durability.Waiter | None = None
         #: wrap every send of new jobs, outermost first (see jobq.hooks.SendHook)
@@ -146,135 +121,6 @@ class Queue:
 
     # -- building jobs ----------------------------------------------------------
 
-    @staticmethod
-    def prepare_data(
-        func: Callable[..., Any] | str,
-        args: Sequence[Any] | None = None,
-        kwargs: dict[str, Any] | None = None,
-        timeout: Seconds | None = None,
-        result_ttl: Seconds | None = None,
-        ttl: Seconds | None = None,
-        failure_ttl: Seconds | None = None,
-        description: str | None = None,
-        depends_on: Any = None,
-        job_id: str | None = None,
-        at_front: bool = False,
-        meta: dict[str, Any] | None = None,
-        retry: Retry | None = None,
-        on_success: Any = None,
-        on_failure: Any = None,
-        webhooks: Any = None,
-        unique_key: UniqueKey | None = None,
-        unique_until: Literal["start", "finish"] = "finish",
-        concurrency_key: str | None = None,
-        concurrency_limit: int | None = None,
-        priority: int | None = None,
-        unique: bool = False,
-    ) -> EnqueueData:
-        """One job for :meth:`enqueue_many` (rq's signature); its options are
-        validated here. ``unique``: rq's option; jobq always refuses a live job's id."""
-        return EnqueueData(func, args, kwargs, JobOptions.pick(locals()))
-
-    def prepare(
-        self, data: EnqueueData, *, due: int = 0, extra: dict[str, Any] | None = None
-    ) -> PreparedJob:
-        """Serialize and sign one job; raises before anything touches Redis.
-        ``extra``: more fields of the job hash (a subclass's own).
-
-        Fields equal to their default are left out (the scripts and :class:`Job`
-        read the same defaults): a queued job's hash holds what makes it differ."""
-        options = data.options
-        fields: dict[str, Any] = {
-            "func": function_path(data.func),
-            "data": check_serializable(
-                self.serializer,
-                data.args or (),
-                data.kwargs or _NO_KWARGS,
-                max_bytes=self._max_bytes,
-            ),
-        }
-        if options is DEFAULT:  # the common call: no option to look at
-            self._add_queue_defaults(fields, None, None)
-        else:
-            self._add_settings(fields, options)
-            self._add_extras(fields, options)
-        deps: Sequence[str] = ()
-        if options.depends_on is not None:
-            deps = _dependency_ids(options.depends_on, self.name)
-        if deps:
-            fields["deps"] = json.dumps(deps)
-            if isinstance(options.depends_on, Dependency) and options.depends_on.allow_failure:
-                fields["allow_dep_fail"] = "1"
-        if extra:
-            fields.update(extra)
-        flow_opts = None if options is DEFAULT else options.flow
-        if flow_opts is not None:
-            fields.update(flow_opts.fields(data.args or (), data.kwargs or _NO_KWARGS))
-        ttl = options.ttl
-        if ttl is not None:
-            fields["ttl"] = _num(ttl)  # read back as job.ttl
-        given_id = options.job_id
-        job_id = new_job_id() if given_id is None else keys.check_id(given_id, "job_id")
-        if self.keyring is not None:
-            fields[signing.MAC_FIELD] = self.keyring.sign_job(self.name, job_id, fields)
-        return PreparedJob(
-            job_id,
-            fields,
-            options,
-            due,
-            options.at_front,
-            int(ttl * 1000) if ttl else 0,
-            deps,
-            given_id is None,
-            flow_opts is not None,
-        )
-
-    def _add_queue_defaults(
-        self, fields: dict[str, Any], timeout: float | None, result_ttl: float | None
-    ) -> None:
-        """The queue's default timeout and result TTL, where they differ from jobq's."""
-        if timeout is None:
-            timeout = self.default_timeout
-        if timeout != defaults.JOB_TIMEOUT:
-            fields["timeout"] = _num(timeout)
-        if result_ttl is None:
-            result_ttl = self.default_result_ttl
-        if result_ttl != defaults.RESULT_TTL:
-            fields["result_ttl"] = _num(result_ttl)
-        if self.serializer.name != "json":
-            fields["ser"] = self.serializer.name
-
-    def _add_settings(self, fields: dict[str, Any], options: JobOptions) -> None:
-        """Timeouts, TTLs, serializer and retries that differ from the defaults."""
-        self._add_queue_defaults(fields, options.timeout, options.result_ttl)
-        failure_ttl = options.failure_ttl
-        if failure_ttl is not None and failure_ttl != defaults.FAILURE_TTL:
-            fields["failure_ttl"] = _num(failure_ttl)
-        if options.retry is not None:
-            fields["max_attempts"] = 1 + options.retry.max
-            fields["retry_intervals"] = options.retry.encode()
-            if options.retry.enqueue_at_front:
-                fields["retry_front"] = "1"
-
-    def _add_extras(self, fields: dict[str, Any], options: JobOptions) -> None:
-        """Meta, description and callbacks, when given."""
-        if options.meta:
-            try:
-                fields["meta"] = self.serializer.dumps(options.meta)
-            except TypeError as e:
-                raise TypeError(
-                    f"meta cannot be serialized by the {self.serializer.name} serializer: {e}"
-                ) from e
-        if options.description:
-            fields["desc"] = options.description
-        if options.webhooks:
-            fields["webhooks"] = webhook.encode(options.webhooks)
-        for name, cb in (("on_success", options.on_success), ("on_failure", options.on_failure)):
-            if cb is not None:
-                callback = Callback.coerce(cb)
-                if callback is not None:
-                    fields[name] = callback.path
-
     def make_job(
         self,
         prepared: PreparedJob,
@@ -285,20 +131,7 @@ class Queue:
     ) -> Job:
         """The handle ``enqueue`` returns, built from what was sent (no read back);
         on ``connection`` when given (an AsyncQueue's), else on this queue's."""
-        raw = {
-            k.encode(): v if isinstance(v, bytes) else str(v).encode()
-            for k, v in prepared.fields.items()
-        }
-        raw[b"created"] = now if isinstance(now, bytes) else str(now).encode()
-        if status is not None:
-            raw[b"status"] = status.encode()
-        return (cls or self.job_class)(
-            prepared.job_id,
-            self.connection if connection is None else connection,
-            origin=self.name,
-            fields=raw,
-            serializer=self.serializer,
-        )
+        return self.build(cls or self.job_class, prepared, now, status, connection)
 
     def _send(self, prepared: PreparedJob, pipeline: Any = None) -> Job:
         """Enqueue one job, through the send hooks when there are any."""
@@ -428,23 +261,6 @@ class Queue:
         job.load_fields(sent.raw_fields)
         return sent
 
-    def save_created(self, job: Job) -> None:
-        """Store a job made by ``Job.create`` in the "created" state (see ``Job.save``)."""
-        # meta changed on the handle since create() is saved too (rq's save writes it)
-        prepared = self.prepare(job._unsaved.with_options(job_id=job.id, meta=job.meta))
-        now = transitions.now_ms()
-        self.connection.sadd(keys.QUEUES, self.name)  # so that Job.fetch looks here
-        transitions.save_created(
-            self.connection,
-            self.keys,
-            job.id,
-            prepared.fields,
-            now=now,
-            expiry_ms=prepared.ttl_ms or int(defaults.CREATED_TTL * 1000),
-        )
-        job._fields = self.make_job(prepared, now, JobStatus.CREATED)._fields
-        job._decoded.clear()
-
     def _stored_created(self, job: Job, at_front: bool) -> PreparedJob:
         """What a saved, fetched "created" job sends: its stored fields unchanged (a
         signature they carry is checked by the worker as for any job)."""
@@ -468,8 +284,7 @@ class Queue:
     def get_job_position(self, job_or_id: Job | str) -> int | None:
         """The 0-based place of a queued job (None when it is not waiting here)."""
         job_id = job_or_id.id if isinstance(job_or_id, Job) else job_or_id
-        position = self.connection.lpos(self.keys.queued, job_id)
-        return None if position is None else int(position)  # type: ignore[arg-type]
+        return queued_position(self.connection, self.keys.queued, job_id)
 
     def remove(self, job_or_id: Job | str, pipeline: Any = None) -> None:
         """Take a job out of the queue. jobq deletes it too: a job is always in
@@ -699,36 +514,6 @@ def _expected_placement(p: PreparedJob, now: int) -> JobStatus:
 def _is_simple(p: PreparedJob) -> bool:
     """Due now, without dependencies or flow control: what the bulk enqueue script handles."""
     return not p.depends_on and not p.due and not p.flow
-
-
-def _num(value: float) -> str:
-    return str(int(value)) if float(value).is_integer() else repr(float(value))
-
-
-def _dependency_ids(depends_on: Any, queue: str) -> list[str]:
-    """Ids of the jobs ``depends_on`` names; each must belong to ``queue``, whose keys
-    share one cluster slot with the dependent (the enqueue step looks them up there)."""
-    if depends_on is None:
-        return []
-    if isinstance(depends_on, Dependency):
-        return _dependency_ids(depends_on.jobs, queue)
-    if isinstance(depends_on, list | tuple):
-        out: list[str] = []
-        for d in depends_on:
-            out.extend(_dependency_ids(d, queue))
-        return out
-    if isinstance(depends_on, Job):
-        if depends_on.origin != queue:
-            raise ValueError(
-                f"depends_on: job {depends_on.id!r} is in queue {depends_on.origin!r}; a job "
-                f"can only depend on jobs of its own queue ({queue!r})"
-            )
-        return [depends_on.id]
-    if isinstance(depends_on, str):
-        return [depends_on]
-    raise TypeError(
-        f"depends_on takes a Job, a job id, a Dependency or a list of them, not {depends_on!r}"
-    )
 
 
 __all__ = ["OPTION_NAMES", "EnqueueData", "JobOptions", "PreparedJob", "Queue"]

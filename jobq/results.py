@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from .status import JobStatus
 
 if TYPE_CHECKING:
-    from .job import Job
+    from .job_fields import JobFields as Job
 
 
 class Result:

@@ -42,7 +42,7 @@ def init(
 ) -> SentryHook:
     """Start the Sentry client for this process and return the hook a worker takes."""
     try:
-        import sentry_sdk
+        import sentry_sdk  # optional extra jobq[sentry]
     except ImportError as e:
         raise RuntimeError(
             "--sentry-dsn needs the Sentry client: pip install 'jobq[sentry]'"
@@ -89,12 +89,12 @@ class SentryHook(BaseHook):
         self.report(job, job.reason or "worker died", job.exc_info)
 
     def close(self) -> None:
-        import sentry_sdk
+        import sentry_sdk  # optional extra jobq[sentry]
 
         sentry_sdk.flush(timeout=2)
 
     def report(self, job: Job, reason: str, traceback: str | None) -> None:
-        import sentry_sdk
+        import sentry_sdk  # optional extra jobq[sentry]
 
         with sentry_sdk.new_scope() as scope:
             scope.set_tag("job_id", job.id)

@@ -17,8 +17,9 @@ from typing import TYPE_CHECKING
 from . import defaults, transitions
 from .exceptions import InvalidJobOperation, NoSuchJobError
 from .functions import FunctionResolver
-from .hooks import Acked, Hook, Hooks, with_observers
+from .hooks import Acked, Hook, Hooks
 from .job import Job
+from .observers import with_observers
 from .status import JobStatus
 from .worker.executor import Executor, Outcome
 

@@ -89,7 +89,7 @@ def enqueue_span(
 ) -> Iterator[None]:
     """A ``jobq.enqueue`` span around sending one job, whose context is written into
     ``fields`` (before they are sent); the Redis round trip is its child."""
-    from opentelemetry.trace import SpanKind
+    from opentelemetry.trace import SpanKind  # optional extra jobq[otel]
 
     attributes = _attributes(queue, job_id, str(fields.get("func", "")), operation)
     with tracer.start_as_current_span(
@@ -111,6 +111,7 @@ def created(tracer: Tracer, queue: str, jobs: Iterable[tuple[str, dict[str, Any]
 
 def _inject() -> str | None:
     """The current span's context as the ``trace`` field holds it (None: no valid span)."""
+    # optional extra jobq[otel]
     from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 
     carrier: dict[str, str] = {}
@@ -131,7 +132,7 @@ def _extract(raw: bytes | None) -> Context | None:
     except UnicodeDecodeError:
         return None
     carrier = {"traceparent": parent, "tracestate": state} if state else {"traceparent": parent}
-    from opentelemetry.trace import get_current_span
+    from opentelemetry.trace import get_current_span  # optional extra jobq[otel]
     from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 
     context = TraceContextTextMapPropagator().extract(carrier)
@@ -148,7 +149,7 @@ class TracingHook(BaseHook):
         self._running: tuple[Span, Token[Context]] | None = None
 
     def _start(self, job: Job, start_time: int | None = None) -> Span:
-        from opentelemetry.trace import SpanKind
+        from opentelemetry.trace import SpanKind  # optional extra jobq[otel]
 
         attributes = _attributes(job.origin, job.id, job.func_name, "process")
         attributes["jobq.job.attempt"] = job.attempts
@@ -161,7 +162,7 @@ class TracingHook(BaseHook):
         )
 
     def before_job(self, job: Job) -> None:
-        from opentelemetry import context, trace
+        from opentelemetry import context, trace  # optional extra jobq[otel]
 
         self._end()  # a job left without after_job (a cold shutdown in-process)
         span = self._start(job)
@@ -173,7 +174,7 @@ class TracingHook(BaseHook):
     def _end(self, failure: tuple[str, str | None] | None = None) -> None:
         if self._running is None:
             return
-        from opentelemetry import context
+        from opentelemetry import context  # optional extra jobq[otel]
 
         span, token = self._running
         self._running = None
@@ -194,7 +195,7 @@ class TracingHook(BaseHook):
 
 
 def _failed(span: Span, reason: str, error: str | None) -> None:
-    from opentelemetry.trace import Status, StatusCode
+    from opentelemetry.trace import Status, StatusCode  # optional extra jobq[otel]
 
     span.set_status(Status(StatusCode.ERROR, reason))
     span.set_attribute("error.type", reason)

@@ -15,7 +15,6 @@ stored.
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -26,7 +25,6 @@ from .. import connection as conn_mod
 from .. import defaults, keys, signing, transitions
 from ..connection import text
 from ..exceptions import InvalidJobOperation, NoSuchJobError
-from ..functions import FunctionResolver, function_path
 from ..job import Job
 from ..keys import QueueKeys
 from ..options import EnqueueData, JobOptions
@@ -36,8 +34,9 @@ from ..serializers import Serializer
 from ..status import JobStatus
 from ..timeutil import Seconds, to_ms
 from ..utils import import_attribute
-from .cron import CronSpec, from_ms, local_zone_name, zone
-from .definitions import MAX_CATCH_UP, Kind, ScheduleState
+from . import checks
+from .cron import CronSpec, from_ms, local_zone_name
+from .definitions import Kind, ScheduleState
 from .handle import Schedule
 from .tick import Clock, SystemClock, Ticker
 
@@ -165,11 +164,11 @@ class Scheduler:
         A naive ``scheduled_time`` is read in this machine's local time.
         ``max_instances=1``: a slot whose previous run is still queued or running is
         skipped, recorded as a run with status 'skipped' and the reason."""
-        interval_ms = _interval_ms(interval)
+        interval_ms = checks.interval_ms(interval)
         if repeat is not None and interval_ms is None and repeat != 1:
             raise ValueError("repeat needs an interval: schedule(..., interval=60, repeat=5)")
         timing = _Timing(
-            "interval" if interval_ms else "once", _time_ms(scheduled_time), interval_ms
+            "interval" if interval_ms else "once", checks.time_ms(scheduled_time), interval_ms
         )
         run = _Run(func, args, kwargs, queue_name, JobOptions.pick(locals()))
         return self._store(timing, run, id, repeat, catch_up, max_instances)
@@ -202,7 +201,11 @@ class Scheduler:
         if use_local_timezone and timezone:
             raise ValueError("pass either timezone=... or use_local_timezone=True, not both")
         tz = (
-            _zone_name(timezone) if timezone else local_zone_name() if use_local_timezone else "UTC"
+            checks.zone_name(timezone)
+            if timezone
+            else local_zone_name()
+            if use_local_timezone
+            else "UTC"
         )
         spec = CronSpec(cron_string, tz)
         first = spec.first_after(self._now_ms())
@@ -220,9 +223,9 @@ class Scheduler:
         max_instances: int | None = None,
     ) -> Schedule:
         """Validate everything, then store: nothing is written when anything is wrong."""
-        path = _importable(run.func)
-        sid = _schedule_id(schedule_id)
-        repeat = _repeat(repeat)
+        path = checks.importable(run.func)
+        sid = checks.schedule_id(schedule_id)
+        repeat = checks.repeat(repeat)
         queue = self._queue(run.queue_name)
         prepared = queue.prepare(EnqueueData(path, run.args, run.kwargs, run.options))
         template = {
@@ -240,8 +243,8 @@ class Scheduler:
             description=Job(sid, self.connection, origin=queue.name, fields=raw).description,
             interval_ms=timing.interval_ms, cron=timing.cron, timezone=timing.timezone,
             repeat=repeat, left=repeat or (1 if timing.kind == "once" else -1),
-            catch_up=_catch_up(catch_up), ttl_ms=prepared.ttl_ms,
-            max_instances=_max_instances(max_instances),
+            catch_up=checks.catch_up(catch_up), ttl_ms=prepared.ttl_ms,
+            max_instances=checks.max_instances(max_instances),
         )  # fmt: skip
         # index first: a crash before the store leaves an empty index entry, never a
         # schedule that no scheduler looks at
@@ -279,7 +282,7 @@ class Scheduler:
             if theirs in kwargs
         }
         queue = self._queue(kwargs.pop("queue_name", None))
-        due = _time_ms(scheduled_time)
+        due = checks.time_ms(scheduled_time)
         # as in rq-scheduler, a job due now or earlier waits in ``scheduled`` (listed
         # by get_jobs, counted, movable) until the scheduler's next pass queues it
         soon = max(due, transitions.now_ms() + 1)
@@ -415,7 +418,7 @@ class Scheduler:
     def change_execution_time(self, job: Item | str, date_time: dt.datetime) -> None:
         """Move a schedule's next slot (later slots follow from it), or a waiting job's
         due time. ValueError when it is not in the scheduler."""
-        when = _time_ms(date_time)
+        when = checks.time_ms(date_time)
         kind, q, item_id = self._locate(job)
         if kind == "schedule":
             moved = transitions.move_schedule(self.connection, q, item_id, when)
@@ -544,75 +547,3 @@ def _cancel_job(job: Job) -> bool:
     except (InvalidJobOperation, NoSuchJobError):
         return False
     return True
-
-
-def _interval_ms(interval: float | None) -> int | None:
-    if interval is None:
-        return None
-    if isinstance(interval, dt.timedelta):
-        interval = interval.total_seconds()
-    if isinstance(interval, bool) or not isinstance(interval, int | float) or interval <= 0:
-        raise ValueError(f"interval must be a positive number of seconds, got {interval!r}")
-    ms = round(interval * 1000)
-    if ms < 1:
-        raise ValueError(f"interval {interval!r} s is below the 1 ms resolution of slots")
-    return ms
-
-
-def _repeat(repeat: int | None) -> int | None:
-    if repeat is None:
-        return None
-    if isinstance(repeat, bool) or not isinstance(repeat, int) or repeat < 1:
-        raise ValueError(f"repeat must be a positive number of runs or None, got {repeat!r}")
-    return repeat
-
-
-def _max_instances(value: int | None) -> int:
-    if value is None:
-        return 0
-    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 1_000_000:
-        raise ValueError(f"max_instances takes a whole number from 1, or None, got {value!r}")
-    return value
-
-
-def _catch_up(value: bool | int) -> int:
-    if value is True:
-        return MAX_CATCH_UP
-    if value is False:
-        return 0
-    if not isinstance(value, int) or value < 0:
-        raise ValueError(f"catch_up takes True, False or a number of runs, got {value!r}")
-    return min(value, MAX_CATCH_UP)
-
-
-def _time_ms(when: dt.datetime) -> int:
-    if not isinstance(when, dt.datetime):
-        raise TypeError(f"expected a datetime, got {when!r}")
-    return to_ms(when)
-
-
-def _zone_name(timezone: Any) -> str:
-    name = getattr(timezone, "key", timezone)  # a ZoneInfo object is fine too
-    if not isinstance(name, str):
-        raise ValueError(
-            f"timezone must be an IANA zone name like 'Europe/Athens', got {timezone!r}"
-        )
-    zone(name)
-    return name
-
-
-def _schedule_id(schedule_id: str | None) -> str:
-    if schedule_id is None:
-        return uuid.uuid4().hex
-    return keys.check_id(schedule_id, "schedule id", 200)
-
-
-def _importable(func: Callable[..., Any] | str) -> str:
-    """The function's dotted path, after checking it imports here (a schedule that
-    fails on every run because of a typo is worse than an error now)."""
-    path = function_path(func)
-    try:
-        FunctionResolver().resolve(path)
-    except (ImportError, AttributeError, TypeError) as e:
-        raise ValueError(f"cannot schedule {path!r}: {e}") from e
-    return path

@@ -11,26 +11,9 @@ import redis
 from .. import connection as conn_mod
 from .. import timeutil
 from .._version import __version__
-from ..exceptions import JobqError
+from ..exceptions import describe as describe  # the CLI's wording, kept importable here
 
 logger = logging.getLogger("jobq.cli")
-
-
-def describe(error: BaseException, where: str = "--url / JOBQ_REDIS_URL") -> str:
-    """One line that says what went wrong (and, where it helps, what to do); ``where``
-    names the setting that says which Redis."""
-    text = " ".join(str(error).split()) or type(error).__name__
-    if isinstance(
-        error, redis.exceptions.AuthenticationError | redis.exceptions.AuthorizationError
-    ):
-        return f"Redis refused the credentials: {text}"
-    if isinstance(error, redis.ConnectionError | redis.TimeoutError):
-        return f"cannot reach Redis: {text} (check {where} and that Redis is up)"
-    if isinstance(error, redis.RedisError):
-        return f"Redis error: {text}"
-    if isinstance(error, JobqError | ValueError | TypeError | OSError | ImportError):
-        return text
-    return f"{type(error).__name__}: {text}"
 
 
 class Group(click.Group):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from .. import defaults
+from ..scheduler.tick import Ticker
 from .base import Context, Seconds, main, url_option
 from .worker import configure_logging
 
@@ -31,6 +32,4 @@ def scheduler(
     if url:
         ctx.url = url
     configure_logging(verbose, quiet)
-    from ..scheduler.tick import Ticker
-
     Ticker(ctx.connection_once_up(wait=not burst), interval=interval).run(burst=burst)

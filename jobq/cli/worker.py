@@ -8,7 +8,7 @@ import sys
 
 import click
 
-from .. import defaults
+from .. import defaults, sentry
 from ..exceptions import DuplicateWorkerName
 from ..worker import SimpleWorker, Worker
 from .base import Context, Seconds, main, url_option
@@ -119,8 +119,6 @@ def worker(
     allowed = list(allow) or None
     hooks = []
     if sentry_dsn:
-        from .. import sentry
-
         try:
             hooks.append(sentry.init(sentry_dsn))
         except RuntimeError as e:

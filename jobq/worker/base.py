@@ -22,9 +22,10 @@ from .. import defaults, keys, signing, transitions
 from ..exceptions import NoSuchJobError
 from ..functions import FunctionResolver
 from ..history import Recorder, tally
-from ..hooks import Hook, Hooks, with_observers
+from ..hooks import Hook, Hooks
 from ..job import Job
 from ..keys import QueueKeys
+from ..observers import with_observers
 from ..queue import Queue
 from ..reaping import OnReaped
 from ..scheduler.tick import scheduler_hook

@@ -4,6 +4,10 @@ The graph is built with ``ast`` from the sources of ``jobq/`` and ``scheduler/``
 (``jobq.scheduler``): an edge for every import that runs when a module is loaded
 (module level, not under ``if TYPE_CHECKING:``), to the module imported and to
 the packages whose ``__init__`` runs first. Type-only imports may point both ways.
+
+A cycle must not be dodged by importing a jobq module inside a function, so none
+may be (the allowlist is for modules that exist to wrap an optional extra); and
+no module grows past 600 lines.
 """
 
 from __future__ import annotations
@@ -125,3 +129,61 @@ def test_the_cycle_finder_finds_a_cycle() -> None:
 def test_no_import_cycle_at_run_time() -> None:
     cycle = _cycle(_graph())
     assert cycle is None, "import cycle: " + " -> ".join(cycle or [])
+
+
+#: (importing module, imported module) → why it may be imported inside a function.
+#: Only for a jobq module that wraps an optional third-party extra; empty today
+#: (sentry.py and tracing.py import sentry-sdk and OpenTelemetry lazily themselves).
+FUNCTION_LEVEL_ALLOWED: dict[tuple[str, str], str] = {}
+
+MAX_LINES = 600
+
+
+def _function_level_imports(name: str, source: str) -> Iterator[tuple[int, str]]:
+    """(line, module) of each import of a jobq module inside a function of ``source``."""
+    for fn in ast.walk(ast.parse(source)):
+        if not isinstance(fn, ast.FunctionDef | ast.AsyncFunctionDef):
+            continue
+        for node in ast.walk(fn):
+            if isinstance(node, ast.ImportFrom):
+                if node.level:
+                    package = name.split(".")[: name.count(".") + 1 - node.level]
+                    if MODULES.get(name, Path()).name == "__init__.py":
+                        package = name.split(".")[: name.count(".") + 2 - node.level]
+                    yield node.lineno, ".".join([*package, node.module or ""]).strip(".")
+                elif (node.module or "").split(".")[0] == "jobq":
+                    yield node.lineno, str(node.module)
+            elif isinstance(node, ast.Import):
+                for alias in node.names:
+                    if alias.name.split(".")[0] == "jobq":
+                        yield node.lineno, alias.name
+
+
+def test_the_finder_sees_a_function_level_import() -> None:
+    source = "def f():\n    from .queue import Queue\n\nasync def g():\n    import jobq.job\n"
+    assert list(_function_level_imports("jobq.job", source)) == [(2, "jobq.queue"), (5, "jobq.job")]
+    assert list(_function_level_imports("jobq.cli.worker", "def f():\n    from .. import x\n")) == [
+        (2, "jobq")
+    ]
+    assert not list(_function_level_imports("jobq.job", "import os\nfrom .queue import Queue\n"))
+
+
+def test_no_function_level_import_of_a_jobq_module() -> None:
+    found = [
+        f"{name}:{line} imports {target}"
+        for name, path in sorted(MODULES.items())
+        for line, target in _function_level_imports(name, path.read_text(encoding="utf-8"))
+        if (name, target) not in FUNCTION_LEVEL_ALLOWED
+    ]
+    assert not found, "function-level imports of jobq modules:\n" + "\n".join(found)
+
+
+def test_no_module_over_600_lines() -> None:
+    too_long = {
+        str(path.relative_to(ROOT)): n
+        for folder in ("jobq", "scheduler", "django_integration")
+        for path in (ROOT / folder).rglob("*.py")
+        if (n := len(path.read_text(encoding="utf-8").splitlines())) > MAX_LINES
+    }
+    assert (ROOT / "jobq" / "job.py").exists()
+    assert not too_long, f"modules over {MAX_LINES} lines: {too_long}"
