@@ -4,17 +4,18 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import inspect
 import json
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
-from typing import Any, ClassVar, Literal
+from typing import Any, ClassVar
 
 import redis
 
 from . import connection as conn_mod
 from . import defaults, durability, flow, hooks, keys, signing, tracing, transitions
 from .exceptions import InvalidJobOperation, NoSuchJobError
-from .flow import Limits, Rate, UniqueKey
+from .flow import Limits, Rate
 from .job import Dependency as Dependency  # rq users import it from here too
 from .job import Job
 from .job_fields import queued_position
@@ -28,7 +29,6 @@ from .registry import (
     ScheduledJobRegistry,
     StartedJobRegistry,
 )
-from .retry import Retry
 from .scripts import PLACED, execute_pipeline, raise_for_code
 from .serializers import Serializer
 from .status import JobStatus
@@ -209,37 +209,18 @@ class Queue(JobMaker):
         func: Callable[..., Any] | str,
         args: Sequence[Any] | None = None,
         kwargs: dict[str, Any] | None = None,
-        timeout: Seconds | None = None,
-        result_ttl: Seconds | None = None,
-        ttl: Seconds | None = None,
-        failure_ttl: Seconds | None = None,
-        description: str | None = None,
-        depends_on: Any = None,
-        job_id: str | None = None,
-        at_front: bool = False,
-        meta: dict[str, Any] | None = None,
-        retry: Retry | None = None,
-        on_success: Any = None,
-        on_failure: Any = None,
+        *,
         pipeline: Any = None,
-        webhooks: Any = None,
-        unique_key: UniqueKey | None = None,
-        unique_until: Literal["start", "finish"] = "finish",
-        concurrency_key: str | None = None,
-        concurrency_limit: int | None = None,
-        priority: int | None = None,
-        unique: bool = False,
+        **options: Any,
     ) -> Job:
-        """Flow control (docs/flow-control.md): ``unique_key`` (a string, or a callable
-        of the job's arguments) makes a second enqueue while the first job is live
-        return that job; ``unique_until="start"`` frees the key when it starts.
+        """rq's ``enqueue_call``: the job's options by keyword, the ones
+        :meth:`prepare_data` names (its signature is this method's too). Flow control
+        (docs/flow-control.md): ``unique_key`` (a string, or a callable of the job's
+        arguments) makes a second enqueue while the first job is live return that job;
+        ``unique_until="start"`` frees the key when it starts.
         ``concurrency_key``/``concurrency_limit``: at most that many jobs with the key
         run at once. ``priority``: higher first, FIFO among equals."""
-        data = self.prepare_data(
-            func, args, kwargs, timeout, result_ttl, ttl, failure_ttl, description,
-            depends_on, job_id, at_front, meta, retry, on_success, on_failure, webhooks,
-            unique_key, unique_until, concurrency_key, concurrency_limit, priority,
-        )  # fmt: skip
+        data = self.prepare_data(func, args, kwargs, **options)
         return self._send(self.prepare(data), pipeline)
 
     def enqueue_data(self, data: EnqueueData, *, due: int = 0, pipeline: Any = None) -> Job:
@@ -517,3 +498,23 @@ def _is_simple(p: PreparedJob) -> bool:
 
 
 __all__ = ["OPTION_NAMES", "EnqueueData", "JobOptions", "PreparedJob", "Queue"]
+
+
+def _enqueue_call_signature() -> inspect.Signature:
+    """``Queue.enqueue_call``'s signature as people and tools read it: func, args,
+    kwargs, then the options of ``prepare_data`` (one list of them, kept there) by
+    keyword, with ``pipeline`` where rq has it (after ``on_failure``)."""
+    own = inspect.signature(Queue.prepare_data).parameters
+    params = [inspect.Parameter("self", inspect.Parameter.POSITIONAL_OR_KEYWORD)]
+    params += [own[name] for name in ("func", "args", "kwargs")]
+    for name, p in own.items():
+        if name not in ("func", "args", "kwargs"):
+            params.append(p.replace(kind=inspect.Parameter.KEYWORD_ONLY))
+        if name == "on_failure":
+            params.append(
+                inspect.Parameter("pipeline", inspect.Parameter.KEYWORD_ONLY, default=None)
+            )
+    return inspect.Signature(params, return_annotation="Job")
+
+
+Queue.enqueue_call.__signature__ = _enqueue_call_signature()  # type: ignore[attr-defined]

@@ -113,3 +113,14 @@ def test_async_queue_takes_the_same_options(redis_url: str) -> None:
             await client.aclose()
 
     assert asyncio.run(main()) == (900.0, "async", 5.0)
+
+
+def test_enqueue_call_takes_the_options_of_prepare_data_by_keyword(queue: Queue) -> None:
+    """One list of options (prepare_data's): enqueue_call's signature is made from it."""
+    call = inspect.signature(Queue.enqueue_call).parameters
+    data = inspect.signature(Queue.prepare_data).parameters
+    assert [n for n in call if n not in ("self", "pipeline")] == list(data)
+    job = queue.enqueue_call(jobs.add, (1, 2), timeout="15m", result_ttl=60)
+    assert job.timeout == 900
+    with pytest.raises(TypeError):
+        queue.enqueue_call(jobs.add, (1, 2), {}, 30)  # type: ignore[misc]
