@@ -567,20 +567,12 @@ def _payload_limit(value: object) -> int | None:
     return value
 
 
-def _api_token(value: object, where: str = "settings.JOBQ['API_TOKEN']") -> str | None:
+def _api_token(value: object) -> str | None:
     if value is None or value == "":
         return None
     if not isinstance(value, str):
-        raise ImproperlyConfigured(f"{where} must be a string, got {value!r}")
+        raise ImproperlyConfigured(f"settings.JOBQ['API_TOKEN'] must be a string, got {value!r}")
     return value
-
-
-def api_token() -> str | None:
-    """The stats views' bearer token: ``JOBQ["API_TOKEN"]``, else django-rq's
-    ``RQ_API_TOKEN`` (read at each request, so a project moving over keeps its token)."""
-    return options().api_token or _api_token(
-        getattr(settings, "RQ_API_TOKEN", None), "settings.RQ_API_TOKEN"
-    )
 
 
 def _modules(value: object) -> tuple[str, ...] | None:

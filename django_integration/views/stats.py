@@ -13,7 +13,8 @@ import datetime as dt
 import hmac
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured, PermissionDenied
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
@@ -75,8 +76,17 @@ def dashboard(request: HttpRequest, template: str = "jobq/dashboard.html") -> Ht
     return render(request, template, context)
 
 
+def api_token() -> str | None:
+    """The bearer token: ``JOBQ["API_TOKEN"]``, else django-rq's ``RQ_API_TOKEN``
+    (read at each request, so a project moving over keeps its token)."""
+    token = conf.options().api_token or getattr(settings, "RQ_API_TOKEN", None) or None
+    if token is not None and not isinstance(token, str):
+        raise ImproperlyConfigured(f"settings.RQ_API_TOKEN must be a string, got {token!r}")
+    return token
+
+
 def _token_ok(request: HttpRequest) -> bool:
-    expected = conf.api_token()
+    expected = api_token()
     header = request.headers.get("Authorization", "")
     if not expected or not header.startswith("Bearer "):
         return False
