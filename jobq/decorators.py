@@ -1,4 +1,8 @@
-"""``@job``: rq's decorator, bare or with arguments, giving ``.delay()``."""
+"""``@job``: rq's decorator, bare or with arguments, giving ``.delay()``.
+
+``@job`` also declares the function: one defined inside another (a test's body)
+is recorded in :mod:`jobq.declared` so that workers of this process can run it.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +12,7 @@ from typing import Any, Generic, ParamSpec, TypeVar, overload
 
 import redis
 
-from . import defaults
+from . import declared, defaults
 from .async_queue import AsyncQueue, async_queue_for
 from .job import AsyncJob, Job
 from .options import DEFAULT, OPTION_NAMES, EnqueueData, JobOptions, take_options
@@ -34,6 +38,7 @@ class JobFunction(Generic[P, R]):
     ) -> None:
         functools.update_wrapper(self, func)
         self.__jobq_func__ = func
+        declared.declare(func)
         #: the queue, or its name (a queue is made per call, on ``connection``)
         self.queue = queue
         self.connection = connection
@@ -56,8 +61,13 @@ class JobFunction(Generic[P, R]):
         return EnqueueData(self.__jobq_func__, args, kwargs, options)
 
     def delay(self, *args: P.args, **kwargs: P.kwargs) -> Job:
-        """Enqueue a call; rq's option names in kwargs override the decorator's."""
-        return self.get_queue().enqueue_data(self._call(args, kwargs))
+        """Enqueue a call; rq's option names in kwargs override the decorator's.
+        It goes through the queue's ``enqueue_call``, as in rq, so a queue class
+        that overrides it sees the decorated function's jobs too."""
+        data = self._call(args, kwargs)
+        return self.get_queue().enqueue_call(
+            data.func, data.args, data.kwargs, **data.options.given()
+        )
 
     enqueue = delay
 
@@ -88,7 +98,7 @@ def job(
     failure_ttl: Seconds | None = None,
     retry: Retry | None = None,
     **options: Any,
-) -> Callable[[Callable[P, R]], JobFunction[P, R]]: ...
+) -> JobDecorator: ...
 
 
 def job(
@@ -116,9 +126,25 @@ def job(
     explicit: dict[str, Any] = {"timeout": timeout, "result_ttl": result_ttl, "ttl": ttl}
     explicit.update(failure_ttl=failure_ttl, retry=retry)
     given.update((k, v) for k, v in explicit.items() if v is not None)
-    fixed = JobOptions.from_kwargs(given)
+    return JobDecorator(target, connection, JobOptions.from_kwargs(given), cls or Queue)
 
-    def wrap(func: Callable[P, R]) -> JobFunction[P, R]:
-        return JobFunction(func, target, connection, fixed, cls or Queue)
 
-    return wrap
+class JobDecorator:
+    """What ``@job(...)`` with arguments returns: it makes a :class:`JobFunction` of
+    each function given; rq's decorator attributes (``queue``, ``connection``,
+    ``queue_class``) are read here."""
+
+    def __init__(
+        self,
+        queue: Queue | str,
+        connection: redis.Redis | None,
+        options: JobOptions,
+        queue_class: type[Queue],
+    ) -> None:
+        self.queue = queue
+        self.connection = connection
+        self.options = options
+        self.queue_class = queue_class
+
+    def __call__(self, func: Callable[P, R]) -> JobFunction[P, R]:
+        return JobFunction(func, self.queue, self.connection, self.options, self.queue_class)

@@ -14,6 +14,7 @@ import sys
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from . import declared
 from .exceptions import FunctionNotAllowed
 
 
@@ -31,6 +32,12 @@ def function_path(func: Callable[..., Any] | str) -> str:
         if "unhashable" not in str(e):
             raise
         return _callable_path.__wrapped__(func)
+    except ValueError:
+        # Not cached: a declaration made later, or replaced, is seen at each call.
+        path = declared.declared_path(getattr(func, "__jobq_func__", func))
+        if path is None:
+            raise
+        return path
 
 
 @functools.lru_cache(maxsize=1024)
@@ -49,7 +56,8 @@ def _callable_path(func: Callable[..., Any]) -> str:
     if not module or not qualname or "<" in qualname:
         raise ValueError(
             f"{func!r} cannot be a job: only importable module-level functions (or class "
-            "attributes) can run in a worker; lambdas, nested functions and instances cannot"
+            "attributes) can run in a worker; lambdas, nested functions and instances cannot "
+            "(a nested function decorated with @job runs in workers of its own process only)"
         )
     if module == "__main__":
         spec = getattr(sys.modules["__main__"], "__spec__", None)
@@ -99,10 +107,24 @@ class FunctionResolver:
             raise FunctionNotAllowed(
                 f"function {path!r} is not in the worker's allowed modules {list(self.allowed or ())}"
             )
+        local = declared.lookup(path) if "<locals>" in path else None
+        if local is not None:
+            return self._checked(path, local)  # not cached: a later declaration wins
         try:
             obj = _import_path(path)
         except (ImportError, AttributeError) as e:
+            if "<locals>" in path:
+                raise ImportError(
+                    f"cannot import job function {path!r}: it is defined inside another "
+                    "function, and only a worker in the process that declared it with @job "
+                    "can run it"
+                ) from e
             raise ImportError(f"cannot import job function {path!r}: {e}") from e
+        func = self._checked(path, obj)
+        self._cache[path] = func
+        return func
+
+    def _checked(self, path: str, obj: Any) -> Callable[..., Any]:
         obj = getattr(obj, "__jobq_func__", obj)
         if not callable(obj):
             raise TypeError(f"job function {path!r} is not callable")
@@ -115,5 +137,4 @@ class FunctionResolver:
                 f"modules {list(self.allowed or ())}"
             )
         func: Callable[..., Any] = obj
-        self._cache[path] = func
         return func

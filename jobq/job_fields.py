@@ -444,6 +444,10 @@ class JobFields:
         """rq's :class:`~jobq.results.Result` of the last run, or None before it ends."""
         return Result.fetch_latest(self)
 
+    def results(self) -> list[Result]:
+        """rq's results of the job, newest first: the latest only (jobq.results)."""
+        return Result.all(self)
+
     @property
     def dependency_ids(self) -> list[str]:
         raw = self._raw("deps")

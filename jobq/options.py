@@ -113,6 +113,15 @@ class JobOptions:
         }
         return cls(**given) if given else DEFAULT
 
+    def given(self) -> dict[str, Any]:
+        """The options that differ from their defaults, by field name: the keywords
+        of ``Queue.enqueue_call`` that rebuild these options."""
+        return {
+            name: value
+            for name, default in _FIELD_DEFAULTS
+            if (value := getattr(self, name)) is not default and value != default
+        }
+
     def merged(self, options: Mapping[str, Any]) -> JobOptions:
         """These options, overridden by the ones given (rq's keyword names)."""
         if not options:

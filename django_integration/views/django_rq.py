@@ -5,6 +5,10 @@ django-rq addresses a queue by its index in ``RQ_QUEUES`` sorted by name
 and ``reverse()`` calls in a project's templates use those. Each page here maps
 the index to the queue's name and serves jobq's page for it, with jobq's
 permissions. New links should use jobq's name-addressed pages (``jobq:registry``).
+
+The pages render under django-rq's template names (``django_rq/jobs.html``, ...),
+thin templates extending jobq's, so a project's template that extends or
+overrides one of those names is used here.
 """
 
 from __future__ import annotations
@@ -33,6 +37,15 @@ _REGISTRIES = {
     "started_jobs": "started",
     "deferred_jobs": "deferred",
 }
+#: jobq's registry → django-rq's template of its page
+_REGISTRY_TEMPLATES = {
+    "queued": "django_rq/jobs.html",
+    "finished": "django_rq/finished_jobs.html",
+    "failed": "django_rq/failed_jobs.html",
+    "scheduled": "django_rq/scheduled_jobs.html",
+    "started": "django_rq/started_job_registry.html",
+    "deferred": "django_rq/deferred_jobs.html",
+}
 #: django-rq's per-job action pages → jobq's actions
 _JOB_ACTIONS = {
     "delete_job": "delete",
@@ -51,13 +64,23 @@ def queue_name_at(queue_index: int) -> str:
 
 def _registry_page(name: str) -> Callable[..., HttpResponse]:
     def view(request: HttpRequest, queue_index: int) -> HttpResponse:
-        return registry.registry_list(request, queue_name_at(queue_index), name)
+        name_at = queue_name_at(queue_index)
+        return registry.registry_list(request, name_at, name, _REGISTRY_TEMPLATES[name])
 
     return view
 
 
-def _job_page(request: HttpRequest, queue_index: int, job_id: str, **_: Any) -> HttpResponse:
-    return jobs.job_detail(request, queue_name_at(queue_index), job_id)
+def _job_page(request: HttpRequest, queue_index: int, job_id: str) -> HttpResponse:
+    name = queue_name_at(queue_index)
+    return jobs.job_detail(request, name, job_id, "django_rq/job_detail.html")
+
+
+def _result_page(
+    request: HttpRequest, queue_index: int, job_id: str, result_id: str
+) -> HttpResponse:
+    """The job's page: it shows the job's latest result and its runs' records."""
+    name = queue_name_at(queue_index)
+    return jobs.job_detail(request, name, job_id, "django_rq/result_detail.html")
 
 
 def _job_action(action_name: str) -> Callable[..., HttpResponse]:
@@ -69,7 +92,8 @@ def _job_action(action_name: str) -> Callable[..., HttpResponse]:
         queue = queue_or_404(queue_name_at(queue_index))
         if request.method != "POST":
             title = _("%(action)s job %(id)s?") % {"action": action.label, "id": job_id}
-            return jobs.confirm(request, queue, title, {"action": action.name, "job_ids": [job_id]})
+            post = {"action": action.name, "job_ids": [job_id]}
+            return jobs.confirm(request, queue, title, post, "django_rq/delete_job.html")
         run_many(action, queue, [job_id])
         return HttpResponseRedirect(page_url("registry", queue.name, "queued"))
 
@@ -88,7 +112,8 @@ def _clear(request: HttpRequest, queue_index: int) -> HttpResponse:
     if request.method != "POST":
         queue = queue_or_404(queue_name_at(queue_index))
         require(request, "empty_queue")
-        return jobs.confirm(request, queue, _("Empty queue %s?") % queue.name, {})
+        title = _("Empty queue %s?") % queue.name
+        return jobs.confirm(request, queue, title, {}, "django_rq/clear_queue.html")
     return jobs.empty_queue(request, queue_name_at(queue_index))
 
 
@@ -97,13 +122,16 @@ def _requeue_all(request: HttpRequest, queue_index: int) -> HttpResponse:
     if request.method != "POST":
         queue = queue_or_404(name)
         require(request, "requeue_job")
-        return jobs.confirm(request, queue, _("Requeue all failed jobs of %s?") % name, {})
+        title = _("Requeue all failed jobs of %s?") % name
+        return jobs.confirm(request, queue, title, {}, "django_rq/requeue_all.html")
     return jobs.requeue_failed(request, name)
 
 
 def _workers(request: HttpRequest, queue_index: int, key: str | None = None) -> HttpResponse:
+    """The dashboard, which lists the workers with the jobs they hold."""
     queue_name_at(queue_index)
-    return stats.dashboard(request)
+    page = "django_rq/workers.html" if key is None else "django_rq/worker_details.html"
+    return stats.dashboard(request, page)
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -112,7 +140,7 @@ def home(request: HttpRequest) -> HttpResponse:
     try:
         return HttpResponseRedirect(reverse("jobq:dashboard"))
     except NoReverseMatch:
-        return stats.dashboard(request)
+        return stats.dashboard(request, "django_rq/stats.html")
 
 
 def get_api_urlpatterns(name_prefix: str = "django_rq_") -> list[URLPattern]:
@@ -147,7 +175,7 @@ def get_admin_urlpatterns(
         path(f"{q}/<str:job_id>/", wrap(_job_page), name=f"{name_prefix}job_detail"),
         path(
             f"{q}/<str:job_id>/results/<str:result_id>/",
-            wrap(_job_page),
+            wrap(_result_page),
             name=f"{name_prefix}result_detail",
         ),
     ]

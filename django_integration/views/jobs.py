@@ -87,7 +87,10 @@ def _attempts(job: Job, status: JobStatus | None) -> list[dict[str, Any]]:
 
 
 @require_GET
-def job_detail(request: HttpRequest, queue_name: str, job_id: str) -> HttpResponse:
+def job_detail(
+    request: HttpRequest, queue_name: str, job_id: str, template: str = "jobq/job.html"
+) -> HttpResponse:
+    """``template``: another name for the page (django-rq's, extending jobq's)."""
     require(request, VIEW_PERMISSION)
     queue = queue_or_404(queue_name)
     job = queue.fetch_job(job_id)
@@ -114,7 +117,7 @@ def job_detail(request: HttpRequest, queue_name: str, job_id: str) -> HttpRespon
         worker=_worker(job, status),
         attempts=_attempts(job, status),
     )
-    return render(request, "jobq/job.html", context)
+    return render(request, template, context)
 
 
 def _gone(request: HttpRequest, queue_name: str, job_id: str) -> HttpResponse:
@@ -145,10 +148,14 @@ def _next_url(request: HttpRequest, default: str) -> str:
 
 
 def confirm(
-    request: HttpRequest, queue: DjangoQueue, title: str, post: dict[str, Any]
+    request: HttpRequest,
+    queue: DjangoQueue,
+    title: str,
+    post: dict[str, Any],
+    template: str = "jobq/confirm.html",
 ) -> HttpResponse:
     context = page_context(request, title, queue=queue, post=post, next=request.POST.get("next"))
-    return render(request, "jobq/confirm.html", context)
+    return render(request, template, context)
 
 
 @require_POST

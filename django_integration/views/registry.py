@@ -81,7 +81,10 @@ def allowed_actions(request: HttpRequest, status: JobStatus | None) -> list[Any]
 
 
 @require_GET
-def registry_list(request: HttpRequest, queue_name: str, registry: str) -> HttpResponse:
+def registry_list(
+    request: HttpRequest, queue_name: str, registry: str, template: str = "jobq/registry.html"
+) -> HttpResponse:
+    """``template``: another name for the page (django-rq's, extending jobq's)."""
     require(request, VIEW_PERMISSION)
     job_list = LISTS.get(registry)
     if job_list is None:
@@ -111,4 +114,4 @@ def registry_list(request: HttpRequest, queue_name: str, registry: str) -> HttpR
         can_empty=registry == "queued" and has_perm(request, "empty_queue"),
         can_requeue_all=registry == "failed" and has_perm(request, "requeue_job"),
     )
-    return render(request, "jobq/registry.html", context)
+    return render(request, template, context)

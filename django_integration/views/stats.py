@@ -13,7 +13,8 @@ import datetime as dt
 import hmac
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured, PermissionDenied
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
@@ -47,7 +48,8 @@ def _worker_row(w: dict[str, Any]) -> dict[str, Any]:
 
 
 @require_GET
-def dashboard(request: HttpRequest) -> HttpResponse:
+def dashboard(request: HttpRequest, template: str = "jobq/dashboard.html") -> HttpResponse:
+    """``template``: another name for the page (django-rq's, extending jobq's)."""
     require(request, VIEW_PERMISSION)
     stats = statistics()
     rows = [
@@ -71,20 +73,40 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             for queue, due in stats["scheduler"]["next_due"].items()
         ],
     )
-    return render(request, "jobq/dashboard.html", context)
+    return render(request, template, context)
+
+
+def api_token() -> str | None:
+    """The bearer token: ``JOBQ["API_TOKEN"]``, else django-rq's ``RQ_API_TOKEN``
+    (read at each request, so a project moving over keeps its token)."""
+    token = conf.options().api_token or getattr(settings, "RQ_API_TOKEN", None) or None
+    if token is not None and not isinstance(token, str):
+        raise ImproperlyConfigured(f"settings.RQ_API_TOKEN must be a string, got {token!r}")
+    return token
 
 
 def _token_ok(request: HttpRequest) -> bool:
-    expected = conf.options().api_token
+    expected = api_token()
     header = request.headers.get("Authorization", "")
     if not expected or not header.startswith("Bearer "):
         return False
-    return hmac.compare_digest(header[len("Bearer ") :].encode(), expected.encode())
+    return hmac.compare_digest(header[len("Bearer ") :].strip().encode(), expected.encode())
 
 
-def _allow(request: HttpRequest) -> None:
-    if not (_token_ok(request) or has_perm(request, VIEW_PERMISSION)):
+def _refusal(request: HttpRequest) -> HttpResponse | None:
+    """None when the request may read the stats. A logged-in user without
+    ``jobq.view_queue`` gets 403; a request that has not identified itself (no
+    login, or a wrong or missing token) gets 401 with the scheme to use."""
+    if _token_ok(request) or has_perm(request, VIEW_PERMISSION):
+        return None
+    if request.user.is_authenticated and "Authorization" not in request.headers:
         raise PermissionDenied("staff with jobq.view_queue, or the JOBQ['API_TOKEN'] bearer token")
+    refused = JsonResponse(
+        {"error": True, "description": "a login with jobq.view_queue, or the API bearer token"},
+        status=401,
+    )
+    refused["WWW-Authenticate"] = 'Bearer realm="jobq"'
+    return refused
 
 
 @never_cache
@@ -92,7 +114,8 @@ def _allow(request: HttpRequest) -> None:
 def stats_json(request: HttpRequest) -> HttpResponse:
     """``?window=hour`` (default) or ``day``: the history's series over that window;
     ``?window=none``: counts only."""
-    _allow(request)
+    if (refused := _refusal(request)) is not None:
+        return refused
     window = request.GET.get("window", "hour")
     if window != "none" and window not in WINDOWS:
         return HttpResponseBadRequest(f"window must be one of {', '.join(WINDOWS)} or none")
@@ -102,5 +125,6 @@ def stats_json(request: HttpRequest) -> HttpResponse:
 @never_cache
 @require_GET
 def stats_prometheus(request: HttpRequest) -> HttpResponse:
-    _allow(request)
+    if (refused := _refusal(request)) is not None:
+        return refused
     return HttpResponse(metrics(), content_type=CONTENT_TYPE)

@@ -141,3 +141,14 @@ def test_latest_result_of_a_finished_job(connection: redis.Redis) -> None:
     latest = Result.fetch_latest(done)
     assert latest is not None and latest.type == Result.Type.SUCCESSFUL
     assert latest.return_value == 5
+
+
+def test_job_results_lists_the_latest_outcome_once_the_job_ended(connection: redis.Redis) -> None:
+    from jobq.results import Result
+
+    queue = Queue("results", connection=connection)
+    done = queue.enqueue(add, 2, 3)
+    assert done.results() == []
+    SimpleWorker([queue], connection=connection).work(burst=True)
+    (only,) = done.results()
+    assert (only.type, only.return_value) == (Result.Type.SUCCESSFUL, 5)

@@ -253,8 +253,9 @@ def test_stats_json_and_prometheus_for_staff_or_token(
     settings.JOBQ = {"ALLOWED_MODULES": ["tests"], "API_TOKEN": "s3cret"}  # type: ignore[attr-defined]
     failed_job()
     url, metrics = reverse("jobq:stats_json"), reverse("jobq:stats_prometheus")
-    assert client.get(url).status_code == 403
-    assert client.get(url, HTTP_AUTHORIZATION="Bearer wrong").status_code == 403
+    assert client.get(url).status_code == 401
+    wrong = client.get(url, HTTP_AUTHORIZATION="Bearer wrong")
+    assert wrong.status_code == 401 and wrong["WWW-Authenticate"].startswith("Bearer")
     ok = client.get(url, HTTP_AUTHORIZATION="Bearer s3cret")
     assert ok.status_code == 200 and ok.json()["queues"]["default"]["failed"] == 1
     text = client.get(metrics, HTTP_AUTHORIZATION="Bearer s3cret").content.decode()
@@ -263,6 +264,21 @@ def test_stats_json_and_prometheus_for_staff_or_token(
     assert client.get(metrics).status_code == 200
     call_command("rqstats", "--json")
     assert json.loads(capsys.readouterr().out) == client.get(url, {"window": "minute"}).json()
+
+
+def test_stats_accept_django_rqs_rq_api_token_setting(client: Client, settings: object) -> None:
+    settings.RQ_API_TOKEN = "from-django-rq"  # type: ignore[attr-defined]
+    for name in ("jobq:stats_json", "admin:django_rq_home_json", "admin:django_rq_metrics"):
+        url = reverse(name)
+        assert client.get(url, HTTP_AUTHORIZATION="Bearer from-django-rq").status_code == 200
+        assert client.get(url, HTTP_AUTHORIZATION="Bearer other").status_code == 401
+        assert client.get(url).status_code == 401
+
+
+def test_stats_refuse_a_logged_in_staff_user_without_view_queue(client: Client) -> None:
+    client.force_login(staff("nobody"))
+    assert client.get(reverse("jobq:stats_json")).status_code == 403
+    assert client.get(reverse("admin:django_rq_home_json")).status_code == 403
 
 
 def test_schedule_admin_actions_and_record_filters(root: Client) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import time
 from io import StringIO
 from typing import Any
@@ -37,6 +38,19 @@ def test_rqworker_runs_queues_in_order_with_a_name(manage: Manage) -> None:
     rows = {r.job_id: r for r in JobRecord.objects.all()}
     assert rows[high.id].worker == rows[low.id].worker == "night-shift"
     assert rows[high.id].started_at <= rows[low.id].started_at  # type: ignore[operator]
+
+
+@pytest.mark.parametrize(("verbosity", "level"), [(0, "WARNING"), (1, "INFO"), (3, "DEBUG")])
+def test_rqworker_and_rqscheduler_verbosity_sets_the_log_level(verbosity: int, level: str) -> None:
+    logger = logging.getLogger("jobq")
+    before = logger.level
+    try:
+        for command in ("rqworker", "rqscheduler"):
+            logger.setLevel(logging.NOTSET)
+            call(command, "--burst", verbosity=verbosity)
+            assert logging.getLevelName(logger.level) == level, command
+    finally:
+        logger.setLevel(before)
 
 
 def test_rqworker_max_jobs(manage: Manage) -> None:

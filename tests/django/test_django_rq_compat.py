@@ -210,3 +210,53 @@ def test_django_cron_scheduler_checks_queues() -> None:
     assert scheduler.connection is get_queue("high").connection
     with pytest.raises(KeyError):
         scheduler.register("tests.fixtures.jobs.noop", "nowhere", interval=60)
+
+
+def test_django_rq_pages_render_under_django_rqs_template_names(
+    client: Client, settings: Any
+) -> None:
+    settings.ROOT_URLCONF = "tests.django.urls_admin_only"
+    client.force_login(superuser())
+    job = get_queue("high", autocommit=True).enqueue("tests.fixtures.jobs.noop")
+    pages = {
+        reverse("admin:django_rq_dashboard_changelist"): ("django_rq/stats.html", "jobq/dashboard.html"),
+        reverse("admin:django_rq_jobs", args=[1]): ("django_rq/jobs.html", "jobq/registry.html"),
+        reverse("admin:django_rq_failed_jobs", args=[1]): ("django_rq/failed_jobs.html", "jobq/registry.html"),
+        reverse("admin:django_rq_job_detail", args=[1, job.id]): ("django_rq/job_detail.html", "jobq/job.html"),
+        reverse("admin:django_rq_workers", args=[1]): ("django_rq/workers.html", "jobq/dashboard.html"),
+        reverse("admin:django_rq_clear", args=[1]): ("django_rq/clear_queue.html", "jobq/confirm.html"),
+    }  # fmt: skip
+    for url, names in pages.items():
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert {t.name for t in response.templates} >= set(names), url
+    assert (
+        job.id
+        in client.get(reverse("admin:django_rq_job_detail", args=[1, job.id])).content.decode()
+    )
+
+
+def test_a_projects_own_django_rq_template_is_the_one_rendered(
+    client: Client, settings: Any, tmp_path: Any
+) -> None:
+    (tmp_path / "django_rq").mkdir()
+    (tmp_path / "django_rq" / "jobs.html").write_text(
+        '{% extends "jobq/registry.html" %}{% block content %}PROJECT {{ queue.name }}'
+        "{{ block.super }}{% endblock %}"
+    )
+    settings.TEMPLATES = [{**settings.TEMPLATES[0], "DIRS": [str(tmp_path)]}]
+    settings.ROOT_URLCONF = "tests.django.urls_admin_only"
+    client.force_login(superuser())
+    page = client.get(reverse("admin:django_rq_jobs", args=[1])).content.decode()
+    assert "PROJECT high" in page
+
+
+def test_django_rq_namespace_reverses_django_rqs_names(client: Client) -> None:
+    client.force_login(superuser())
+    assert reverse("django_rq:home") == "/django-rq/"
+    assert reverse("django_rq:jobs", args=[1]) == "/django-rq/queues/1/"
+    assert client.get(reverse("django_rq:jobs", args=[1])).status_code == 200
+    assert client.get(reverse("django_rq:home_json")).status_code == 200
+    assert client.get(reverse("django_rq:metrics")).status_code == 200
+    client.logout()
+    assert client.get(reverse("django_rq:jobs", args=[1])).status_code == 302  # to the login

@@ -9,6 +9,7 @@ import pytest
 from django.core.signals import got_request_exception, request_finished
 from django.db import transaction
 
+from jobq.declared import LocalJobFunctionWarning
 from jobq.django_integration import enqueue, get_queue, job
 from jobq.django_integration.models import JobRecord
 from jobq.status import JobStatus
@@ -143,9 +144,11 @@ def test_delay_takes_rq_options() -> None:
 
 
 def test_decorator_with_options() -> None:
-    @job("high", timeout=12)
-    def local() -> None:  # pragma: no cover - never run
-        return None
+    with pytest.warns(LocalJobFunctionWarning):
+
+        @job("high", timeout=12)
+        def local() -> None:  # pragma: no cover - never run
+            return None
 
     assert local.get_queue().name == "high"
     assert local.options.timeout == 12

@@ -10,6 +10,7 @@ from . import views
 urlpatterns = [
     path("admin/jobq/", include("jobq.django_integration.urls")),
     path("admin/", admin.site.urls),
+    path("django-rq/", include("jobq.django_integration.urls_django_rq")),
     path("enqueue/add/", views.enqueue_add),
     path("enqueue/fail/", views.enqueue_fail),
     path("enqueue/and-wait/", views.enqueue_and_wait),

@@ -29,10 +29,20 @@ class JobqCommand(BaseCommand):
             raise CommandError(describe(e, where="settings.RQ_QUEUES")) from e
 
 
+def log_level(verbosity: int) -> str:
+    """The level a command's ``--verbosity`` asks for (django-rq's mapping)."""
+    return "DEBUG" if verbosity >= 2 else "WARNING" if verbosity == 0 else "INFO"
+
+
 def configure_logging(verbosity: int) -> None:
+    setup_loghandlers(log_level(verbosity))
+
+
+def setup_loghandlers(level: str) -> None:
     """Log jobq's ``jobq.worker``/``jobq.scheduler`` lines to stderr, unless the
-    project's LOGGING already routes the ``jobq`` logger somewhere."""
-    level = logging.DEBUG if verbosity >= 2 else logging.WARNING if verbosity == 0 else logging.INFO
+    project's LOGGING already routes the ``jobq`` logger somewhere. django-rq's
+    name: the worker and scheduler commands call it by their own module's name
+    (``...commands.rqworker.setup_loghandlers``), which a project may patch."""
     root = logging.getLogger("jobq")
     root.setLevel(level)
     if not root.handlers:

@@ -17,7 +17,7 @@ from jobq import connection as conn_mod
 from jobq import defaults
 from jobq.django_integration.scheduling import DjangoScheduler, get_scheduler, reconcile
 
-from ._common import JobqCommand, configure_logging, write_pid
+from ._common import JobqCommand, log_level, setup_loghandlers, write_pid
 
 
 class Command(JobqCommand):
@@ -41,7 +41,7 @@ class Command(JobqCommand):
         if options["interval"] <= 0:
             raise CommandError("--interval must be a positive number of seconds")
         write_pid(options["pid"])
-        configure_logging(options["verbosity"])
+        setup_loghandlers(log_level(options["verbosity"]))
 
         def make() -> DjangoScheduler:
             return get_scheduler(options["queue"], interval=options["interval"])

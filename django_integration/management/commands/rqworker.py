@@ -16,7 +16,7 @@ from jobq.django_integration.scheduling import worker_scheduler_hook
 from jobq.django_integration.workers import get_worker_class
 from jobq.worker import BaseWorker, Worker
 
-from ._common import JobqCommand, configure_logging, write_pid
+from ._common import JobqCommand, log_level, setup_loghandlers, write_pid
 
 #: rq options jobq has no use for: accepted so that existing deploy scripts run
 UNSUPPORTED = {
@@ -68,7 +68,7 @@ class Command(JobqCommand):
         if not math.isfinite(options["lease"]) or options["lease"] < 0.5:
             raise CommandError("--lease must be at least 0.5 seconds")
         write_pid(options["pid"])
-        configure_logging(options["verbosity"])
+        setup_loghandlers(log_level(options["verbosity"]))
 
         worker_class = get_worker_class(options["worker_class"])
         # executor children: only a supervising Worker has them (not a SimpleWorker)
