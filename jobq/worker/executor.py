@@ -31,6 +31,7 @@ from ..exceptions import (
 from ..functions import FunctionResolver
 from ..hooks import Hooks
 from ..job import Job
+from ..retry import Retry
 from ..signing import Keyring
 
 logger = logging.getLogger("jobq.worker")
@@ -45,6 +46,8 @@ class Outcome:
     #: traceback text and short reason when not ok
     error: str = ""
     reason: str = ""
+    #: the Retry the job function returned (rq 2.x): not ok, and not failed by it
+    retry: Retry | None = None
 
 
 class ShutdownRequested(BaseException):
@@ -198,6 +201,8 @@ class Executor:
             args, kwargs = job.args, job.kwargs
             with _Deadline(self._alarm, job.timeout):
                 value = self._call(func, args, kwargs)
+            if isinstance(value, Retry):
+                return _retry_asked(job, value)
             result = job.serializer.dumps(value)
             if self.max_result_bytes is not None and len(result) > self.max_result_bytes:
                 raise ResultTooLarge(len(result), self.max_result_bytes)
@@ -236,6 +241,14 @@ class Executor:
             self._run_callback(job, name, *args)
         except Exception:
             logger.exception("%s callback %s of job %s failed", name, job._text(name), job.id)
+
+
+def _retry_asked(job: Job, retry: Retry) -> Outcome:
+    """The run of a job that returned ``retry``: neither a success nor an error (no
+    callback runs); it fails, without a traceback, once its retries are used up."""
+    if job.attempts - 1 >= retry.max:  # as retry_returned-7.lua decides
+        _send_webhooks(job, "failed", None)
+    return Outcome(job, False, reason="retry returned", retry=retry)
 
 
 def _send_webhooks(job: Job, status: str, error: str | None) -> None:
