@@ -24,6 +24,7 @@ from ..functions import FunctionResolver
 from ..history import Recorder, tally
 from ..hooks import Hook, Hooks
 from ..job import Job
+from ..job_callbacks import UnixSignalDeathPenalty
 from ..keys import QueueKeys
 from ..observers import with_observers
 from ..queue import Queue
@@ -52,6 +53,9 @@ def _queue_names(queues: Iterable[Queue | str]) -> list[str]:
 
 
 class BaseWorker:
+    #: rq's: the timeout a worker runs rq's callbacks under (``execute_stopped_callback``)
+    death_penalty_class = UnixSignalDeathPenalty
+
     def __init__(
         self,
         queues: Sequence[Queue | str] | Queue | str = (defaults.QUEUE_NAME,),

@@ -426,9 +426,7 @@ class Consumer:
                 if any(_step_of(o) == step for o in acks.done):
                     reply = next(it)
                     codes[step] = iter(reply if isinstance(reply, list) else ())
-            kinds = (
-                _KIND.get((_step_of(o), int(next(codes[_step_of(o)]))), "") for o in acks.done
-            )
+            kinds = (_KIND.get((_step_of(o), int(next(codes[_step_of(o)]))), "") for o in acks.done)
             jobs = tally(
                 (o.job.fields_view, kind, took)
                 for o, kind, took in zip(acks.done, kinds, acks.took, strict=True)

@@ -15,11 +15,10 @@ import logging
 import signal
 import threading
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from .. import defaults
 from ..context import reset_current_job, set_current_job
 from ..exceptions import (
     DeserializationError,
@@ -33,6 +32,7 @@ from ..hooks import Hooks
 from ..job import Job
 from ..retry import Retry
 from ..signing import Keyring
+from ..status import JobStatus
 
 logger = logging.getLogger("jobq.worker")
 
@@ -209,7 +209,9 @@ class Executor:
         except ShutdownRequested:
             raise
         except BaseException as exc:
-            self._callback(job, "on_failure", type(exc), exc, exc.__traceback__)
+            ends = job.attempts >= job.max_attempts  # no retry follows
+            with _showing(job, JobStatus.FAILED if ends else None):
+                self._callback(job, "on_failure", type(exc), exc, exc.__traceback__)
             outcome = Outcome(job, False, error=_format(exc), reason=_reason(exc))
             if job.attempts >= job.max_attempts:  # no retry follows: the job has failed
                 _send_webhooks(job, "failed", outcome.error)
@@ -219,7 +221,8 @@ class Executor:
         finally:
             reset_current_job(token)
         try:
-            self._run_callback(job, "on_success", value)
+            with _showing(job, JobStatus.FINISHED):
+                self._run_callback(job, "on_success", value)
         except Exception as exc:  # as in rq: a failing success callback fails the job
             logger.exception("on_success callback of job %s failed", job.id)
             failed = Outcome(job, False, error=_format(exc), reason="on_success callback failed")
@@ -233,7 +236,7 @@ class Executor:
         if not path or job.refused is not None:
             return
         func = self.resolver.resolve(path)
-        with _Deadline(self._alarm, defaults.CALLBACK_TIMEOUT):
+        with _Deadline(self._alarm, job.callback_timeout(name)):
             func(job, job.connection, *args)
 
     def _callback(self, job: Job, name: str, *args: Any) -> None:
@@ -241,6 +244,25 @@ class Executor:
             self._run_callback(job, name, *args)
         except Exception:
             logger.exception("%s callback %s of job %s failed", name, job._text(name), job.id)
+
+
+@contextlib.contextmanager
+def _showing(job: Job, status: JobStatus | None) -> Iterator[None]:
+    """While a callback runs, the job handle it is given shows ``status``, the one the
+    run ends in (as rq's callbacks see it); Redis holds "started" until the outcome
+    is acknowledged, so a crash meanwhile still leaves the job to the reaper."""
+    if status is None:
+        yield
+        return
+    held = job._fields.get(b"status")
+    job._fields[b"status"] = status.value.encode()
+    try:
+        yield
+    finally:
+        if held is None:
+            job._fields.pop(b"status", None)
+        else:
+            job._fields[b"status"] = held
 
 
 def _retry_asked(job: Job, retry: Retry) -> Outcome:

@@ -109,6 +109,24 @@ def _run_every_transition(q: Queue, o: Observer) -> None:
     q.enqueue(say_hello, retry=Retry(max=2, interval=3600))
     o.step("dequeue", lambda: _take(q))
     o.step("fail with a delayed retry", lambda: _fail(q, q.started_job_registry.get_job_ids()[0]))
+    q.empty()
+    for policy in (Retry(max=1), Retry(max=1, interval=3600)):
+        q.enqueue(say_hello)
+        asked = _take(q)
+        o.step(
+            "a returned Retry",
+            lambda a=asked, p=policy: transitions.retry_returned(
+                conn, k, WORKER, [(a, p.to_json())]
+            ),
+        )
+        q.empty()
+    q.enqueue(say_hello)
+    exhausted = _take(q)
+    conn.hset(k.job(exhausted), "attempts", 2)
+    o.step(
+        "a returned Retry used up",
+        lambda: transitions.retry_returned(conn, k, WORKER, [(exhausted, Retry(max=1).to_json())]),
+    )
 
     q.enqueue(say_hello)
     taken = _take(q)
