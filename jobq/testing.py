@@ -14,7 +14,7 @@ import os
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
-from . import defaults, transitions
+from . import defaults, run_endings, transitions
 from .exceptions import InvalidJobOperation, NoSuchJobError
 from .functions import FunctionResolver
 from .hooks import Acked, Hook, Hooks
@@ -81,8 +81,8 @@ def _acknowledge(queue: Queue, worker: str, outcome: Outcome) -> Acked:
         meaning = transitions.FINISH_ACKS
     elif outcome.retry is not None:
         asked = (outcome.job.id, outcome.retry.to_json())
-        codes = transitions.retry_returned(queue.connection, queue.keys, worker, [asked])
-        meaning = transitions.RETRY_RETURNED_ACKS
+        codes = run_endings.retry_returned(queue.connection, queue.keys, worker, [asked])
+        meaning = run_endings.RETRY_RETURNED_ACKS
     else:
         failure = (outcome.job.id, outcome.error, outcome.reason)
         codes = transitions.fail(queue.connection, queue.keys, worker, [failure])

@@ -339,34 +339,6 @@ def fail(
     return [int(c) for c in script(client, keys, args)]
 
 
-#: what retry_returned-7.lua's code for a job says landed
-RETRY_RETURNED_ACKS: dict[int, hooks.Acked] = {
-    scripts.RetryReturned.FAILED: hooks.Acked.FAILED,
-    scripts.RetryReturned.RETRIED: hooks.Acked.RETRIED,
-    scripts.RetryReturned.LEASE_LOST: hooks.Acked.LEASE_LOST,
-}
-
-
-def retry_returned(
-    client: redis.Redis | Pipeline,
-    q: QueueKeys,
-    worker: str,
-    runs: Sequence[tuple[str, str]],
-) -> list[int] | None:
-    """Record runs that returned a Retry: (job id, the Retry as JSON, see
-    :func:`jobq.retry.Retry.to_json`). Codes 1 failed (max retries exceeded),
-    2 retried, -2 lease lost; when ``client`` is a pipeline the call is only queued."""
-    keys = [q.started, q.failed, q.queued, q.scheduled, q.deferred, q.canceled, q.wake]
-    args: list[Any] = [q.prefix, now_ms(), worker]
-    for job_id, policy in runs:
-        args.extend((job_id, policy))
-    script = scripts.get("retry_returned")
-    if _is_pipeline(client):
-        script.queue_in(client, keys, args)
-        return None
-    return [int(c) for c in script(client, keys, args)]
-
-
 def record_history(
     client: redis.Redis | Pipeline,
     q: QueueKeys,

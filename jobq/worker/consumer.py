@@ -19,7 +19,7 @@ from typing import Any, Protocol
 import redis
 
 from .. import connection as conn_mod
-from .. import defaults, history, transitions
+from .. import defaults, history, run_endings, transitions
 from ..exceptions import DeserializationError
 from ..history import Recorder, tally
 from ..hooks import Acked
@@ -510,7 +510,7 @@ _PAUSED_POLL_SECONDS = 0.2
 #: the steps that acknowledge outcomes, in the order their calls are queued per queue:
 #: finish (the job returned), fail (it raised), retry_returned (it returned a Retry)
 _STEPS = (0, 1, 2)
-_ACKS = (transitions.FINISH_ACKS, transitions.FAIL_ACKS, transitions.RETRY_RETURNED_ACKS)
+_ACKS = (transitions.FINISH_ACKS, transitions.FAIL_ACKS, run_endings.RETRY_RETURNED_ACKS)
 
 #: (step, its code) -> what the history counts ('' for a lost lease)
 _KIND: dict[tuple[int, int], str] = {
@@ -533,7 +533,7 @@ def _queue_acks(pipe: Any, q: QueueKeys, worker: str, done: Sequence[Outcome]) -
     if bad:
         transitions.fail(pipe, q, worker, bad)
     if asked:
-        transitions.retry_returned(pipe, q, worker, asked)
+        run_endings.retry_returned(pipe, q, worker, asked)
 
 
 def _log_history(replies: Sequence[object]) -> None:

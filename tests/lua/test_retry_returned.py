@@ -8,7 +8,7 @@ import json
 import pytest
 import redis
 
-from jobq import Retry, transitions
+from jobq import Retry, run_endings
 
 from .conftest import NOW, Q, put_job, state
 
@@ -22,7 +22,7 @@ def _held(conn: redis.Redis, job_id: str, worker: str = "w1", **fields: object) 
 def test_a_returned_retry_queues_the_job_again(connection: redis.Redis) -> None:
     job = _held(connection, "a", error="an earlier run's traceback")
     policy = Retry(max=2).to_json()
-    assert transitions.retry_returned(connection, Q, "w1", [("a", policy)]) == [2]
+    assert run_endings.retry_returned(connection, Q, "w1", [("a", policy)]) == [2]
     del job["error"]
     assert state(connection) == {
         Q.queued: ["a"],
@@ -39,7 +39,7 @@ def test_the_interval_is_picked_by_the_retries_used(connection: redis.Redis) -> 
         connection.flushdb()
         _held(connection, "a", attempts=attempts)
         policy = Retry(max=9, interval=[0.2, 0.4]).to_json()
-        assert transitions.retry_returned(connection, Q, "w1", [("a", policy)]) == [2]
+        assert run_endings.retry_returned(connection, Q, "w1", [("a", policy)]) == [2]
         after = state(connection)
         assert after[Q.scheduled] == {"a": NOW + delay_ms}, attempts
         assert after[Q.job("a")]["status"] == "scheduled"
@@ -48,7 +48,7 @@ def test_the_interval_is_picked_by_the_retries_used(connection: redis.Redis) -> 
 def test_the_run_after_the_last_retry_fails(connection: redis.Redis) -> None:
     _held(connection, "a", attempts=3)
     policy = Retry(max=2).to_json()
-    assert transitions.retry_returned(connection, Q, "w1", [("a", policy)]) == [1]
+    assert run_endings.retry_returned(connection, Q, "w1", [("a", policy)]) == [1]
     after = state(connection)
     assert after[Q.job("a")]["status"] == "failed"
     assert after[Q.job("a")]["reason"] == "max retries exceeded"
@@ -59,7 +59,7 @@ def test_the_run_after_the_last_retry_fails(connection: redis.Redis) -> None:
 def test_a_job_not_held_by_the_worker_is_left_alone(connection: redis.Redis) -> None:
     _held(connection, "a", worker="other")
     before = state(connection)
-    assert transitions.retry_returned(connection, Q, "w1", [("a", Retry(max=1).to_json())]) == [-2]
+    assert run_endings.retry_returned(connection, Q, "w1", [("a", Retry(max=1).to_json())]) == [-2]
     assert state(connection) == before
 
 
@@ -82,5 +82,5 @@ def test_a_garbage_policy_stops_the_step_before_it_writes(
     before = state(connection)
     good = Retry(max=1).to_json()
     with pytest.raises(redis.ResponseError, match="returned Retry"):
-        transitions.retry_returned(connection, Q, "w1", [("a", good), ("b", policy)])
+        run_endings.retry_returned(connection, Q, "w1", [("a", good), ("b", policy)])
     assert state(connection) == before
