@@ -151,6 +151,19 @@ class EnqueueData(NamedTuple):
     kwargs: dict[str, Any] | None
     options: JobOptions = DEFAULT
 
+    @property
+    def on_success(self) -> Any:
+        """rq's name for the success callback the prepared job carries."""
+        return self.options.on_success
+
+    @property
+    def on_failure(self) -> Any:
+        return self.options.on_failure
+
+    @property
+    def on_stopped(self) -> Any:
+        return self.options.on_stopped
+
     def with_options(self, **changes: Any) -> EnqueueData:
         return self._replace(options=dataclasses.replace(self.options, **changes))
 

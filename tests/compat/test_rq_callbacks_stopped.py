@@ -26,6 +26,11 @@ def test_on_stopped_is_stored_and_read_back_as_a_function(connection: redis.Redi
         assert Job.fetch(job.id, connection=connection).stopped_callback is note_stopped
 
 
+def test_prepared_job_data_names_its_callbacks() -> None:
+    data = Queue.prepare_data(noop, on_success=add, on_failure=fail, on_stopped=note_stopped)
+    assert (data.on_success, data.on_failure, data.on_stopped) == (add, fail, note_stopped)
+
+
 def test_a_bound_method_is_refused_as_on_stopped(connection: redis.Redis) -> None:
     with pytest.raises(ValueError, match="bound method"):
         Queue("stops", connection=connection).enqueue(noop, on_stopped=Job.fetch)
