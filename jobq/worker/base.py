@@ -19,7 +19,12 @@ import redis
 
 from .. import connection as conn_mod
 from .. import defaults, keys, signing, transitions
-from ..exceptions import JobTimeoutException, NoSuchJobError, SignatureError
+from ..exceptions import (
+    DeserializationError,
+    JobTimeoutException,
+    NoSuchJobError,
+    SignatureError,
+)
 from ..functions import FunctionResolver
 from ..history import Recorder, tally
 from ..hooks import Hook, Hooks
@@ -210,11 +215,11 @@ class BaseWorker:
         try:
             job = self.job_class.fetch(job_id, self.connection, queue=queue)
             job.verify(self.keyring)
-        except (NoSuchJobError, SignatureError) as e:
+        except (NoSuchJobError, SignatureError, DeserializationError) as e:
             logger.warning("stopped job %s: no on_stopped called (%s)", job_id, e)
             return
         path = job._text("on_stopped")
-        if not path or job.status != JobStatus.STOPPED:
+        if not path or job._text("status") != JobStatus.STOPPED.value:
             return
         try:
             func = self.resolver.resolve(path)

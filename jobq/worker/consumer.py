@@ -316,6 +316,8 @@ class Consumer:
         if outcome.ok:
             if logger.isEnabledFor(logging.DEBUG):
                 logger.debug("job %s (%s) finished in %.1f ms", job.id, job.func_name, took * 1000)
+        elif outcome.retry is not None:
+            logger.info("job %s (%s) returned %r", job.id, job.func_name, outcome.retry)
         else:
             logger.warning("job %s (%s) failed: %s", job.id, job.func_name, outcome.reason)
 
