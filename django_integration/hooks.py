@@ -111,7 +111,8 @@ class RecordJobs(BaseHook):
         self._sweep()
 
     def _record_end(self, job: Job, outcome: Outcome, acked: Acked) -> None:
-        if acked is Acked.LEASE_LOST:
+        if acked is Acked.LEASE_LOST or outcome.retry is not None:
+            # lease lost, or a returned Retry (its own policy decided): read what Redis holds
             self.writer.flush()  # this run's start first, then the truth over it
             refresh(job.connection, job.origin, [job.id])
             return

@@ -25,6 +25,7 @@ from .exceptions import (
     JobFailedError,
     NoSuchJobError,
 )
+from .job_callbacks import UNEVALUATED
 from .job_fields import Dependency as Dependency
 from .job_fields import JobFields, queue_names
 from .job_fields import new_job_id as new_job_id
@@ -126,6 +127,7 @@ class Job(JobFields):
         on_success: Any = None,
         on_failure: Any = None,
         retry: Retry | None = None,
+        on_stopped: Any = None,
     ) -> Job:
         """A job built as ``Queue(origin).enqueue_call`` would build it, not stored yet:
         ``Queue(origin).enqueue_job(job)`` stores and queues it (rq's ``Job.create``)."""
@@ -138,7 +140,7 @@ class Job(JobFields):
         maker = JobMaker(origin, connection, serializer=serializer)
         data = maker.prepare_data(
             func, args, kwargs, timeout, result_ttl, ttl, failure_ttl, description,
-            depends_on, id, False, meta, retry, on_success, on_failure,
+            depends_on, id, False, meta, retry, on_success, on_failure, on_stopped,
         )  # fmt: skip
         created = maker.build(
             Job, maker.prepare(data), transitions.now_ms(), status or JobStatus.CREATED
@@ -378,9 +380,6 @@ def requeue_job(
     """Requeue an ended job by id (rq's helper)."""
     return Job.fetch(job_id, connection, serializer=serializer).requeue()
 
-
-#: rq's marker for "not computed yet"; jobq's ``return_value()`` reads None instead
-UNEVALUATED = object()
 
 __all__ = [
     "UNEVALUATED",

@@ -27,6 +27,8 @@ from .exceptions import (
     SignatureError,
 )
 from .functions import FunctionResolver
+from .job_callbacks import JobCallbacks
+from .job_retry import RetrySettings
 from .results import Result
 from .serializers import Serializer, resolve_serializer
 from .signing import Keyring
@@ -53,7 +55,7 @@ def new_job_id() -> str:
     return os.urandom(16).hex()
 
 
-class JobFields:
+class JobFields(JobCallbacks, RetrySettings):
     """A job stored in queue ``origin``: its fields under rq's names."""
 
     def __init__(
@@ -301,24 +303,6 @@ class JobFields:
         return default_ttl if self._raw("result_ttl") is None else self.result_ttl
 
     @property
-    def retry_intervals(self) -> list[float]:
-        """Seconds between retries (rq's name); the last one repeats."""
-        raw = self._text("retry_intervals")
-        try:
-            intervals = json.loads(raw) if raw else []
-        except ValueError:
-            return []
-        return (
-            [i for i in intervals if isinstance(i, int | float)]
-            if isinstance(intervals, list)
-            else []
-        )
-
-    @property
-    def enqueue_at_front_on_retry(self) -> bool:
-        return self._raw("retry_front") == b"1"
-
-    @property
     def allow_dependency_failures(self) -> bool:
         return self._raw("allow_dep_fail") == b"1"
 
@@ -334,11 +318,6 @@ class JobFields:
     @property
     def max_attempts(self) -> int:
         return self._count("max_attempts", 1, numbers.MAX_ATTEMPTS, 1)
-
-    @property
-    def retries_left(self) -> int:
-        """Retries not used yet (rq's meaning): ``Retry(max=3)`` gives 3 at enqueue."""
-        return max(0, self.max_attempts - 1 - self.number_of_retries)
 
     @property
     def worker_name(self) -> str | None:
@@ -395,22 +374,6 @@ class JobFields:
     def webhooks(self) -> list[Any]:
         """rq's :class:`~jobq.webhook.Webhook` list, sent when the job ends."""
         return decode_webhooks(self._text("webhooks"))
-
-    @property
-    def success_callback(self) -> Any:
-        return self._callback("on_success")
-
-    @property
-    def failure_callback(self) -> Any:
-        return self._callback("on_failure")
-
-    #: rq's private names, which tests of rq users read
-    _success_callback_name = property(lambda self: self._text("on_success"))
-    _failure_callback_name = property(lambda self: self._text("on_failure"))
-
-    def _callback(self, name: str) -> Any:
-        path = self._text(name)
-        return FunctionResolver(None).resolve(path) if path else None
 
     def get_call_string(self) -> str:
         """``module.func(1, 'a', key=2)``, rq's description of a call."""

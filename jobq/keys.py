@@ -67,6 +67,12 @@ def worker_command(name: str) -> str:
     return f"{NAMESPACE}:worker:{name}:command"
 
 
+def worker_stops(name: str) -> str:
+    """Set: the runs one worker is asked to stop (``jobq.command.send_stop_job_command``),
+    each as JSON [queue, job id], read at its upkeep."""
+    return f"{NAMESPACE}:worker:{name}:stops"
+
+
 @dataclass(frozen=True)
 class QueueKeys:
     name: str

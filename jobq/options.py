@@ -46,6 +46,8 @@ class JobOptions:
     retry: Retry | None = None
     on_success: Any = None
     on_failure: Any = None
+    #: called when a running job is stopped (``send_stop_job_command``), rq's option
+    on_stopped: Any = None
     webhooks: Any = None
     # flow control (jobq.flow, docs/flow-control.md)
     #: while a job with this key (a string, or a callable of the job's arguments) is
@@ -158,6 +160,19 @@ class EnqueueData(NamedTuple):
     kwargs: dict[str, Any] | None
     options: JobOptions = DEFAULT
 
+    @property
+    def on_success(self) -> Any:
+        """rq's name for the success callback the prepared job carries."""
+        return self.options.on_success
+
+    @property
+    def on_failure(self) -> Any:
+        return self.options.on_failure
+
+    @property
+    def on_stopped(self) -> Any:
+        return self.options.on_stopped
+
     def with_options(self, **changes: Any) -> EnqueueData:
         return self._replace(options=dataclasses.replace(self.options, **changes))
 
@@ -169,11 +184,6 @@ def split_call(
     own arguments, as rq does: (options, pipeline, args, kwargs)."""
     if not kwargs:
         return DEFAULT, None, args, kwargs
-    if "on_stopped" in kwargs:  # an rq option: never hand it to the job as an argument
-        raise TypeError(
-            "enqueue(on_stopped=...) is rq's callback for stopped jobs, which jobq does not "
-            "support yet; use on_failure, or pass the argument as kwargs={'on_stopped': ...}"
-        )
     given = {k: kwargs.pop(k) for k in OPTION_NAMES if k in kwargs}
     pipeline = given.pop("pipeline", None)
     if "args" in kwargs or "kwargs" in kwargs:

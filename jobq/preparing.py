@@ -92,6 +92,7 @@ class JobMaker:
         retry: Retry | None = None,
         on_success: Any = None,
         on_failure: Any = None,
+        on_stopped: Any = None,
         webhooks: Any = None,
         unique_key: UniqueKey | None = None,
         unique_until: Literal["start", "finish"] = "finish",
@@ -198,11 +199,17 @@ class JobMaker:
             fields["desc"] = options.description
         if options.webhooks:
             fields["webhooks"] = webhook.encode(options.webhooks)
-        for name, cb in (("on_success", options.on_success), ("on_failure", options.on_failure)):
-            if cb is not None:
-                callback = Callback.coerce(cb)
-                if callback is not None:
-                    fields[name] = callback.path
+        for name, cb in (
+            ("on_success", options.on_success),
+            ("on_failure", options.on_failure),
+            ("on_stopped", options.on_stopped),
+        ):
+            callback = Callback.coerce(cb)
+            if callback is not None:
+                fields[name] = callback.path
+                timeout = seconds(callback.timeout, f"{name} timeout")
+                if timeout is not None:
+                    fields[f"{name}_timeout"] = _num(timeout)
 
     def build(
         self,

@@ -503,14 +503,14 @@ __all__ = ["OPTION_NAMES", "EnqueueData", "JobOptions", "PreparedJob", "Queue"]
 def _enqueue_call_signature() -> inspect.Signature:
     """``Queue.enqueue_call``'s signature as people and tools read it: func, args,
     kwargs, then the options of ``prepare_data`` (one list of them, kept there) by
-    keyword, with ``pipeline`` where rq has it (after ``on_failure``)."""
+    keyword, with ``pipeline`` where rq has it (after ``on_stopped``)."""
     own = inspect.signature(Queue.prepare_data).parameters
     params = [inspect.Parameter("self", inspect.Parameter.POSITIONAL_OR_KEYWORD)]
     params += [own[name] for name in ("func", "args", "kwargs")]
     for name, p in own.items():
         if name not in ("func", "args", "kwargs"):
             params.append(p.replace(kind=inspect.Parameter.KEYWORD_ONLY))
-        if name == "on_failure":
+        if name == "on_stopped":
             params.append(
                 inspect.Parameter("pipeline", inspect.Parameter.KEYWORD_ONLY, default=None)
             )

@@ -54,6 +54,26 @@ class Retry:
     def encode(self) -> str:
         return json.dumps(self.intervals)
 
+    def to_json(self) -> str:
+        """The policy as a returned Retry is stored with its job (retry_returned-7.lua)."""
+        given: Any = self._interval
+        if not isinstance(given, int | float | list | tuple):
+            given = self.intervals
+        return json.dumps(
+            {"max": self.max, "interval": given, "enqueue_at_front": self.enqueue_at_front}
+        )
+
+    @classmethod
+    def from_json(cls, text: str) -> Retry | None:
+        """The policy :meth:`to_json` stored, or None when ``text`` holds no valid one."""
+        try:
+            p = json.loads(text)
+            interval = p["interval"]
+            return cls(p["max"], interval if isinstance(interval, int | float) else list(interval),
+                       bool(p["enqueue_at_front"]))  # fmt: skip
+        except (ValueError, TypeError, KeyError):
+            return None
+
     def __repr__(self) -> str:
         return (
             f"Retry(max={self.max}, interval={self._interval!r}, "

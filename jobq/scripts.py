@@ -239,6 +239,16 @@ class Failed(IntEnum):
     LEASE_LOST = -2
 
 
+class RetryReturned(IntEnum):
+    """retry_returned-7.lua, per job (the job function returned a Retry)."""
+
+    #: the returned Retry's max was used up: failed, "max retries exceeded"
+    FAILED = 1
+    #: queued or scheduled again, per the returned Retry
+    RETRIED = 2
+    LEASE_LOST = -2
+
+
 class Fired(IntEnum):
     """fire-7.lua: what became of the slot."""
 
@@ -259,6 +269,7 @@ REPLIES: dict[str, type[IntEnum]] = {
     "enqueue_many": Enqueued,
     "finish": Finished,
     "fail": Failed,
+    "retry_returned": RetryReturned,
     "fire": Fired,
 }
 

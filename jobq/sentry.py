@@ -82,7 +82,7 @@ class SentryHook(BaseHook):
         self.redact = redact
 
     def after_job(self, job: Job, outcome: Outcome) -> None:
-        if not outcome.ok:
+        if not outcome.ok and outcome.retry is None:  # a returned Retry raised nothing
             self.report(job, outcome.reason or "failed", outcome.error)
 
     def lost_job(self, job: Job) -> None:

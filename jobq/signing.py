@@ -54,6 +54,11 @@ SIGNED_FIELDS: tuple[str, ...] = (
     "deps",
     "allow_dep_fail",
     "retry_front",
+    # added later: appended, so that the MACs of jobs stored before stay valid
+    "on_stopped",
+    "on_success_timeout",
+    "on_failure_timeout",
+    "on_stopped_timeout",
 )
 #: producer fields deliberately left out of the MAC (``trace``: the producer's trace
 #: context, which chooses nothing of what runs; see :mod:`jobq.tracing`)

@@ -56,7 +56,7 @@ CREATED_AS = frozenset(
 
 #: status → statuses it may move to. tests/lua/test_status_edges.py runs every
 #: transition script and checks that the moves it sees are these, and only these.
-#: STOPPED is rq's status for a job stopped by a command; no jobq step sets it.
+#: STOPPED: a running job stopped by a command (stop-2.lua, jobq.command).
 TRANSITIONS: dict[JobStatus, frozenset[JobStatus]] = {
     # enqueue_job of a created job (its dependencies decide between the three)
     JobStatus.CREATED: frozenset({JobStatus.QUEUED, JobStatus.DEFERRED, JobStatus.CANCELED}),
@@ -76,6 +76,7 @@ TRANSITIONS: dict[JobStatus, frozenset[JobStatus]] = {
             JobStatus.QUEUED,  # retry without delay, lease expired, handed back
             JobStatus.SCHEDULED,  # retry with an interval
             JobStatus.CANCELED,
+            JobStatus.STOPPED,  # by a command (send_stop_job_command)
         }
     ),
     JobStatus.FINISHED: frozenset({JobStatus.QUEUED}),

@@ -14,7 +14,7 @@ import os
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
-from . import defaults, transitions
+from . import defaults, run_endings, transitions
 from .exceptions import InvalidJobOperation, NoSuchJobError
 from .functions import FunctionResolver
 from .hooks import Acked, Hook, Hooks
@@ -39,7 +39,9 @@ def run_now(queue: Queue, job: Job, hooks: Iterable[Hook] = ()) -> Job:
     enqueues it there), and return it refreshed with its status and result."""
     executor = Executor(FunctionResolver(), Hooks(with_observers(hooks)), keyring=queue.keyring)
     try:
-        for _ in range(max(1, job.max_attempts)):
+        # each retry without an interval runs at once; the fail and retry_returned
+        # steps bound them (retry= and a returned Retry each have their own max)
+        while True:
             acked = _attempt(queue, job, executor)
             if acked is not Acked.RETRIED or job.get_status() != JobStatus.QUEUED:
                 break
@@ -77,6 +79,10 @@ def _acknowledge(queue: Queue, worker: str, outcome: Outcome) -> Acked:
             queue.connection, queue.keys, worker, [(outcome.job.id, outcome.result)]
         )
         meaning = transitions.FINISH_ACKS
+    elif outcome.retry is not None:
+        asked = (outcome.job.id, outcome.retry.to_json())
+        codes = run_endings.retry_returned(queue.connection, queue.keys, worker, [asked])
+        meaning = run_endings.RETRY_RETURNED_ACKS
     else:
         failure = (outcome.job.id, outcome.error, outcome.reason)
         codes = transitions.fail(queue.connection, queue.keys, worker, [failure])

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from jobq import transitions
+from jobq.command import send_stop_job_command
 from jobq.exceptions import JobqError
 from jobq.queue import Queue
 from jobq.status import JobStatus
@@ -28,6 +29,11 @@ def _requeue(queue: Queue, job_id: str) -> None:
 def _cancel(queue: Queue, job_id: str) -> None:
     # a started job canceled: the worker's late ack finds no lease and is dropped
     transitions.cancel(queue.connection, queue.keys, job_id)
+
+
+def _stop(queue: Queue, job_id: str) -> None:
+    # rq's stop: the job ends as stopped now; its worker kills the run, calls on_stopped
+    send_stop_job_command(queue.connection, job_id, queue=queue.name)
 
 
 def _delete(queue: Queue, job_id: str) -> None:
@@ -59,7 +65,7 @@ ACTIONS: dict[str, Action] = {
             "enqueue_now", _("Enqueue now"), "enqueue_job_now", False, _enqueue_now, _("Queued")
         ),
         Action("cancel", _("Cancel"), "cancel_job", True, _cancel, _("Canceled")),
-        Action("stop", _("Stop"), "stop_job", True, _cancel, _("Stopped")),
+        Action("stop", _("Stop"), "stop_job", True, _stop, _("Stopped")),
         Action("delete", _("Delete"), "delete_job", True, _delete, _("Deleted")),
     )
 }

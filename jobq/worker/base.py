@@ -19,17 +19,24 @@ import redis
 
 from .. import connection as conn_mod
 from .. import defaults, keys, signing, transitions
-from ..exceptions import NoSuchJobError
+from ..exceptions import (
+    DeserializationError,
+    JobTimeoutException,
+    NoSuchJobError,
+    SignatureError,
+)
 from ..functions import FunctionResolver
 from ..history import Recorder, tally
 from ..hooks import Hook, Hooks
 from ..job import Job
+from ..job_callbacks import UnixSignalDeathPenalty
 from ..keys import QueueKeys
 from ..observers import with_observers
 from ..queue import Queue
 from ..reaping import OnReaped
 from ..scheduler.tick import scheduler_hook
 from ..serializers import Serializer, configured_serializer
+from ..status import JobStatus
 from ..utils import import_attribute
 from .consumer import Budget, Consumer, Stop
 from .executor import Executor
@@ -52,6 +59,9 @@ def _queue_names(queues: Iterable[Queue | str]) -> list[str]:
 
 
 class BaseWorker:
+    #: rq's: the timeout a worker runs rq's callbacks under (``execute_stopped_callback``)
+    death_penalty_class = UnixSignalDeathPenalty
+
     def __init__(
         self,
         queues: Sequence[Queue | str] | Queue | str = (defaults.QUEUE_NAME,),
@@ -197,6 +207,26 @@ class BaseWorker:
             recorder.add(q.name, transitions.now_ms(), tally([(job.fields_view, kind, took)]))
             for _, start, per_function in recorder.take():
                 transitions.record_history(self.connection, q, start, per_function)
+
+    def _call_stopped_callback(self, queue: str, job_id: str) -> None:
+        """Call the on_stopped of a run this worker was asked to stop (rq calls it in
+        the worker's main process too), under its timeout; a job whose MAC does not
+        hold, or that is no longer stopped (requeued meanwhile), calls nothing."""
+        try:
+            job = self.job_class.fetch(job_id, self.connection, queue=queue)
+            job.verify(self.keyring)
+        except (NoSuchJobError, SignatureError, DeserializationError) as e:
+            logger.warning("stopped job %s: no on_stopped called (%s)", job_id, e)
+            return
+        path = job._text("on_stopped")
+        if not path or job._text("status") != JobStatus.STOPPED.value:
+            return
+        try:
+            func = self.resolver.resolve(path)
+            with self.death_penalty_class(job.stopped_callback_timeout, JobTimeoutException):
+                func(job, job.connection)
+        except Exception:
+            logger.exception("on_stopped callback %s of job %s failed", path, job_id)
 
     def _scheduler_tick(self) -> None:
         """The embedded scheduler's pass (``--with-scheduler``), when due: the pass

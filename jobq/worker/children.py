@@ -118,6 +118,8 @@ class Child:
     holdings: Holdings = field(default_factory=Holdings)
     buffer: bytes = b""
     killed_for_timeout: bool = False
+    #: the stopped job it was killed for (jobq.command.send_stop_job_command)
+    stopping: str | None = None
 
     def feed(self, data: bytes) -> None:
         self.buffer += data

@@ -19,7 +19,7 @@ from typing import Any, Protocol
 import redis
 
 from .. import connection as conn_mod
-from .. import defaults, history, transitions
+from .. import defaults, history, run_endings, transitions
 from ..exceptions import DeserializationError
 from ..history import Recorder, tally
 from ..hooks import Acked
@@ -316,6 +316,8 @@ class Consumer:
         if outcome.ok:
             if logger.isEnabledFor(logging.DEBUG):
                 logger.debug("job %s (%s) finished in %.1f ms", job.id, job.func_name, took * 1000)
+        elif outcome.retry is not None:
+            logger.info("job %s (%s) returned %r", job.id, job.func_name, outcome.retry)
         else:
             logger.warning("job %s (%s) failed: %s", job.id, job.func_name, outcome.reason)
 
@@ -372,12 +374,7 @@ class Consumer:
             return
         pipe = self.connection.pipeline(transaction=False)
         for q, acks in pending:
-            oks = [(o.job.id, o.result) for o in acks.done if o.ok]
-            bad = [(o.job.id, o.error, o.reason) for o in acks.done if not o.ok]
-            if oks:
-                transitions.finish(pipe, q, self.worker_name, oks)
-            if bad:
-                transitions.fail(pipe, q, self.worker_name, bad)
+            _queue_acks(pipe, q, self.worker_name, acks.done)
         acks_sent = len(pipe)
         recorded = self._queue_history(pipe) if self.recorder and self.recorder.due() else []
         try:
@@ -426,12 +423,12 @@ class Consumer:
         assert self.recorder is not None
         now, it = transitions.now_ms(), iter(replies)
         for q, acks in pending:
-            codes: dict[bool, Iterator[Any]] = {}
-            for ok in (True, False):
-                if any(o.ok is ok for o in acks.done):
+            codes: dict[int, Iterator[Any]] = {}
+            for step in _STEPS:
+                if any(_step_of(o) == step for o in acks.done):
                     reply = next(it)
-                    codes[ok] = iter(reply if isinstance(reply, list) else ())
-            kinds = (_KIND.get((o.ok, int(next(codes[o.ok]))), "") for o in acks.done)
+                    codes[step] = iter(reply if isinstance(reply, list) else ())
+            kinds = (_KIND.get((_step_of(o), int(next(codes[_step_of(o)]))), "") for o in acks.done)
             jobs = tally(
                 (o.job.fields_view, kind, took)
                 for o, kind, took in zip(acks.done, kinds, acks.took, strict=True)
@@ -512,11 +509,33 @@ _SHORT_WAIT_SECONDS = 0.25
 _PAUSED_POLL_SECONDS = 0.2
 
 
-#: (ok, code of finish or fail) -> what the history counts ('' for a lost lease)
-_KIND: dict[tuple[bool, int], str] = {
-    (True, 1): "finished", (False, 1): "failed", (False, 2): "retried",
-    (True, -2): "", (False, -2): "",
+#: the steps that acknowledge outcomes, in the order their calls are queued per queue:
+#: finish (the job returned), fail (it raised), retry_returned (it returned a Retry)
+_STEPS = (0, 1, 2)
+_ACKS = (transitions.FINISH_ACKS, transitions.FAIL_ACKS, run_endings.RETRY_RETURNED_ACKS)
+
+#: (step, its code) -> what the history counts ('' for a lost lease)
+_KIND: dict[tuple[int, int], str] = {
+    (0, 1): "finished", (1, 1): "failed", (1, 2): "retried", (2, 1): "failed",
+    (2, 2): "retried", (0, -2): "", (1, -2): "", (2, -2): "",
 }  # fmt: skip
+
+
+def _step_of(o: Outcome) -> int:
+    return 0 if o.ok else 2 if o.retry is not None else 1
+
+
+def _queue_acks(pipe: Any, q: QueueKeys, worker: str, done: Sequence[Outcome]) -> None:
+    """Queue the acknowledging steps of ``done`` in ``pipe``, in :data:`_STEPS` order."""
+    oks = [(o.job.id, o.result) for o in done if o.ok]
+    bad = [(o.job.id, o.error, o.reason) for o in done if _step_of(o) == 1]
+    asked = [(o.job.id, o.retry.to_json()) for o in done if o.retry is not None]
+    if oks:
+        transitions.finish(pipe, q, worker, oks)
+    if bad:
+        transitions.fail(pipe, q, worker, bad)
+    if asked:
+        run_endings.retry_returned(pipe, q, worker, asked)
 
 
 def _log_history(replies: Sequence[object]) -> None:
@@ -533,12 +552,12 @@ def _landed(
     pending: list[tuple[QueueKeys, list[Outcome]]], replies: list[object]
 ) -> list[tuple[Outcome, Acked]]:
     """Each outcome with what its acknowledgement did: the replies are, per queue, the
-    finish step's codes (when any job returned) then the fail step's (when any raised)."""
+    codes of each step of :data:`_STEPS` that had outcomes to acknowledge."""
     answers = iter(replies)
     landed: list[tuple[Outcome, Acked]] = []
     for _, outcomes in pending:
-        for ok, meaning in ((True, transitions.FINISH_ACKS), (False, transitions.FAIL_ACKS)):
-            group = [o for o in outcomes if o.ok is ok]
+        for step, meaning in zip(_STEPS, _ACKS, strict=True):
+            group = [o for o in outcomes if _step_of(o) == step]
             if group:
                 codes = next(answers)
                 assert isinstance(codes, list)

@@ -15,11 +15,10 @@ import logging
 import signal
 import threading
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from .. import defaults
 from ..context import reset_current_job, set_current_job
 from ..exceptions import (
     DeserializationError,
@@ -31,7 +30,9 @@ from ..exceptions import (
 from ..functions import FunctionResolver
 from ..hooks import Hooks
 from ..job import Job
+from ..retry import Retry
 from ..signing import Keyring
+from ..status import JobStatus
 
 logger = logging.getLogger("jobq.worker")
 
@@ -45,6 +46,8 @@ class Outcome:
     #: traceback text and short reason when not ok
     error: str = ""
     reason: str = ""
+    #: the Retry the job function returned (rq 2.x): not ok, and not failed by it
+    retry: Retry | None = None
 
 
 class ShutdownRequested(BaseException):
@@ -198,13 +201,17 @@ class Executor:
             args, kwargs = job.args, job.kwargs
             with _Deadline(self._alarm, job.timeout):
                 value = self._call(func, args, kwargs)
+            if isinstance(value, Retry):
+                return _retry_asked(job, value)
             result = job.serializer.dumps(value)
             if self.max_result_bytes is not None and len(result) > self.max_result_bytes:
                 raise ResultTooLarge(len(result), self.max_result_bytes)
         except ShutdownRequested:
             raise
         except BaseException as exc:
-            self._callback(job, "on_failure", type(exc), exc, exc.__traceback__)
+            ends = job.attempts >= job.max_attempts  # no retry follows
+            with _showing(job, JobStatus.FAILED if ends else None):
+                self._callback(job, "on_failure", type(exc), exc, exc.__traceback__)
             outcome = Outcome(job, False, error=_format(exc), reason=_reason(exc))
             if job.attempts >= job.max_attempts:  # no retry follows: the job has failed
                 _send_webhooks(job, "failed", outcome.error)
@@ -214,7 +221,8 @@ class Executor:
         finally:
             reset_current_job(token)
         try:
-            self._run_callback(job, "on_success", value)
+            with _showing(job, JobStatus.FINISHED):
+                self._run_callback(job, "on_success", value)
         except Exception as exc:  # as in rq: a failing success callback fails the job
             logger.exception("on_success callback of job %s failed", job.id)
             failed = Outcome(job, False, error=_format(exc), reason="on_success callback failed")
@@ -228,7 +236,7 @@ class Executor:
         if not path or job.refused is not None:
             return
         func = self.resolver.resolve(path)
-        with _Deadline(self._alarm, defaults.CALLBACK_TIMEOUT):
+        with _Deadline(self._alarm, job.callback_timeout(name)):
             func(job, job.connection, *args)
 
     def _callback(self, job: Job, name: str, *args: Any) -> None:
@@ -236,6 +244,33 @@ class Executor:
             self._run_callback(job, name, *args)
         except Exception:
             logger.exception("%s callback %s of job %s failed", name, job._text(name), job.id)
+
+
+@contextlib.contextmanager
+def _showing(job: Job, status: JobStatus | None) -> Iterator[None]:
+    """While a callback runs, the job handle it is given shows ``status``, the one the
+    run ends in (as rq's callbacks see it); Redis holds "started" until the outcome
+    is acknowledged, so a crash meanwhile still leaves the job to the reaper."""
+    if status is None:
+        yield
+        return
+    held = job._fields.get(b"status")
+    job._fields[b"status"] = status.value.encode()
+    try:
+        yield
+    finally:
+        if held is None:
+            job._fields.pop(b"status", None)
+        else:
+            job._fields[b"status"] = held
+
+
+def _retry_asked(job: Job, retry: Retry) -> Outcome:
+    """The run of a job that returned ``retry``: neither a success nor an error (no
+    callback runs); it fails, without a traceback, once its retries are used up."""
+    if job.attempts - 1 >= retry.max:  # as retry_returned-7.lua decides
+        _send_webhooks(job, "failed", None)
+    return Outcome(job, False, reason="retry returned", retry=retry)
 
 
 def _send_webhooks(job: Job, status: str, error: str | None) -> None:

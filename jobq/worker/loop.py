@@ -164,14 +164,16 @@ class Worker(BaseWorker):
                 self._no_more_children = True
             if not clean:
                 self._respawn_delay = time.monotonic() + 0.5
-                if not self.stop.cold:
+                if not self.stop.cold and child.stopping is None:
                     logger.error("executor child %d died (%s)", pid, describe_status(status))
             self._bury(child, status)
 
     def _bury(self, child: Child, status: int) -> None:
         """Fail (or retry) the job a dead child was running; hand back the rest."""
         h = child.holdings
-        if h.running is not None and not self.stop.cold:
+        if h.running is not None and h.running.job_id == child.stopping:
+            h.held.get(h.running.queue, {}).pop(h.running.job_id, None)  # ended by the stop
+        elif h.running is not None and not self.stop.cold:
             r = h.running
             h.held.get(r.queue, {}).pop(r.job_id, None)
             if child.killed_for_timeout:
@@ -193,6 +195,18 @@ class Worker(BaseWorker):
             )
         h.clear()
         self._run_pending()
+
+    def _stop_run(self, queue: str, job_id: str) -> None:
+        """Kill the executor running a stopped job (stop-2.lua ended the job already,
+        so nothing of the run is recorded), then call the job's on_stopped."""
+        for child in self.children.values():
+            running = child.holdings.running
+            if running is not None and (running.queue, running.job_id) == (queue, job_id):
+                logger.info("job %s stopped: killing executor %d", job_id, child.pid)
+                child.stopping = job_id
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(child.pid, signal.SIGKILL)
+        self._pending.append(functools.partial(self._call_stopped_callback, queue, job_id))
 
     def _report_lost(self, queue: str, job_ids: list[str]) -> None:
         """Tell the hooks about jobs whose executor died (after_job never ran for
@@ -269,6 +283,8 @@ class Worker(BaseWorker):
         elif command == "kill-horse":
             logger.warning("kill requested: killing executors, their jobs are handled as lost")
             self._signal_children(signal.SIGKILL)
+        while maintenance.stop_requests:
+            self._stop_run(*maintenance.stop_requests.pop(0))
         if maintenance.is_suspended():
             if burst:
                 self.stop.warm = True

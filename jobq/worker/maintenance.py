@@ -17,6 +17,7 @@ from typing import Any
 import redis
 
 from .. import defaults, keys, transitions
+from ..command import parse_stop_requests
 from ..connection import text
 from ..exceptions import DuplicateWorkerName
 from ..history import bucket_ttls
@@ -25,6 +26,9 @@ from ..reaping import OnReaped, reap_queues
 from ..registry import SPECS
 
 logger = logging.getLogger("jobq.worker")
+
+#: stop requests taken per upkeep tick (more wait for the next tick)
+_STOPS_PER_TICK = 100
 
 
 @dataclass
@@ -86,6 +90,8 @@ class Maintenance:
         self.lease_ms = int(lease_seconds * 1000)
         self.heartbeat_every = lease_seconds / 3
         self._last_heartbeat = 0.0
+        #: (queue, job id) of runs this worker was asked to stop, not handled yet
+        self.stop_requests: list[tuple[str, str]] = []
 
     def promote_due(self) -> int:
         return sum(transitions.promote(self.connection, q) for q in self.queues)
@@ -125,8 +131,13 @@ class Maintenance:
             self.publish(state, running, ok, failed, held)
 
     def take_command(self) -> str | None:
-        """The command sent to this worker (:mod:`jobq.command`), read once."""
-        raw = self.connection.getdel(keys.worker_command(self.record.name))
+        """The command sent to this worker (:mod:`jobq.command`), read once; the runs
+        it is asked to stop, read in the same round trip, wait in :attr:`stop_requests`."""
+        pipe = self.connection.pipeline(transaction=False)
+        pipe.getdel(keys.worker_command(self.record.name))
+        pipe.spop(keys.worker_stops(self.record.name), _STOPS_PER_TICK)
+        raw, stops = pipe.execute()
+        self.stop_requests.extend(parse_stop_requests(stops or ()))
         return text(raw) if raw else None
 
     def heartbeat_due(self) -> bool:

@@ -114,6 +114,9 @@ class SimpleWorker(BaseWorker):
         if maintenance.take_command() == "shutdown":
             logger.info("shutdown requested: finishing the running job")
             self.request_stop()
+        while maintenance.stop_requests:
+            # the run goes on in this process (its result will be dropped): only its callback
+            self._call_stopped_callback(*maintenance.stop_requests.pop(0))
         suspended = maintenance.is_suspended()
         if suspended != self.stop.paused:
             logger.info("workers %s", "suspended: no new jobs" if suspended else "resumed")

@@ -125,9 +125,9 @@ def test_registry_times(connection: redis.Redis) -> None:
 
 def test_on_stopped_is_an_option_never_an_argument(connection: redis.Redis) -> None:
     queue = Queue("stopped", connection=connection)
-    with pytest.raises(TypeError, match="on_stopped"):
-        queue.enqueue(add, 1, 2, on_stopped=add)
-    assert queue.count == 0
+    job = queue.enqueue(add, 1, 2, on_stopped=add)
+    assert job.kwargs == {} and job.args == [1, 2]
+    assert job.stopped_callback is add
 
 
 def test_retries_left_counts_retries_as_rq_does(connection: redis.Redis) -> None:

@@ -47,10 +47,10 @@ def test_job_status_values_match_rq() -> None:
     [
         ("enqueue_call", ["func", "args", "kwargs", "timeout", "result_ttl", "ttl", "failure_ttl",
                           "description", "depends_on", "job_id", "at_front", "meta", "retry",
-                          "on_success", "on_failure", "pipeline"]),
+                          "on_success", "on_failure", "on_stopped", "pipeline"]),
         ("prepare_data", ["func", "args", "kwargs", "timeout", "result_ttl", "ttl", "failure_ttl",
                           "description", "depends_on", "job_id", "at_front", "meta", "retry",
-                          "on_success", "on_failure"]),
+                          "on_success", "on_failure", "on_stopped"]),
         ("enqueue_many", ["job_datas", "pipeline"]),
         ("enqueue_at", ["datetime", "f"]),
         ("enqueue_in", ["time_delta", "f"]),

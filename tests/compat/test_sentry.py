@@ -170,3 +170,17 @@ def test_a_job_whose_executor_died_is_reported_by_the_supervisor(
     # (the worker's own error log line is an event too, by sentry-sdk's logging integration)
     reported = [e for e in recorder.events if e.get("tags", {}).get("job_id") == job.id]
     assert len(reported) == 1 and "worker child died" in reported[0]["message"]
+
+
+def test_a_job_that_returns_a_retry_is_not_reported(
+    connection: redis.Redis, recorder: Recorder
+) -> None:
+    from jobq import sentry
+    from tests.fixtures.retry_jobs import ask_for_retry
+
+    hook = sentry.init(DSN, transport=recorder)
+    queue = Queue("sentry", connection=connection)
+    queue.enqueue(ask_for_retry, 1)
+    SimpleWorker([queue], connection=connection, hooks=[hook]).work(burst=True)
+    sentry_sdk.flush()
+    assert recorder.events == []

@@ -191,8 +191,9 @@ def test_enqueue_now_stop_and_cancel(root: Client) -> None:
     root.post(url, {"action": "enqueue_now", "job_ids": [later.id]})
     assert later.get_status() == JobStatus.QUEUED
     root.post(url, {"action": "stop", "job_ids": [running.id], "confirmed": "1"})
-    assert running.get_status() == JobStatus.CANCELED
+    assert running.get_status() == JobStatus.STOPPED
     assert running.id not in q.started_job_registry
+    assert running.id in q.failed_job_registry
     root.post(url, {"action": "cancel", "job_ids": [waiting.id], "confirmed": "1"})
     assert waiting.get_status() == JobStatus.CANCELED
 

@@ -9,7 +9,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from jobq import SimpleWorker
+from jobq import SimpleWorker, transitions
 from jobq.django_integration import get_queue, records
 from jobq.django_integration.hooks import DatabaseHygiene, RecordJobs, worker_hooks
 from jobq.django_integration.models import JobRecord, Schedule, schedule_id_for
@@ -107,6 +107,17 @@ def test_retry_is_recorded_as_waiting_then_finished(tmp_path: Any) -> None:
     row = JobRecord.objects.get(job_id=job.id)
     assert row.status == JobStatus.SCHEDULED  # waits for its retry
     assert "RuntimeError: attempt 1 fails" in row.error
+
+
+def test_a_returned_retry_is_recorded_as_redis_holds_it() -> None:
+    queue = get_queue("high")
+    job = queue.enqueue("tests.fixtures.retry_jobs.ask_for_retry", 1, 60)
+    SimpleWorker([queue], queue.connection, hooks=worker_hooks()).work(burst=True)
+    assert JobRecord.objects.get(job_id=job.id).status == JobStatus.SCHEDULED
+    transitions.enqueue_now(queue.connection, queue.keys, job.id)  # its retry, now
+    SimpleWorker([queue], queue.connection, hooks=worker_hooks()).work(burst=True)
+    row = JobRecord.objects.get(job_id=job.id)
+    assert row.status == JobStatus.FAILED and row.reason == "max retries exceeded"
 
 
 def test_scheduled_mode_records_only_runs_of_schedules(settings: Any) -> None:

@@ -6,6 +6,19 @@
 --- @include fields
 --- @include flow
 
+-- Put a job that just ran back: queued now (at the head with `front`), or scheduled
+-- `delay` seconds ahead.
+local function retry_later(prefix, id, jk, now, delay, front, q)
+  flow_pause(prefix, id, jk)
+  if delay > 0 then
+    redis.call('HSET', jk, 'status', 'scheduled')
+    redis.call('ZADD', q.scheduled, now + math.floor(delay * 1000), id)
+  else
+    redis.call('HSET', jk, 'status', 'queued', 'enqueued', now)
+    push_ready(q.queued, q.wake, id, front)
+  end
+end
+
 local function retry_or_fail(prefix, id, now, err, reason, q)
   local jk = prefix .. 'job:' .. id
   -- garbage (1e308, nan, -1, 2.5) is no retry: never retry forever
@@ -20,14 +33,7 @@ local function retry_or_fail(prefix, id, now, err, reason, q)
       if delay ~= delay or delay < 0 or delay > MAX_RETRY_DELAY then delay = 0 end
     end
     redis.call('HSET', jk, 'error', err, 'reason', reason)
-    flow_pause(prefix, id, jk)
-    if delay > 0 then
-      redis.call('HSET', jk, 'status', 'scheduled')
-      redis.call('ZADD', q.scheduled, now + math.floor(delay * 1000), id)
-    else
-      redis.call('HSET', jk, 'status', 'queued', 'enqueued', now)
-      push_ready(q.queued, q.wake, id, redis.call('HGET', jk, 'retry_front') == '1')
-    end
+    retry_later(prefix, id, jk, now, delay, redis.call('HGET', jk, 'retry_front') == '1', q)
     return 2
   end
   make_terminal(prefix, id, 'failed', q.failed, now, { 'error', err, 'reason', reason })

@@ -1,0 +1,57 @@
+"""The steps that end a run other than finish and fail: a run whose job function
+returned a Retry (rq 2.x), and a run stopped by a command (rq's stop command).
+
+Like :mod:`jobq.transitions`, one typed function per Lua file; the clock is
+``transitions.now_ms`` (read at call time, so tests can fix it).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import redis
+from redis.client import Pipeline
+from redis.cluster import ClusterPipeline
+
+from . import hooks, scripts, transitions
+from .keys import QueueKeys
+
+#: what retry_returned-7.lua's code for a job says landed
+RETRY_RETURNED_ACKS: dict[int, hooks.Acked] = {
+    scripts.RetryReturned.FAILED: hooks.Acked.FAILED,
+    scripts.RetryReturned.RETRIED: hooks.Acked.RETRIED,
+    scripts.RetryReturned.LEASE_LOST: hooks.Acked.LEASE_LOST,
+}
+
+
+def retry_returned(
+    client: redis.Redis | Pipeline,
+    q: QueueKeys,
+    worker: str,
+    runs: Sequence[tuple[str, str]],
+) -> list[int] | None:
+    """Record runs that returned a Retry: (job id, :meth:`jobq.retry.Retry.to_json`).
+    Codes 1 failed (max retries exceeded), 2 retried, -2 lease lost; when ``client``
+    is a pipeline the call is only queued."""
+    keys = [q.started, q.failed, q.queued, q.scheduled, q.deferred, q.canceled, q.wake]
+    args: list[Any] = [q.prefix, transitions.now_ms(), worker]
+    for job_id, policy in runs:
+        args.extend((job_id, policy))
+    script = scripts.get("retry_returned")
+    if isinstance(client, Pipeline | ClusterPipeline):
+        script.queue_in(client, keys, args)
+        return None
+    return [int(c) for c in script(client, keys, args)]
+
+
+def stop(client: redis.Redis, q: QueueKeys, job_id: str) -> str:
+    """Stop a running job (see stop-2.lua); returns the name of the worker that ran
+    it. Raises NoSuchJobError, or InvalidJobOperation when it is not running."""
+    reply = scripts.get("stop")(
+        client, [q.started, q.failed], [q.prefix, job_id, transitions.now_ms()]
+    )
+    if isinstance(reply, int):
+        scripts.raise_for_code("stop", reply, job_id)
+    hooks.jobs_changed(client, q.name, [job_id])
+    return reply.decode() if isinstance(reply, bytes) else str(reply)
