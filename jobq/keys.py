@@ -62,6 +62,12 @@ def workers_history(step: int, start: int) -> str:
     return f"{NAMESPACE}:history:workers:{step}:{start}"
 
 
+def scheduler_record(name: str) -> str:
+    """Hash: a named in-worker scheduler's record (pid, host, queues, heartbeat),
+    expiring unless its heartbeat renews it (rq's ``RQScheduler`` birth record)."""
+    return f"{NAMESPACE}:scheduler-record:{name}"
+
+
 def worker_command(name: str) -> str:
     """A command for one worker ("shutdown", "kill-horse"), read at its upkeep."""
     return f"{NAMESPACE}:worker:{name}:command"
@@ -127,6 +133,12 @@ class QueueKeys:
     def wake(self) -> str:
         """List holding at most one token; idle workers block on it."""
         return self.prefix + "wake"
+
+    @property
+    def scheduler_lock(self) -> str:
+        """String: the name of the in-worker scheduler that queues this queue's due
+        jobs (rq's per-queue scheduler lock), with a time to live its heartbeat renews."""
+        return self.prefix + "scheduler-lock"
 
     @property
     def schedules(self) -> str:

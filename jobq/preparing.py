@@ -134,6 +134,8 @@ class JobMaker:
             fields["deps"] = json.dumps(deps)
             if isinstance(options.depends_on, Dependency) and options.depends_on.allow_failure:
                 fields["allow_dep_fail"] = "1"
+        if options.at_front and due:
+            fields["front"] = "1"  # read when the job comes due (promote-3.lua)
         if extra:
             fields.update(extra)
         flow_opts = None if options is DEFAULT else options.flow

@@ -364,6 +364,18 @@ class Queue(JobMaker):
         pipe.zcard(self.keys.prio)
         return sum(int(n) for n in pipe.execute())
 
+    @property
+    def scheduler_pid(self) -> int | None:
+        """The pid of the in-worker scheduler holding this queue's scheduler lock, as
+        its record says; None when none holds it or its record is gone."""
+        holder = self.connection.get(self.keys.scheduler_lock)
+        pid = (
+            None
+            if holder is None
+            else self.connection.hget(keys.scheduler_record(conn_mod.text(holder)), "pid")
+        )
+        return int(pid) if pid is not None and pid.isdigit() else None
+
     # -- flow control ---------------------------------------------------------------
 
     def set_limits(

@@ -7,6 +7,8 @@ terminal registries drop ids whose job hash has expired on ``cleanup``.
 from __future__ import annotations
 
 import datetime as dt
+import time
+import warnings
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -165,6 +167,45 @@ class ScheduledJobRegistry(BaseRegistry):
     def get_scheduled_time(self, job_or_id: Job | str) -> dt.datetime:
         """When the job is due (aware UTC)."""
         return self._score_time(job_or_id)
+
+    def get_jobs_to_schedule(
+        self, timestamp: float | None = None, chunk_size: int = 1000
+    ) -> list[str]:
+        """Ids due by ``timestamp`` (Unix seconds, default now), at most ``chunk_size``,
+        earliest first: what the next scheduler pass queues."""
+        until = int((time.time() if timestamp is None else timestamp) * 1000)
+        ids = self.connection.zrange(
+            self.key, "-inf", until, byscore=True, offset=0, num=chunk_size
+        )
+        return [conn_mod.text(i) for i in ids]
+
+    def get_jobs_to_enqueue(self, timestamp: float | None = None) -> list[str]:
+        """Every id due by ``timestamp`` (Unix seconds, default now), earliest first."""
+        until = int((time.time() if timestamp is None else timestamp) * 1000)
+        return [conn_mod.text(i) for i in self.connection.zrangebyscore(self.key, "-inf", until)]
+
+    def remove_jobs(self, timestamp: float | None = None, pipeline: Any = None) -> int:
+        """Deprecated (rq's): delete the jobs due by ``timestamp`` (Unix seconds,
+        default now). A job is always in exactly one registry, so one taken out of
+        this one is deleted, not left nowhere. ``pipeline`` is not used."""
+        warnings.warn(
+            "ScheduledJobRegistry.remove_jobs() is deprecated: the scheduler queues due "
+            "jobs itself; delete a job with registry.remove(job, delete_job=True)",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        ids = self.get_jobs_to_enqueue(timestamp)
+        deleted = transitions.delete_many(self.connection, self.keys, ids)
+        pipe = self.connection.pipeline(transaction=False)
+        for job_id in ids:
+            pipe.exists(self.keys.job(job_id))
+        # ids whose job is gone (expired, or never written) only leave the registry
+        dangling = [
+            i for i, there in zip(ids, pipe.execute() if ids else [], strict=True) if not there
+        ]
+        if dangling:
+            self.connection.zrem(self.key, *dangling)
+        return deleted
 
 
 class DeferredJobRegistry(BaseRegistry):

@@ -54,6 +54,7 @@ SIGNED_FIELDS: tuple[str, ...] = (
     "deps",
     "allow_dep_fail",
     "retry_front",
+    "front",
 )
 #: producer fields deliberately left out of the MAC (``trace``: the producer's trace
 #: context, which chooses nothing of what runs; see :mod:`jobq.tracing`)

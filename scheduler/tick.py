@@ -17,7 +17,7 @@ import logging
 import signal
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from typing import Any, Protocol
 
 import redis
@@ -272,23 +272,3 @@ def scheduler_hook(
             return None
 
     return tick
-
-
-class RQScheduler:
-    """rq's in-worker scheduler, by its name: ``RQScheduler(queues, connection)``.
-    ``enqueue_scheduled_jobs()`` queues the due jobs of those queues (what
-    ``jobq worker --with-scheduler`` does on every tick)."""
-
-    def __init__(
-        self,
-        queues: Sequence[Any],
-        connection: redis.Redis,
-        interval: float = 1,
-        **_options: Any,
-    ) -> None:
-        self.queue_names = [q if isinstance(q, str) else q.name for q in queues]
-        self.connection = connection
-        self.interval = interval
-
-    def enqueue_scheduled_jobs(self) -> int:
-        return sum(transitions.promote(self.connection, QueueKeys(n)) for n in self.queue_names)
