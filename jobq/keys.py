@@ -68,6 +68,12 @@ def scheduler_record(name: str) -> str:
     return f"{NAMESPACE}:scheduler-record:{name}"
 
 
+def scheduler_instance(name: str) -> str:
+    """Hash: an rq-scheduler style ``Scheduler``'s record (birth, death, pid, host),
+    expiring unless its heartbeat renews it."""
+    return f"{NAMESPACE}:scheduler-instance:{name}"
+
+
 def worker_command(name: str) -> str:
     """A command for one worker ("shutdown", "kill-horse"), read at its upkeep."""
     return f"{NAMESPACE}:worker:{name}:command"

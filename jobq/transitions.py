@@ -552,6 +552,14 @@ def claim_worker_name(client: redis.Redis, key: str, instance: str, ttl_ms: int)
     return int(scripts.get("claim_worker")(client, [key], [instance, ttl_ms])) == 1
 
 
+def register_scheduler(
+    client: redis.Redis, key: str, birth: float, ttl_ms: int, fields: dict[str, str]
+) -> bool:
+    """Record a named scheduler's birth; False while a live one (not marked dead) has it."""
+    pairs = [x for kv in fields.items() for x in kv]
+    return int(scripts.get("register_scheduler")(client, [key], [birth, ttl_ms, *pairs])) == 1
+
+
 def hold_lock(client: redis.Redis, key: str, token: str, ttl_ms: int) -> int:
     """Take or renew a lock: 2 taken, 1 renewed, 0 held by another owner."""
     return int(scripts.get("lock")(client, [key], [token, ttl_ms]))
