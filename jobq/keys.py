@@ -26,6 +26,9 @@ SUSPENDED = f"{NAMESPACE}:suspended"
 SCHEDULE_QUEUES = f"{NAMESPACE}:schedule-queues"
 #: the scheduler's lock (value: owner token)
 SCHEDULER_LOCK = f"{NAMESPACE}:scheduler:lock"
+#: zset of rq-style cron schedulers' names scored by last heartbeat (unix seconds);
+#: tagged like their records (see cron_scheduler) so one step writes both
+CRON_SCHEDULERS = f"{NAMESPACE}:{{cron-schedulers}}:registry"
 #: list holding at most one token; a new schedule wakes the sleeping scheduler with it
 SCHEDULER_WAKE = f"{NAMESPACE}:scheduler:wake"
 
@@ -72,6 +75,12 @@ def scheduler_instance(name: str) -> str:
     """Hash: an rq-scheduler style ``Scheduler``'s record (birth, death, pid, host),
     expiring unless its heartbeat renews it."""
     return f"{NAMESPACE}:scheduler-instance:{name}"
+
+
+def cron_scheduler(name: str) -> str:
+    """Hash: a cron scheduler's record (host, pid, its cron jobs), expiring unless
+    its heartbeat renews it; in the hash slot of :data:`CRON_SCHEDULERS`."""
+    return f"{NAMESPACE}:{{cron-schedulers}}:scheduler:{name}"
 
 
 def worker_command(name: str) -> str:

@@ -91,6 +91,8 @@ class Ticker:
         self._reaped = -float("inf")
         self._woken = True
         self.outage = conn_mod.Outage("for the scheduler")
+        #: called after each step of :meth:`run` (a presence record's heartbeat)
+        self.on_step: Callable[[], None] | None = None
 
     def now_ms(self) -> int:
         return int(self.clock.time() * 1000)
@@ -202,6 +204,8 @@ class Ticker:
             while not self.stopped.is_set():
                 try:
                     pause = self.step()
+                    if self.on_step is not None:
+                        self.on_step()
                     held = held or self.lock.held
                     self.outage.ok()
                 except Exception as e:  # the loop must outlive one bad schedule or pass
