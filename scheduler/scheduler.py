@@ -82,6 +82,10 @@ class _Timing:
     timezone: str | None = None
 
 
+#: how far ahead a job due already lands before it is given its due time (ms)
+_LANDING_MARGIN_MS = 60_000
+
+
 class Scheduler(SchedulerPresence):
     """``Scheduler(queue_name="default", queue=None, connection=None, interval=1)``.
 
@@ -290,9 +294,14 @@ class Scheduler(SchedulerPresence):
         }
         queue = self._queue(kwargs.pop("queue_name", None))
         due = checks.time_ms(scheduled_time)
-        # as in rq-scheduler, a job due now or earlier waits in ``scheduled`` (listed
-        # by get_jobs, counted, movable) until the scheduler's next pass queues it
-        soon = max(due, transitions.now_ms() + 1)
+        # as in rq-scheduler, a job due now or soon waits in ``scheduled`` (listed by
+        # get_jobs, counted, movable) until the scheduler's next pass queues it: it
+        # lands due a minute ahead (the enqueue step reads the clock again, later, and
+        # would queue it at once), then takes its due time. A job with dependencies
+        # waits for them in ``deferred`` and keeps its own due time.
+        now = transitions.now_ms()
+        waits_for_deps = options.get("depends_on") is not None
+        soon = due if waits_for_deps or due > now + _LANDING_MARGIN_MS else now + _LANDING_MARGIN_MS
         data = EnqueueData(func, args, kwargs, JobOptions.from_kwargs(options))
         job = queue.enqueue_data(data, due=soon)
         if due < soon:
