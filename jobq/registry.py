@@ -18,8 +18,11 @@ from . import connection as conn_mod
 from . import keys, transitions
 from .exceptions import InvalidJobOperation, NoSuchJobError
 from .job import Job
+from .preparing import stored_created
+from .scripts import raise_for_code
 from .serializers import Serializer
 from .status import JobStatus
+from .timeutil import to_ms
 
 if TYPE_CHECKING:
     from .queue import Queue
@@ -167,6 +170,27 @@ class ScheduledJobRegistry(BaseRegistry):
     def get_scheduled_time(self, job_or_id: Job | str) -> dt.datetime:
         """When the job is due (aware UTC)."""
         return self._score_time(job_or_id)
+
+    def schedule(self, job: Job, scheduled_datetime: dt.datetime) -> None:
+        """Make ``job`` due at ``scheduled_datetime`` (rq's; naive: local time). A job
+        waiting here is given the new time; a created job (``Job.create(...).save()``)
+        of this queue is placed as ``enqueue_at`` places it. A job anywhere else is
+        refused: it leaves its registry only through its own transitions."""
+        due = to_ms(scheduled_datetime)
+        if self.connection.zadd(self.key, {job.id: due}, xx=True, ch=True) or job.id in self:
+            return
+        if job.get_status() is not JobStatus.CREATED:
+            raise InvalidJobOperation(
+                f"job {job.id!r} is {job.get_status(refresh=False)}: only a created job or "
+                "one already scheduled can be scheduled"
+            )
+        prepared = stored_created(job, self.name, at_front=False, due=due)
+        code = transitions.enqueue_job(self.connection, self.keys, prepared, transitions.now_ms())
+        if isinstance(code, str):
+            raise InvalidJobOperation(f"live job {code!r} holds the unique key of job {job.id!r}")
+        if isinstance(code, int):
+            raise_for_code("enqueue", code, job.id)
+        job.refresh()
 
     def get_jobs_to_schedule(
         self, timestamp: float | None = None, chunk_size: int = 1000

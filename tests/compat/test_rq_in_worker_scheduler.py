@@ -11,13 +11,11 @@ import time
 import pytest
 import redis
 
-from jobq import Queue
-from jobq.exceptions import SchedulerNotFound
+from jobq import Job, JobStatus, Queue
+from jobq.exceptions import InvalidJobOperation, NoSuchJobError, SchedulerNotFound
 from jobq.registry import ScheduledJobRegistry
 from jobq.scheduler import RQScheduler
 from tests.conftest import wait_until
-
-PAST = dt.datetime(2019, 1, 1, tzinfo=dt.UTC)
 
 
 def _soon(seconds: float) -> dt.datetime:
@@ -164,3 +162,28 @@ def test_remove_jobs_is_deprecated_and_deletes_the_due_jobs(connection: redis.Re
         assert registry.remove_jobs() == 1
     assert registry.get_job_ids() == [later.id]
     assert queue.fetch_job(due.id) is None
+
+
+def test_registry_schedule_places_a_created_job_and_retimes_a_waiting_one(
+    connection: redis.Redis,
+) -> None:
+    queue = Queue("a", connection=connection)
+    registry = ScheduledJobRegistry(queue=queue)
+    job = Job.create("tests.fixtures.jobs.noop", connection=connection, origin="a")
+    job.save()
+    when = dt.datetime(2100, 1, 1, tzinfo=dt.UTC)
+    registry.schedule(job, when)
+    assert job.get_status() == JobStatus.SCHEDULED
+    assert registry.get_scheduled_time(job) == when
+    registry.schedule(job, when + dt.timedelta(days=1))
+    assert registry.get_scheduled_time(job.id) == when + dt.timedelta(days=1)
+    with pytest.raises(NoSuchJobError):
+        registry.get_scheduled_time("nope")
+
+
+def test_registry_schedule_refuses_a_job_elsewhere(connection: redis.Redis) -> None:
+    queue = Queue("a", connection=connection)
+    queued = queue.enqueue("tests.fixtures.jobs.noop")
+    with pytest.raises(InvalidJobOperation, match="queued"):
+        ScheduledJobRegistry(queue=queue).schedule(queued, dt.datetime(2100, 1, 1, tzinfo=dt.UTC))
+    assert queue.job_ids == [queued.id]
