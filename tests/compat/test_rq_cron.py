@@ -3,6 +3,9 @@ jobq schedules with stable ids (a restart replaces, never duplicates)."""
 
 from __future__ import annotations
 
+import os
+import signal
+import sys
 import time
 
 import pytest
@@ -13,6 +16,7 @@ from jobq.cron import CronJob, CronScheduler
 from jobq.cron_presence import DuplicateSchedulerError
 from jobq.exceptions import SchedulerNotFound
 from jobq.scheduler import Scheduler
+from tests.conftest import ROOT, Processes, wait_until
 from tests.fixtures.jobs import noop
 
 
@@ -78,3 +82,24 @@ def test_silent_cron_schedulers_are_no_longer_listed(connection: redis.Redis) ->
     assert alive.last_heartbeat is not None
     assert [s.name for s in CronScheduler.all(connection)] == ["alive"]
     assert silent.last_heartbeat is None  # cleaned up
+
+
+def test_a_started_cron_scheduler_is_listed_until_it_stops(
+    processes: Processes, connection: redis.Redis, redis_url: str
+) -> None:
+    code = (
+        "from jobq.connection import from_url\n"
+        "from jobq.cron import CronScheduler\n"
+        f"s = CronScheduler(connection=from_url({redis_url!r}), name='running')\n"
+        "s.register('tests.fixtures.jobs.noop', 'default', interval=60)\n"
+        "s.start()\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    proc = processes.spawn([sys.executable, "-c", code], env)
+    wait_until(lambda: [s.name for s in CronScheduler.all(connection)] == ["running"], timeout=30)
+    (running,) = CronScheduler.all(connection)
+    assert running.pid == proc.pid
+    assert [j.interval for j in running.get_jobs()] == [60]
+    proc.send_signal(signal.SIGTERM)
+    assert proc.wait(30) == 0
+    assert CronScheduler.all(connection) == []
