@@ -10,6 +10,7 @@ import redis
 from jobq.cron import CronJob, CronScheduler
 
 from . import conf
+from .connection_utils import get_redis_connection, get_unique_connection_configs
 from .queues import get_connection
 
 
@@ -51,3 +52,37 @@ class DjangoCronScheduler(CronScheduler):
             func, queue_name, args, kwargs, interval, cron, job_timeout, result_ttl, ttl,
             failure_ttl, meta,
         )  # fmt: skip
+
+    @property
+    def connection_index(self) -> int:
+        """The place of this scheduler's Redis among ``RQ_QUEUES``' distinct connections
+        (django-rq's; the admin's URLs name it). ValueError before it has a connection."""
+        if self.connection is None:
+            raise ValueError("this cron scheduler has no connection yet: register a job first")
+        mine = _where(self.connection)
+        for index, params in enumerate(get_unique_connection_configs()):
+            if _where(get_redis_connection(params)) == mine:
+                return index
+        raise ValueError("this cron scheduler's Redis is none of RQ_QUEUES' connections")
+
+    def get_jobs_data(self) -> list[dict[str, Any]]:
+        """One row per cron job, as django-rq's cron scheduler page shows them."""
+        rows = []
+        for job in self.get_jobs():
+            options = [
+                f"{name}={value:g}"
+                for name in ("job_timeout", "result_ttl", "ttl", "failure_ttl")
+                if (value := getattr(job, name)) is not None
+            ]
+            rows.append({
+                "func_name": job.func_name, "queue_name": job.queue_name,
+                "schedule": job.describe(), "args": job.args, "kwargs": job.kwargs,
+                "meta": job.meta, "options": options,
+            })  # fmt: skip
+        return rows
+
+
+def _where(client: redis.Redis) -> tuple[Any, ...]:
+    """What makes two clients talk to the same Redis database."""
+    kw = client.connection_pool.connection_kwargs
+    return tuple(kw.get(k) for k in ("host", "port", "path", "db", "username", "password"))

@@ -2,16 +2,24 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from typing import Any
+
+import redis
+from django.core.exceptions import ImproperlyConfigured
 
 from jobq.job import Job
 from jobq.queue import Queue
 from jobq.registry import REGISTRY_CLASSES, clean_registries
 
+from .connection_utils import get_redis_connection, get_unique_connection_configs
+from .cron import DjangoCronScheduler
 from .queues import get_queue_by_index, queue_names
 from .stats import statistics
 from .templatetags.django_rq import to_localtime
+
+logger = logging.getLogger("jobq.django")
 
 
 def get_statistics(run_maintenance_tasks: bool = False) -> dict[str, list[dict[str, Any]]]:
@@ -60,7 +68,13 @@ def get_scheduler_pid(queue: Queue) -> bool | int | None:
     return False
 
 
-def get_cron_schedulers() -> list[Any]:
-    """rq's cron schedulers: jobq's recurring schedules live in the scheduler
-    (``Schedule`` rows / ``scheduler.cron``), so there are none of rq's kind."""
-    return []
+def get_cron_schedulers() -> list[DjangoCronScheduler]:
+    """The cron schedulers running (registered, with a record) on each distinct Redis of
+    ``RQ_QUEUES``; a connection that cannot be reached is left out (as in django-rq)."""
+    found: list[DjangoCronScheduler] = []
+    for params in get_unique_connection_configs():
+        try:
+            found.extend(DjangoCronScheduler.all(get_redis_connection(params), cleanup=True))
+        except (redis.RedisError, ImproperlyConfigured) as e:
+            logger.warning("cron schedulers not listed for %s: %s", params, e)
+    return found

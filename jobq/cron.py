@@ -14,18 +14,23 @@ jobs like any schedule's: one per slot, with ``job.schedule_id``.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import importlib
 import json
 import runpy
+import time
+import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Self
 
 import redis
 
 from . import connection as conn_mod
+from .cron_presence import CronPresence
+from .exceptions import SchedulerNotFound
 from .functions import function_path
 from .scheduler import Scheduler
 from .scheduler.tick import Ticker
@@ -88,14 +93,37 @@ def register(
     _pending.append({**entry, "interval": interval, "cron": cron, **options})
 
 
-class CronScheduler:
+class CronScheduler(CronPresence):
     def __init__(
         self, connection: redis.Redis | None = None, name: str | None = None, interval: float = 1
     ) -> None:
         self.connection = connection
-        self.name = name
+        self._init_presence()
+        self.name = name or f"{self.hostname}:{self.pid}:{uuid.uuid4().hex[:6]}"
         self.interval = interval
         self._cron_jobs: list[CronJob] = []
+
+    def __eq__(self, other: object) -> bool:
+        """Schedulers are the same by name (rq's; the connection is not compared)."""
+        return isinstance(other, type(self)) and other.name == self.name
+
+    def __hash__(self) -> int:
+        return hash(self.name)
+
+    def _jobs_data(self) -> list[dict[str, Any]]:
+        return [{"func_name": j.func_name, **_job_fields(j)} for j in self._cron_jobs]
+
+    def _restore_jobs(self, data: list[dict[str, Any]]) -> None:
+        jobs = []
+        for d in data:
+            fields = {k: v for k, v in d.items() if k in _JOB_FIELDS}
+            fields["args"] = tuple(fields.get("args") or ())
+            jobs.append(CronJob(d["func_name"], **fields))
+        self._cron_jobs = jobs
+
+    @classmethod
+    def _blank(cls, connection: redis.Redis, name: str) -> Self:
+        return cls(connection=connection, name=name)
 
     def register(
         self,
@@ -126,6 +154,7 @@ class CronScheduler:
         """Import a configuration module (dotted path, or a ``.py`` file) and take the
         jobs it registers with :func:`register`."""
         _pending.clear()
+        self.config_file = path
         try:
             if path.endswith(".py") and "/" in path:
                 runpy.run_path(path)
@@ -158,9 +187,41 @@ class CronScheduler:
         return ids
 
     def start(self) -> None:
-        """Store the schedules, then run the scheduler loop until stopped."""
+        """Store the schedules, then run the scheduler loop until stopped, registered
+        (see :mod:`jobq.cron_presence`) and sending heartbeats while it runs."""
         self.sync()
-        Ticker(conn_mod.resolve(self.connection), interval=self.interval).run()
+        self.connection = conn_mod.resolve(self.connection)
+        ticker = Ticker(self.connection, interval=self.interval)
+        last_beat = time.monotonic()
+
+        def beat() -> None:
+            nonlocal last_beat
+            if time.monotonic() - last_beat >= HEARTBEAT_SECONDS:
+                self.heartbeat()
+                last_beat = time.monotonic()
+
+        ticker.on_step = beat
+        self.register_birth()
+        try:
+            ticker.run()
+        finally:
+            with contextlib.suppress(SchedulerNotFound):
+                self.register_death()
+
+
+#: the fields of a CronJob besides its function, as its record stores them
+_JOB_FIELDS = (
+    "queue_name", "args", "kwargs", "interval", "cron", "job_timeout", "result_ttl", "ttl",
+    "failure_ttl", "meta",
+)  # fmt: skip
+#: seconds between a running cron scheduler's heartbeats
+HEARTBEAT_SECONDS = 10.0
+
+
+def _job_fields(job: CronJob) -> dict[str, Any]:
+    fields = {name: getattr(job, name) for name in _JOB_FIELDS}
+    fields["args"] = list(job.args)
+    return fields
 
 
 #: configuration modules imported once already (a second load re-imports them)

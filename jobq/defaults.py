@@ -73,5 +73,7 @@ DEFAULT_WORKER_TTL = WORKER_TTL_SECONDS
 DEFAULT_JOB_MONITORING_INTERVAL = int(HEARTBEAT_SECONDS)
 #: seconds a callback may run (rq's name and value)
 CALLBACK_TIMEOUT = 60
+#: rq's in-worker scheduler retries the queue locks it lacks this often (seconds)
+DEFAULT_SCHEDULER_FALLBACK_PERIOD = 120
 #: rq cleans registries this often; jobq's workers reap at every heartbeat
 DEFAULT_MAINTENANCE_TASK_INTERVAL = 10 * 60

@@ -26,6 +26,9 @@ SUSPENDED = f"{NAMESPACE}:suspended"
 SCHEDULE_QUEUES = f"{NAMESPACE}:schedule-queues"
 #: the scheduler's lock (value: owner token)
 SCHEDULER_LOCK = f"{NAMESPACE}:scheduler:lock"
+#: zset of rq-style cron schedulers' names scored by last heartbeat (unix seconds);
+#: tagged like their records (see cron_scheduler) so one step writes both
+CRON_SCHEDULERS = f"{NAMESPACE}:{{cron-schedulers}}:registry"
 #: list holding at most one token; a new schedule wakes the sleeping scheduler with it
 SCHEDULER_WAKE = f"{NAMESPACE}:scheduler:wake"
 
@@ -60,6 +63,24 @@ def workers_history(step: int, start: int) -> str:
     """Hash: the workers alive during the ``step``-second bucket beginning at ``start``
     (unix seconds), worker name -> 1."""
     return f"{NAMESPACE}:history:workers:{step}:{start}"
+
+
+def scheduler_record(name: str) -> str:
+    """Hash: a named in-worker scheduler's record (pid, host, queues, heartbeat),
+    expiring unless its heartbeat renews it (rq's ``RQScheduler`` birth record)."""
+    return f"{NAMESPACE}:scheduler-record:{name}"
+
+
+def scheduler_instance(name: str) -> str:
+    """Hash: an rq-scheduler style ``Scheduler``'s record (birth, death, pid, host),
+    expiring unless its heartbeat renews it."""
+    return f"{NAMESPACE}:scheduler-instance:{name}"
+
+
+def cron_scheduler(name: str) -> str:
+    """Hash: a cron scheduler's record (host, pid, its cron jobs), expiring unless
+    its heartbeat renews it; in the hash slot of :data:`CRON_SCHEDULERS`."""
+    return f"{NAMESPACE}:{{cron-schedulers}}:scheduler:{name}"
 
 
 def worker_command(name: str) -> str:
@@ -133,6 +154,12 @@ class QueueKeys:
     def wake(self) -> str:
         """List holding at most one token; idle workers block on it."""
         return self.prefix + "wake"
+
+    @property
+    def scheduler_lock(self) -> str:
+        """String: the name of the in-worker scheduler that queues this queue's due
+        jobs (rq's per-queue scheduler lock), with a time to live its heartbeat renews."""
+        return self.prefix + "scheduler-lock"
 
     @property
     def schedules(self) -> str:

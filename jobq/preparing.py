@@ -13,6 +13,7 @@ import redis
 
 from . import connection as conn_mod
 from . import defaults, keys, signing, transitions, webhook
+from .exceptions import InvalidJobOperation
 from .flow import UniqueKey
 from .functions import function_path
 from .job_fields import Dependency, JobFields, new_job_id
@@ -135,6 +136,8 @@ class JobMaker:
             fields["deps"] = json.dumps(deps)
             if isinstance(options.depends_on, Dependency) and options.depends_on.allow_failure:
                 fields["allow_dep_fail"] = "1"
+        if options.at_front and due:
+            fields["front"] = "1"  # read when the job comes due (promote-3.lua)
         if extra:
             fields.update(extra)
         flow_opts = None if options is DEFAULT else options.flow
@@ -285,4 +288,27 @@ def _dependency_ids(depends_on: Any, queue: str) -> list[str]:
         return [depends_on]
     raise TypeError(
         f"depends_on takes a Job, a job id, a Dependency or a list of them, not {depends_on!r}"
+    )
+
+
+def stored_created(job: JobFields, queue_name: str, at_front: bool, due: int = 0) -> PreparedJob:
+    """What a saved, fetched "created" job sends (``enqueue_job``, or scheduling it):
+    its stored fields unchanged (a signature they carry is checked by the worker as
+    for any job). ``due``: when it is due (ms; 0 now)."""
+    job.refresh()
+    if job.get_status(refresh=False) is not JobStatus.CREATED or job.origin != queue_name:
+        raise InvalidJobOperation(
+            f"job {job.id!r} is not a created job of queue {queue_name!r}; "
+            "requeue a stored job with job.requeue()"
+        )
+    fields = {k.decode(): v for k, v in job.fields_view.items() if k not in (b"status", b"created")}
+    ttl = float(fields["ttl"]) if "ttl" in fields else 0
+    return PreparedJob(
+        job_id=job.id,
+        fields=fields,
+        options=JobOptions(at_front=at_front),
+        due=due,
+        at_front=at_front,
+        ttl_ms=int(ttl * 1000),
+        depends_on=json.loads(fields["deps"]) if "deps" in fields else (),
     )

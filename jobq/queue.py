@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import inspect
-import json
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 from typing import Any, ClassVar
@@ -20,7 +19,7 @@ from .job import Dependency as Dependency  # rq users import it from here too
 from .job import Job
 from .job_fields import queued_position
 from .options import OPTION_NAMES, EnqueueData, JobOptions, split_call
-from .preparing import JobMaker, PreparedJob
+from .preparing import JobMaker, PreparedJob, stored_created
 from .registry import (
     CanceledJobRegistry,
     DeferredJobRegistry,
@@ -231,7 +230,7 @@ class Queue(JobMaker):
         """Queue a job made by :meth:`Job.create` (rq's ``enqueue_job``)."""
         data = job._unsaved
         if data is None:
-            prepared = self._stored_created(job, at_front)
+            prepared = stored_created(job, self.name, at_front)
         else:
             prepared = self.prepare(
                 data.with_options(job_id=job.id, at_front=at_front, meta=job.meta)
@@ -241,26 +240,6 @@ class Queue(JobMaker):
         job.origin = sent.origin
         job.load_fields(sent.raw_fields)
         return sent
-
-    def _stored_created(self, job: Job, at_front: bool) -> PreparedJob:
-        """What a saved, fetched "created" job sends: its stored fields unchanged (a
-        signature they carry is checked by the worker as for any job)."""
-        job.refresh()
-        if job.get_status(refresh=False) is not JobStatus.CREATED or job.origin != self.name:
-            raise InvalidJobOperation(
-                f"job {job.id!r} is not a created job of queue {self.name!r}; "
-                "requeue a stored job with job.requeue()"
-            )
-        fields = {k.decode(): v for k, v in job._fields.items() if k not in (b"status", b"created")}
-        ttl = float(fields["ttl"]) if "ttl" in fields else 0
-        return PreparedJob(
-            job_id=job.id,
-            fields=fields,
-            options=JobOptions(at_front=at_front),
-            at_front=at_front,
-            ttl_ms=int(ttl * 1000),
-            depends_on=json.loads(fields["deps"]) if "deps" in fields else (),
-        )
 
     def get_job_position(self, job_or_id: Job | str) -> int | None:
         """The 0-based place of a queued job (None when it is not waiting here)."""
@@ -363,6 +342,18 @@ class Queue(JobMaker):
         pipe.llen(self.keys.queued)
         pipe.zcard(self.keys.prio)
         return sum(int(n) for n in pipe.execute())
+
+    @property
+    def scheduler_pid(self) -> int | None:
+        """The pid of the in-worker scheduler holding this queue's scheduler lock, as
+        its record says; None when none holds it or its record is gone."""
+        holder = self.connection.get(self.keys.scheduler_lock)
+        pid = (
+            None
+            if holder is None
+            else self.connection.hget(keys.scheduler_record(conn_mod.text(holder)), "pid")
+        )
+        return int(pid) if pid is not None and pid.isdigit() else None
 
     # -- flow control ---------------------------------------------------------------
 

@@ -7,6 +7,8 @@ terminal registries drop ids whose job hash has expired on ``cleanup``.
 from __future__ import annotations
 
 import datetime as dt
+import time
+import warnings
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -16,8 +18,11 @@ from . import connection as conn_mod
 from . import keys, transitions
 from .exceptions import InvalidJobOperation, NoSuchJobError
 from .job import Job
+from .preparing import stored_created
+from .scripts import raise_for_code
 from .serializers import Serializer
 from .status import JobStatus
+from .timeutil import to_ms
 
 if TYPE_CHECKING:
     from .queue import Queue
@@ -165,6 +170,66 @@ class ScheduledJobRegistry(BaseRegistry):
     def get_scheduled_time(self, job_or_id: Job | str) -> dt.datetime:
         """When the job is due (aware UTC)."""
         return self._score_time(job_or_id)
+
+    def schedule(self, job: Job, scheduled_datetime: dt.datetime) -> None:
+        """Make ``job`` due at ``scheduled_datetime`` (rq's; naive: local time). A job
+        waiting here is given the new time; a created job (``Job.create(...).save()``)
+        of this queue is placed as ``enqueue_at`` places it. A job anywhere else is
+        refused: it leaves its registry only through its own transitions."""
+        due = to_ms(scheduled_datetime)
+        if self.connection.zadd(self.key, {job.id: due}, xx=True, ch=True) or job.id in self:
+            return
+        if job.get_status() is not JobStatus.CREATED:
+            raise InvalidJobOperation(
+                f"job {job.id!r} is {job.get_status(refresh=False)}: only a created job or "
+                "one already scheduled can be scheduled"
+            )
+        prepared = stored_created(job, self.name, at_front=False, due=due)
+        code = transitions.enqueue_job(self.connection, self.keys, prepared, transitions.now_ms())
+        if isinstance(code, str):
+            raise InvalidJobOperation(f"live job {code!r} holds the unique key of job {job.id!r}")
+        if isinstance(code, int):
+            raise_for_code("enqueue", code, job.id)
+        job.refresh()
+
+    def get_jobs_to_schedule(
+        self, timestamp: float | None = None, chunk_size: int = 1000
+    ) -> list[str]:
+        """Ids due by ``timestamp`` (Unix seconds, default now), at most ``chunk_size``,
+        earliest first: what the next scheduler pass queues."""
+        until = int((time.time() if timestamp is None else timestamp) * 1000)
+        ids = self.connection.zrange(
+            self.key, "-inf", until, byscore=True, offset=0, num=chunk_size
+        )
+        return [conn_mod.text(i) for i in ids]
+
+    def get_jobs_to_enqueue(self, timestamp: float | None = None) -> list[str]:
+        """Every id due by ``timestamp`` (Unix seconds, default now), earliest first."""
+        until = int((time.time() if timestamp is None else timestamp) * 1000)
+        return [conn_mod.text(i) for i in self.connection.zrangebyscore(self.key, "-inf", until)]
+
+    def remove_jobs(self, timestamp: float | None = None, pipeline: Any = None) -> int:
+        """Deprecated (rq's): delete the jobs due by ``timestamp`` (Unix seconds,
+        default now). A job is always in exactly one registry, so one taken out of
+        this one is deleted, not left nowhere. ``pipeline`` is not used."""
+        warnings.warn(
+            "ScheduledJobRegistry.remove_jobs() is deprecated: the scheduler queues due "
+            "jobs itself; delete a job with registry.remove(job, delete_job=True)",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        ids = self.get_jobs_to_enqueue(timestamp)
+        deleted = transitions.delete_many(self.connection, self.keys, ids)
+        pipe = self.connection.pipeline(transaction=False)
+        for job_id in ids:
+            pipe.exists(self.keys.job(job_id))
+        # ids whose job is gone (expired, or never written) only leave the registry
+        dangling = [
+            i for i, there in zip(ids, pipe.execute() if ids else [], strict=True) if not there
+        ]
+        if dangling:
+            self.connection.zrem(self.key, *dangling)
+        return deleted
 
 
 class DeferredJobRegistry(BaseRegistry):

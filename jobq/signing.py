@@ -59,6 +59,7 @@ SIGNED_FIELDS: tuple[str, ...] = (
     "on_success_timeout",
     "on_failure_timeout",
     "on_stopped_timeout",
+    "front",
 )
 #: producer fields deliberately left out of the MAC (``trace``: the producer's trace
 #: context, which chooses nothing of what runs; see :mod:`jobq.tracing`)

@@ -17,7 +17,7 @@ from redis.cluster import ClusterPipeline
 
 from . import defaults, hooks, scripts
 from .connection import is_cluster, load_script_everywhere, text
-from .keys import QUEUES, QueueKeys
+from .keys import CRON_SCHEDULERS, QUEUES, QueueKeys, cron_scheduler
 from .waiting import (  # the wait family lives there; its names stay importable here
     drop_token_async as drop_token_async,
 )
@@ -550,6 +550,24 @@ def move_schedule(client: redis.Redis, q: QueueKeys, schedule_id: str, next_slot
 def claim_worker_name(client: redis.Redis, key: str, instance: str, ttl_ms: int) -> bool:
     """Take a worker name for ``instance``; False while another live worker holds it."""
     return int(scripts.get("claim_worker")(client, [key], [instance, ttl_ms])) == 1
+
+
+def register_scheduler(
+    client: redis.Redis, key: str, birth: float, ttl_ms: int, fields: dict[str, str]
+) -> bool:
+    """Record a named scheduler's birth; False while a live one (not marked dead) has it."""
+    pairs = [x for kv in fields.items() for x in kv]
+    return int(scripts.get("register_scheduler")(client, [key], [birth, ttl_ms, *pairs])) == 1
+
+
+def register_cron_scheduler(
+    client: redis.Redis, name: str, now: float, ttl_ms: int, fields: dict[str, str]
+) -> bool:
+    """Register a cron scheduler and write its record; False when one of that name is
+    registered already (nothing written)."""
+    keys_ = [CRON_SCHEDULERS, cron_scheduler(name)]
+    pairs = [x for kv in fields.items() for x in kv]
+    return int(scripts.get("register_cron")(client, keys_, [name, now, ttl_ms, *pairs])) == 1
 
 
 def hold_lock(client: redis.Redis, key: str, token: str, ttl_ms: int) -> int:

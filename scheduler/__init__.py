@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from .cron import CronSpec
 from .handle import Schedule
+from .in_worker import RQScheduler, SchedulerStatus
 from .scheduler import Scheduler
-from .tick import Clock, RQScheduler, SystemClock, Ticker, scheduler_hook
+from .tick import Clock, SystemClock, Ticker, scheduler_hook
 
 __all__ = [
     "Clock",
@@ -17,6 +18,7 @@ __all__ = [
     "RQScheduler",
     "Schedule",
     "Scheduler",
+    "SchedulerStatus",
     "SystemClock",
     "Ticker",
     "scheduler_hook",

@@ -15,6 +15,9 @@ stored.
 from __future__ import annotations
 
 import datetime as dt
+import os
+import socket
+import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -38,6 +41,8 @@ from . import checks
 from .cron import CronSpec, from_ms, local_zone_name
 from .definitions import Kind, ScheduleState
 from .handle import Schedule
+from .lock import SchedulerLock
+from .presence import SchedulerPresence
 from .tick import Clock, SystemClock, Ticker
 
 Item = Schedule | Job
@@ -77,7 +82,11 @@ class _Timing:
     timezone: str | None = None
 
 
-class Scheduler:
+#: how far ahead a job due already lands before it is given its due time (ms)
+_LANDING_MARGIN_MS = 60_000
+
+
+class Scheduler(SchedulerPresence):
     """``Scheduler(queue_name="default", queue=None, connection=None, interval=1)``.
 
     ``interval`` is the loop's tick in seconds (rq-scheduler's polling period);
@@ -101,8 +110,8 @@ class Scheduler:
         """``secret`` signs the runs of the schedules stored here (default: the
         queue's, else ``JOBQ_SECRET_KEY``, in Django its ``SECRET_KEY``).
         ``queue_class``: the class of the queues runs go to (rq-scheduler's; a
-        class or a dotted path). ``job_class`` and ``name`` are accepted for
-        rq-scheduler's signature."""
+        class or a dotted path). ``job_class`` is accepted for rq-scheduler's
+        signature. ``name``: of this scheduler's record and lock (default random)."""
         #: rq-scheduler's record of the class asked for, as given
         self.queue_class_name = queue_class if isinstance(queue_class, str) else None
         self.queue_class: type[Queue] = (
@@ -121,6 +130,8 @@ class Scheduler:
         self.serializer = serializer
         self.keyring = signing.resolve(secret)
         self.clock: Clock = clock or SystemClock()
+        #: who holds the lock, readable in Redis: host:pid:random unless named
+        self.name = name or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
     def __repr__(self) -> str:
         return f"Scheduler(queue_name={self.queue_name!r})"
@@ -283,9 +294,14 @@ class Scheduler:
         }
         queue = self._queue(kwargs.pop("queue_name", None))
         due = checks.time_ms(scheduled_time)
-        # as in rq-scheduler, a job due now or earlier waits in ``scheduled`` (listed
-        # by get_jobs, counted, movable) until the scheduler's next pass queues it
-        soon = max(due, transitions.now_ms() + 1)
+        # as in rq-scheduler, a job due now or soon waits in ``scheduled`` (listed by
+        # get_jobs, counted, movable) until the scheduler's next pass queues it: it
+        # lands due a minute ahead (the enqueue step reads the clock again, later, and
+        # would queue it at once), then takes its due time. A job with dependencies
+        # waits for them in ``deferred`` and keeps its own due time.
+        now = transitions.now_ms()
+        waits_for_deps = options.get("depends_on") is not None
+        soon = due if waits_for_deps or due > now + _LANDING_MARGIN_MS else now + _LANDING_MARGIN_MS
         data = EnqueueData(func, args, kwargs, JobOptions.from_kwargs(options))
         job = queue.enqueue_data(data, due=soon)
         if due < soon:
@@ -520,8 +536,13 @@ class Scheduler:
     # -- running ----------------------------------------------------------------------------
 
     def ticker(self) -> Ticker:
+        """The loop, its lock owned by this scheduler's name (``acquire_lock`` renews it)."""
         return Ticker(
-            self.connection, interval=self.interval, clock=self.clock, on_reaped=self.on_reaped
+            self.connection,
+            interval=self.interval,
+            clock=self.clock,
+            on_reaped=self.on_reaped,
+            lock=SchedulerLock(self.connection, token=self.name),
         )
 
     #: told of dead workers' jobs the loop gave back or failed: (queue, job ids)

@@ -17,7 +17,7 @@ import logging
 import signal
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from typing import Any, Protocol
 
 import redis
@@ -91,6 +91,8 @@ class Ticker:
         self._reaped = -float("inf")
         self._woken = True
         self.outage = conn_mod.Outage("for the scheduler")
+        #: called after each step of :meth:`run` (a presence record's heartbeat)
+        self.on_step: Callable[[], None] | None = None
 
     def now_ms(self) -> int:
         return int(self.clock.time() * 1000)
@@ -202,6 +204,8 @@ class Ticker:
             while not self.stopped.is_set():
                 try:
                     pause = self.step()
+                    if self.on_step is not None:
+                        self.on_step()
                     held = held or self.lock.held
                     self.outage.ok()
                 except Exception as e:  # the loop must outlive one bad schedule or pass
@@ -272,23 +276,3 @@ def scheduler_hook(
             return None
 
     return tick
-
-
-class RQScheduler:
-    """rq's in-worker scheduler, by its name: ``RQScheduler(queues, connection)``.
-    ``enqueue_scheduled_jobs()`` queues the due jobs of those queues (what
-    ``jobq worker --with-scheduler`` does on every tick)."""
-
-    def __init__(
-        self,
-        queues: Sequence[Any],
-        connection: redis.Redis,
-        interval: float = 1,
-        **_options: Any,
-    ) -> None:
-        self.queue_names = [q if isinstance(q, str) else q.name for q in queues]
-        self.connection = connection
-        self.interval = interval
-
-    def enqueue_scheduled_jobs(self) -> int:
-        return sum(transitions.promote(self.connection, QueueKeys(n)) for n in self.queue_names)

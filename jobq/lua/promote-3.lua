@@ -1,9 +1,10 @@
 --[[ promote: move scheduled jobs that are due into the queue, oldest first.
 KEYS[1] scheduled  KEYS[2] queued  KEYS[3] wake
 ARGV[1] key prefix  ARGV[2] now (ms)  ARGV[3] batch limit
-Ids whose key holds no job hash (gone, or garbage) only leave `scheduled`. On a queue
-where jobs have priorities (flag 'prio' in prefix..'flow'), a job with one takes its place
-by it (includes/flow.lua).
+A job whose 'front' field is '1' (enqueue_at(..., at_front=True)) goes to the head of
+the queue, the others to its end. Ids whose key holds no job hash (gone, or garbage)
+only leave `scheduled`. On a queue where jobs have priorities (flag 'prio' in
+prefix..'flow'), a job with one takes its place by it (includes/flow.lua).
 Returns the number of jobs queued
 ]]
 --- @include push_ready
@@ -29,7 +30,7 @@ for _, id in ipairs(ids) do
     if pri ~= 0 then
       place_by_priority(prefix, id, pri)
     else
-      push_ready(KEYS[2], KEYS[3], id, false)
+      push_ready(KEYS[2], KEYS[3], id, redis.call('HGET', jk, 'front') == '1')
     end
     n = n + 1
   end

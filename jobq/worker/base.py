@@ -34,6 +34,7 @@ from ..keys import QueueKeys
 from ..observers import with_observers
 from ..queue import Queue
 from ..reaping import OnReaped
+from ..scheduler.in_worker import RQScheduler
 from ..scheduler.tick import scheduler_hook
 from ..serializers import Serializer, configured_serializer
 from ..status import JobStatus
@@ -41,6 +42,7 @@ from ..utils import import_attribute
 from .consumer import Budget, Consumer, Stop
 from .executor import Executor
 from .maintenance import Maintenance, WorkerRecord, list_workers
+from .scheduler_duty import SchedulerDuty
 
 logger = logging.getLogger("jobq.worker")
 
@@ -106,6 +108,9 @@ class BaseWorker:
             import_attribute(job_class) if isinstance(job_class, str) else job_class or Job
         )
         self.scheduler_hook = with_scheduler_hook
+        #: rq's: the scheduler of this worker's queues, set by ``work(with_scheduler=True)``
+        self.scheduler: RQScheduler | None = None
+        self._duty: SchedulerDuty | None = None
         self._scheduler_due = 0.0
         self._scheduler_outage = conn_mod.Outage("for the embedded scheduler")
         #: the supervisor's (or in-process worker's) upkeep: leases, reaping, record
@@ -156,9 +161,29 @@ class BaseWorker:
             first_writes()
         else:
             conn_mod.retry_until_up(first_writes)
+        if with_scheduler:
+            self._take_scheduler_duty(burst, maintenance)
         if self.keyring is None:
             logger.warning(signing.unsigned_warning(self.resolver.allowed))
         self._scheduler_tick()  # what is due already runs in this worker's first batch
+
+    def _take_scheduler_duty(self, burst: bool, maintenance: Maintenance) -> None:
+        """rq's scheduler of this worker's queues (see :mod:`.scheduler_duty`); a burst
+        pass that fails takes the worker's record down with it and raises."""
+        duty = self._duty = SchedulerDuty(self.queues, self.connection, self.name)
+        self.scheduler = duty.scheduler
+        try:
+            if burst:
+                duty.run_burst()
+            else:
+                conn_mod.retry_until_up(duty.begin)
+        except BaseException:
+            unregister_quietly(maintenance)
+            raise
+
+    def _end_scheduler_duty(self) -> None:
+        if self._duty is not None:
+            self._duty.end()
 
     def _maintenance(self, concurrency: int, on_reaped: OnReaped | None = None) -> Maintenance:
         record = WorkerRecord(self.name, self.queue_names, concurrency)
@@ -235,6 +260,8 @@ class BaseWorker:
             return
         try:
             pause = self.scheduler_hook(self.connection)
+            if self._duty is not None:
+                self._duty.keep()
             self._scheduler_outage.ok()
         except Exception as e:  # the scheduler must not take the worker down
             if _is_transient(e):

@@ -364,6 +364,7 @@ class Worker(BaseWorker):
         self._run_pending()
         for s, handler in previous.items():
             signal.signal(s, handler)
+        self._end_scheduler_duty()
         unregister_quietly(maintenance)
         self.selector.close()
         logger.info("worker %s stopped", self.name)

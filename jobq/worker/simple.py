@@ -159,5 +159,6 @@ class SimpleWorker(BaseWorker):
             consumer.executor.close()
             for s, handler in previous.items():
                 signal.signal(s, handler)
+            self._end_scheduler_duty()
             unregister_quietly(maintenance)
         return True

@@ -36,3 +36,12 @@ def test_nothing_due(connection: redis.Redis) -> None:
     before = state(connection)
     assert transitions.promote(connection, Q, now=NOW) == 0
     assert state(connection) == before
+
+
+def test_a_job_asking_for_the_front_goes_to_the_head(connection: redis.Redis) -> None:
+    connection.rpush(Q.queued, "waiting")
+    put_job(connection, "first", "scheduled")
+    put_job(connection, "front", "scheduled", front="1")
+    connection.zadd(Q.scheduled, {"first": NOW - 20, "front": NOW - 10})
+    assert transitions.promote(connection, Q, now=NOW) == 2
+    assert state(connection)[Q.queued] == ["front", "waiting", "first"]
