@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator
 import pytest
 import redis
 
-from jobq import Job, Queue, Retry, transitions
+from jobq import Job, Queue, Retry, taking, transitions
 from jobq.queue import Dependency
 from jobq.scheduler import Scheduler
 from jobq.scripts import PLACED, Enqueued
@@ -77,6 +77,9 @@ def _run_every_transition(q: Queue, o: Observer) -> None:
     o.step("enqueue", lambda: q.enqueue(say_hello))
     o.step("dequeue", lambda: _take(q))
     o.step("finish", lambda: _finish(q, q.started_job_registry.get_job_ids()[0]))
+    named = q.enqueue(say_hello)
+    o.step("take a named job", lambda: taking.take(conn, k, named.id, WORKER, 60_000))
+    _finish(q, named.id)
 
     parent = q.enqueue(say_hello)
     o.step("enqueue with a dependency", lambda: q.enqueue(say_hello, depends_on=parent))
