@@ -1,0 +1,64 @@
+"""The step that files a job into a registry by hand (file-7.lua, rq's
+``registry.add``), with its replies; kept beside :mod:`jobq.transitions` so that
+module stays within its size."""
+
+from __future__ import annotations
+
+from enum import IntEnum
+from typing import Any
+
+import redis
+from redis.client import Pipeline
+from redis.cluster import ClusterPipeline
+
+from . import hooks, scripts
+from .keys import QueueKeys
+from .status import JobStatus
+from .transitions import now_ms
+
+#: the registries a job can be filed into by hand: the ends a job can be given
+#: without running, and deferred (parked until enqueued by hand)
+FILEABLE = frozenset({JobStatus.FINISHED, JobStatus.FAILED, JobStatus.CANCELED, JobStatus.DEFERRED})
+
+
+class Filed(IntEnum):
+    """file-7.lua: what became of the job."""
+
+    FILED = 1
+    #: ``xx``: the job was not in that registry, nothing changed
+    NOT_THERE = 0
+
+
+scripts.REPLIES["file"] = Filed
+
+
+def file(
+    client: redis.Redis | Pipeline,
+    q: QueueKeys,
+    job_id: str,
+    status: JobStatus,
+    *,
+    ttl: int | None = None,
+    error: str = "",
+    xx: bool = False,
+    now: int | None = None,
+) -> Filed | None:
+    """File job ``job_id`` (not running, not ended otherwise) in the registry of
+    ``status``; ``ttl`` seconds it is kept (None: its own result_ttl / failure_ttl,
+    -1 forever). On a pipeline the call is only queued (None is returned)."""
+    if status not in FILEABLE:
+        raise ValueError(f"jobs are filed as {sorted(FILEABLE)}, not {status!r}")
+    keys = [q.queued, q.scheduled, q.deferred, q.finished, q.failed, q.canceled, q.prio]
+    args: list[Any] = [
+        q.prefix, job_id, status.value, now_ms() if now is None else now,
+        "" if ttl is None else int(ttl), error, int(xx),
+    ]  # fmt: skip
+    script = scripts.get("file")
+    if isinstance(client, Pipeline | ClusterPipeline):
+        script.queue_in(client, keys, args)
+        return None
+    code = int(script(client, keys, args))
+    scripts.raise_for_code("file", code, job_id)
+    if code == Filed.FILED:
+        hooks.jobs_changed(client, q.name, [job_id])
+    return Filed(code)
