@@ -4,7 +4,6 @@ module stays within its size."""
 
 from __future__ import annotations
 
-from enum import IntEnum
 from typing import Any
 
 import redis
@@ -13,23 +12,13 @@ from redis.cluster import ClusterPipeline
 
 from . import hooks, scripts
 from .keys import QueueKeys
+from .scripts import Filed
 from .status import JobStatus
 from .transitions import now_ms
 
 #: the registries a job can be filed into by hand: the ends a job can be given
 #: without running, and deferred (parked until enqueued by hand)
 FILEABLE = frozenset({JobStatus.FINISHED, JobStatus.FAILED, JobStatus.CANCELED, JobStatus.DEFERRED})
-
-
-class Filed(IntEnum):
-    """file-7.lua: what became of the job."""
-
-    FILED = 1
-    #: ``xx``: the job was not in that registry, nothing changed
-    NOT_THERE = 0
-
-
-scripts.REPLIES["file"] = Filed
 
 
 def file(

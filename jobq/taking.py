@@ -7,27 +7,13 @@ Kept beside :mod:`jobq.transitions` so that module stays within its size.
 
 from __future__ import annotations
 
-from enum import IntEnum
-
 import redis
 
 from . import hooks, scripts
 from .exceptions import InvalidJobOperation
 from .keys import QueueKeys
+from .scripts import Taken
 from .transitions import now_ms
-
-
-class Taken(IntEnum):
-    """take-3.lua: what became of the job."""
-
-    TAKEN = 1
-    #: this worker held it already; its lease was renewed
-    HELD = 0
-    #: the queue has limits (rate, concurrency, priorities): only dequeue keeps them
-    FLOW_CONTROLLED = -5
-
-
-scripts.REPLIES["take"] = Taken
 
 
 def take(
