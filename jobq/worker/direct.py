@@ -12,11 +12,15 @@ outcomes in batches, where :meth:`perform_job` records each at once.
 
 from __future__ import annotations
 
+import contextlib
+import json
 from typing import TYPE_CHECKING
 
 import redis
 
+from .. import connection as conn_mod
 from .. import keys, taking, transitions
+from ..exceptions import NoSuchJobError
 from ..executions import Execution
 from ..functions import FunctionResolver
 from ..hooks import Acked, Hooks
@@ -41,6 +45,7 @@ class DirectRun:
     _executor: Executor | None
     #: rq's attribute: the execution prepared last (a job's attempt, see jobq.executions)
     execution: Execution | None
+    job_class: type[Job]
 
     @property
     def key(self) -> str:
@@ -67,6 +72,24 @@ class DirectRun:
         self.execution = Execution(str(job.attempts), job.id, job.connection)
         return self.execution
 
+    def get_current_job_id(self) -> str | None:
+        """The job this worker runs: the one taken here and not recorded yet, else the
+        first its record names (published by a running worker at its heartbeat)."""
+        if self.execution is not None:
+            return self.execution.job_id
+        raw = self.connection.hget(self.key, "current_jobs")
+        running = json.loads(conn_mod.text(raw)) if raw else []
+        return str(running[0]) if running else None
+
+    def get_current_job(self) -> Job | None:
+        job_id = self.get_current_job_id()
+        if job_id is None:
+            return None
+        try:
+            return self.job_class.fetch(job_id, self.connection)
+        except NoSuchJobError:
+            return None
+
     def prepare_job_execution(self, job: Job, remove_from_intermediate_queue: bool = False) -> None:
         """rq's second preparing step; taking the job is all jobq's worker does
         before running it (``remove_from_intermediate_queue``: jobq has no such queue)."""
@@ -87,7 +110,6 @@ class DirectRun:
             self.handle_job_success(job, queue, result=outcome.result)
         else:
             self.handle_job_failure(job, queue, exc_string=outcome.error, reason=outcome.reason)
-        self.execution = None
         return outcome.ok
 
     def handle_job_success(
@@ -124,6 +146,9 @@ class DirectRun:
         self, job: Job, outcome: Outcome, meaning: dict[int, Acked], codes: list[int]
     ) -> Acked:
         acked = meaning.get(int(codes[0]), Acked.LEASE_LOST)
+        if self.execution is not None and self.execution.job_id == job.id:
+            self.execution = None
         self.hooks.after_ack(job, outcome, acked)
-        job.refresh()
+        with contextlib.suppress(NoSuchJobError):  # not kept (result_ttl 0)
+            job.refresh()
         return acked

@@ -4,6 +4,8 @@ in this process and records the outcome as the loop does."""
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 import redis
 
@@ -13,7 +15,8 @@ from jobq.hooks import Acked, BaseHook
 from jobq.job import Job
 from jobq.registry import FailedJobRegistry, FinishedJobRegistry, StartedJobRegistry
 from jobq.worker.executor import Outcome
-from tests.fixtures.jobs import add, fail, noop
+from tests.conftest import wait_until
+from tests.fixtures.jobs import add, fail, noop, sleep
 
 
 def test_prepare_execution_leases_the_job_to_the_worker(queue: Queue) -> None:
@@ -110,3 +113,29 @@ def test_worker_key_is_its_record(queue: Queue) -> None:
     worker.register_birth()
     assert queue.connection.exists(worker.key)
     assert worker.key.endswith("keyed")
+
+
+def test_current_job_is_the_one_taken_until_its_outcome_lands(queue: Queue) -> None:
+    worker = SimpleWorker([queue], connection=queue.connection)
+    worker.register_birth()
+    assert worker.get_current_job_id() is None and worker.get_current_job() is None
+    job = queue.enqueue(add, 1, 1)
+    worker.prepare_execution(job)
+    assert worker.get_current_job_id() == job.id
+    current = worker.get_current_job()
+    assert current is not None and current.id == job.id
+    worker.handle_job_success(job, queue)
+    assert worker.get_current_job_id() is None
+
+
+def test_current_job_of_a_busy_worker_is_read_from_its_record(queue: Queue) -> None:
+    job = queue.enqueue(sleep, 1.5)
+    busy = SimpleWorker([queue], connection=queue.connection, name="busy")
+    running = threading.Thread(target=busy.work, kwargs={"burst": True})
+    running.start()
+    try:
+        onlooker = SimpleWorker([queue], connection=queue.connection, name="busy")
+        wait_until(lambda: onlooker.get_current_job_id() == job.id, timeout=5)
+    finally:
+        running.join()
+    assert job.get_status() == JobStatus.FINISHED
