@@ -7,7 +7,7 @@ from typing import Any
 
 from jobq.job import Job
 from jobq.queue import Queue
-from jobq.registry import REGISTRY_CLASSES, clean_registries
+from jobq.registry import REGISTRY_CLASSES, StartedJobRegistry, clean_registries
 
 from .queues import get_queue_by_index, queue_names
 from .stats import statistics
@@ -49,8 +49,12 @@ def get_jobs(queue: Queue, job_ids: Sequence[str], registry: Any = None) -> list
     jobs = Job.fetch_many(list(job_ids), queue.connection, queue=queue.name)
     if registry is not None:
         gone = [i for i, j in zip(job_ids, jobs, strict=True) if j is None]
+        started = isinstance(registry, StartedJobRegistry)
         for job_id in gone:
-            registry.remove(job_id)
+            if started:
+                registry.remove_executions(job_id)
+            else:
+                registry.remove(job_id)
     return [j for j in jobs if j is not None]
 
 

@@ -246,21 +246,25 @@ class StartedJobRegistry(BaseRegistry):
 
     def remove_executions(self, job: Job | str) -> int:
         """End the job's run here: hand it back to its queue, as its worker would
-        (the attempt does not count). Returns 1 if it was running."""
+        (the attempt does not count); the id of a job gone is dropped. Returns 1 if
+        it was running."""
         job_id = job.id if isinstance(job, Job) else job
         holder = self.connection.hget(self.keys.job(job_id), "worker")
         if holder is None:
+            if not self.connection.exists(self.keys.job(job_id)):
+                self.connection.zrem(self.key, job_id)
             return 0
         return transitions.release(self.connection, self.keys, conn_mod.text(holder), [job_id])
 
     def remove(
         self, job_or_id: Job | str, pipeline: Pipeline | None = None, delete_job: bool = False
     ) -> None:
-        """A running job is handed back (its id alone would leave it in no registry,
-        never reaped); the id of a job gone is dropped."""
-        if not delete_job and self.remove_executions(job_or_id):
-            return
-        super().remove(job_or_id, pipeline=pipeline, delete_job=delete_job)
+        """As in rq 2: not here. An id dropped alone would leave its job in no
+        registry, never reaped."""
+        raise NotImplementedError(
+            "a running job leaves the started registry by its worker, by "
+            "remove_executions(job) (handed back to its queue), cancel or delete"
+        )
 
 
 class ScheduledJobRegistry(BaseRegistry):

@@ -123,17 +123,18 @@ def test_started_registry_lists_executions_and_hands_them_back(queue: Queue) -> 
     assert job.get_status() == JobStatus.QUEUED and queue.job_ids == [job.id]
 
 
-def test_removing_a_running_job_from_started_hands_it_back(queue: Queue) -> None:
+def test_started_registry_takes_no_id_alone(queue: Queue) -> None:
     job = queue.enqueue(add, 1, 2)
     SimpleWorker([queue], connection=queue.connection).prepare_execution(job)
-    StartedJobRegistry(queue=queue).remove(job)
-    assert job.get_status() == JobStatus.QUEUED and queue.job_ids == [job.id]
+    with pytest.raises(NotImplementedError, match="remove_executions"):
+        StartedJobRegistry(queue=queue).remove(job)
+    assert job.get_status() == JobStatus.STARTED and job in StartedJobRegistry(queue=queue)
 
 
-def test_removing_the_id_of_a_job_gone_from_started_drops_it(
+def test_remove_executions_drops_the_id_of_a_job_gone(
     queue: Queue, connection: redis.Redis
 ) -> None:
     registry = StartedJobRegistry(queue=queue)
     connection.zadd(registry.key, {"dangling": 1})
-    registry.remove("dangling")
+    assert registry.remove_executions("dangling") == 0
     assert registry.count == 0

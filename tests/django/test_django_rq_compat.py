@@ -210,3 +210,15 @@ def test_django_cron_scheduler_checks_queues() -> None:
     assert scheduler.connection is get_queue("high").connection
     with pytest.raises(KeyError):
         scheduler.register("tests.fixtures.jobs.noop", "nowhere", interval=60)
+
+
+def test_get_jobs_drops_ids_of_jobs_gone_from_the_registry_given() -> None:
+    from jobq.django_integration.utils import get_jobs
+    from jobq.registry import FailedJobRegistry, StartedJobRegistry
+
+    queue = get_queue("low", autocommit=True)
+    job = queue.enqueue("tests.fixtures.jobs.noop")
+    for registry in (StartedJobRegistry(queue=queue), FailedJobRegistry(queue=queue)):
+        queue.connection.zadd(registry.key, {"gone": 1})
+        assert get_jobs(queue, [job.id, "gone"], registry) == [job]
+        assert "gone" not in registry
