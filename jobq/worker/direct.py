@@ -25,6 +25,7 @@ from ..executions import Execution
 from ..functions import FunctionResolver
 from ..hooks import Acked, Hooks
 from ..job import Job
+from ..scripts import Taken
 from ..signing import Keyring
 from .executor import Executor, Outcome
 
@@ -66,9 +67,10 @@ class DirectRun:
     def prepare_execution(self, job: Job) -> Execution:
         """Take ``job`` (queued) for this worker: it becomes started, leased to it.
         Taking a job this worker holds already renews its lease (the same attempt)."""
-        q = keys.queue_keys(job.origin)
-        taking.take(self.connection, q, job.id, self.name, int(self.lease_seconds * 1000))
+        taken = self._hold(job)
         job.refresh()
+        if taken is Taken.TAKEN:
+            self.hooks.dequeued([job])  # as the loop tells them of each job it takes
         self.execution = Execution(str(job.attempts), job.id, job.connection)
         return self.execution
 
@@ -118,7 +120,8 @@ class DirectRun:
     ) -> Acked:  # fmt: skip
         """Record that ``job`` returned ``result`` (serialized; None: the job's
         serializer's ``None``): finished, its dependents enqueued. A job not held
-        yet is taken first."""
+        yet is taken first. :meth:`perform_job` records through it; the loop
+        acknowledges outcomes in batches instead (a hook's ``after_ack`` sees each)."""
         self._hold(job)
         value = job.serializer.dumps(None) if result is None else result
         q = keys.queue_keys(job.origin)
@@ -131,16 +134,17 @@ class DirectRun:
     ) -> Acked:  # fmt: skip
         """Record a failed attempt of ``job``: retried per its Retry, else failed with
         ``exc_string`` as its error and its dependents settled. A job not held yet is
-        taken first (the attempt counts)."""
+        taken first (the attempt counts). As :meth:`handle_job_success`, used by
+        :meth:`perform_job`, not by the loop."""
         self._hold(job)
         q = keys.queue_keys(job.origin)
         codes = transitions.fail(self.connection, q, self.name, [(job.id, exc_string, reason)])
         outcome = Outcome(job, False, error=exc_string, reason=reason)
         return self._acked(job, outcome, transitions.FAIL_ACKS, codes or [-2])
 
-    def _hold(self, job: Job) -> None:
+    def _hold(self, job: Job) -> Taken:
         q = keys.queue_keys(job.origin)
-        taking.take(self.connection, q, job.id, self.name, int(self.lease_seconds * 1000))
+        return taking.take(self.connection, q, job.id, self.name, int(self.lease_seconds * 1000))
 
     def _acked(
         self, job: Job, outcome: Outcome, meaning: dict[int, Acked], codes: list[int]

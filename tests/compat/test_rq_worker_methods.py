@@ -5,6 +5,7 @@ in this process and records the outcome as the loop does."""
 from __future__ import annotations
 
 import threading
+from collections.abc import Sequence
 
 import pytest
 import redis
@@ -95,17 +96,21 @@ def test_the_loop_runs_jobs_through_execute_job(queue: Queue) -> None:
     assert seen == [job.id] and job.get_status() == JobStatus.FINISHED
 
 
-def test_perform_job_tells_the_hooks_what_landed(queue: Queue) -> None:
-    landed: list[Acked] = []
+def test_perform_job_tells_the_hooks_what_it_took_and_what_landed(queue: Queue) -> None:
+    seen: list[str] = []
 
     class Listen(BaseHook):
+        def dequeued(self, jobs: Sequence[Job]) -> None:
+            seen.extend(f"took {j.id}" for j in jobs)
+
         def after_ack(self, job: Job, outcome: Outcome, acked: Acked) -> None:
-            landed.append(acked)
+            seen.append(f"{acked.value} {job.id}")
 
     worker = SimpleWorker([queue], connection=queue.connection, hooks=[Listen()])
-    worker.perform_job(queue.enqueue(add, 1, 1), queue)
-    worker.perform_job(queue.enqueue(fail), queue)
-    assert landed == [Acked.FINISHED, Acked.FAILED]
+    good, bad = queue.enqueue(add, 1, 1), queue.enqueue(fail)
+    worker.perform_job(good, queue)
+    worker.perform_job(bad, queue)
+    assert seen == [f"took {good.id}", f"finished {good.id}", f"took {bad.id}", f"failed {bad.id}"]
 
 
 def test_worker_key_is_its_record(queue: Queue) -> None:
