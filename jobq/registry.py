@@ -21,6 +21,7 @@ from .serializers import Serializer
 from .status import JobStatus
 
 if TYPE_CHECKING:
+    from .executions import Execution
     from .queue import Queue
 
 
@@ -243,6 +244,20 @@ class StartedJobRegistry(BaseRegistry):
         for job_id in ids:
             pipe.hget(self.keys.job(job_id), "attempts")
         return [(i, conn_mod.text(a or b"0")) for i, a in zip(ids, pipe.execute(), strict=True)]
+
+    def add_execution(
+        self,
+        execution: Execution,
+        pipeline: Pipeline | None = None,
+        ttl: float = 0,
+        xx: bool = False,
+    ) -> int:
+        """Not in jobq: a job runs under the lease of the worker that took it, and an
+        execution (an attempt) exists only once one did."""
+        raise NotImplementedError(
+            f"job {execution.job_id!r} becomes started when a worker takes it: "
+            "Worker.prepare_execution(job)"
+        )
 
     def remove_executions(self, job: Job | str) -> int:
         """End the job's run here: hand it back to its queue, as its worker would

@@ -11,6 +11,7 @@ import pytest
 import redis
 
 from jobq import JobStatus, Queue, SimpleWorker
+from jobq.executions import Execution
 from jobq.job import Job
 from jobq.registry import (
     BaseRegistry,
@@ -109,6 +110,9 @@ def test_running_and_scheduled_jobs_are_not_added_by_hand(queue: Queue) -> None:
         StartedJobRegistry(queue=queue).add(job)
     with pytest.raises(NotImplementedError, match="enqueue_at"):
         ScheduledJobRegistry(queue=queue).add(job)
+    execution = Execution("1", job.id, queue.connection)
+    with pytest.raises(NotImplementedError, match="prepare_execution"):
+        StartedJobRegistry(queue=queue).add_execution(execution, ttl=5)
     assert job.get_status() == JobStatus.QUEUED
 
 
