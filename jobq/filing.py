@@ -44,7 +44,8 @@ def file(
     ]  # fmt: skip
     script = scripts.get("file")
     if isinstance(client, Pipeline | ClusterPipeline):
-        script.queue_in(client, keys, args)
+        # by its source: the caller runs the pipeline, where a NOSCRIPT is not retried
+        script.queue_source_in(client, keys, args)
         return None
     code = int(script(client, keys, args))
     scripts.raise_for_code("file", code, job_id)

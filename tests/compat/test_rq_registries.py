@@ -86,6 +86,7 @@ def test_adding_to_failed_keeps_the_error_given(queue: Queue) -> None:
 
 def test_adding_on_a_pipeline_lands_with_it(queue: Queue) -> None:
     job = queue.enqueue(add, 1, 2)
+    queue.connection.script_flush()  # as after a restart: the pipeline carries the step
     with queue.connection.pipeline() as pipe:
         assert FinishedJobRegistry(queue=queue).add(job, 60, pipeline=pipe) is None
         assert job.get_status() == JobStatus.QUEUED
