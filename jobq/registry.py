@@ -110,13 +110,14 @@ class BaseRegistry:
         return int(self.connection.zcard(self.key))
 
     def get_job_ids(
-        self, offset: int = 0, limit: int = -1, *, desc: bool = False, cleanup: bool = False
+        self, start: int = 0, end: int = -1, desc: bool = False, cleanup: bool = False
     ) -> list[str]:
-        """A window of ids (``limit`` < 0: to the end), in score order."""
+        """The ids ranked ``start`` to ``end`` (inclusive, -1 the last, as rq's) in
+        score order. ``cleanup`` first (rq's default; jobq's workers clean up at
+        every heartbeat, so a read need not write)."""
         if cleanup:
             self.cleanup()
-        end = -1 if limit < 0 else offset + limit - 1
-        ids = self.connection.zrange(self.key, offset, end, desc=desc)
+        ids = self.connection.zrange(self.key, start, end, desc=desc)
         return [conn_mod.text(i) for i in ids]
 
     def get_job_ids_with_scores(self, offset: int = 0, limit: int = -1) -> list[tuple[str, float]]:
@@ -127,7 +128,8 @@ class BaseRegistry:
         return [(conn_mod.text(i), float(s)) for i, s in rows]
 
     def get_jobs(self, offset: int = 0, limit: int = -1) -> list[Job]:
-        ids = self.get_job_ids(offset, limit)
+        """A page of the jobs (``limit`` < 0: to the end), in score order."""
+        ids = self.get_job_ids(offset, -1 if limit < 0 else offset + limit - 1)
         found = self.job_class.fetch_many(
             ids, self.connection, serializer=self.serializer, queue=self.name
         )
