@@ -144,3 +144,11 @@ def test_current_job_of_a_busy_worker_is_read_from_its_record(queue: Queue) -> N
     finally:
         running.join()
     assert job.get_status() == JobStatus.FINISHED
+
+
+def test_fetch_many_finds_a_job_by_its_execution_key(queue: Queue) -> None:
+    job = queue.enqueue(add, 1, 1)
+    execution = SimpleWorker([queue], connection=queue.connection).prepare_execution(job)
+    later = f"{job.id}:{int(execution.id) + 1}"  # an attempt not made yet
+    found = Job.fetch_many([execution.composite_key, later, job.id], queue.connection)
+    assert [j.id if j else None for j in found] == [job.id, None, job.id]
