@@ -113,8 +113,8 @@ class BaseRegistry:
         self, start: int = 0, end: int = -1, desc: bool = False, cleanup: bool = False
     ) -> list[str]:
         """The ids ranked ``start`` to ``end`` (inclusive, -1 the last, as rq's) in
-        score order. ``cleanup`` first (rq's default; jobq's workers clean up at
-        every heartbeat, so a read need not write)."""
+        score order. ``cleanup``: clean up first (rq does by default; jobq's workers
+        clean up at every heartbeat, so a read need not write)."""
         if cleanup:
             self.cleanup()
         ids = self.connection.zrange(self.key, start, end, desc=desc)
@@ -136,7 +136,8 @@ class BaseRegistry:
         return [j for j in found if j is not None]
 
     def get_job_count(self, cleanup: bool = False) -> int:
-        """How many ids the registry holds (``cleanup`` first: rq's; off by default)."""
+        """How many ids the registry holds (``cleanup``: clean up first, as rq does by
+        default)."""
         if cleanup:
             self.cleanup()
         return self.count
