@@ -11,7 +11,7 @@ from django.core.exceptions import ImproperlyConfigured
 
 from jobq.job import Job
 from jobq.queue import Queue
-from jobq.registry import REGISTRY_CLASSES, clean_registries
+from jobq.registry import REGISTRY_CLASSES, StartedJobRegistry, clean_registries
 
 from .connection_utils import get_redis_connection, get_unique_connection_configs
 from .cron import DjangoCronScheduler
@@ -57,8 +57,12 @@ def get_jobs(queue: Queue, job_ids: Sequence[str], registry: Any = None) -> list
     jobs = Job.fetch_many(list(job_ids), queue.connection, queue=queue.name)
     if registry is not None:
         gone = [i for i, j in zip(job_ids, jobs, strict=True) if j is None]
+        started = isinstance(registry, StartedJobRegistry)
         for job_id in gone:
-            registry.remove(job_id)
+            if started:
+                registry.remove_executions(job_id)
+            else:
+                registry.remove(job_id)
     return [j for j in jobs if j is not None]
 
 

@@ -103,7 +103,18 @@ class Job(JobFields):
                     found[job_id] = cls(
                         job_id, connection, origin=name, fields=fields, serializer=serializer
                     )
-        return [found.get(i) for i in job_ids]
+        jobs = [found.get(i) for i in job_ids]
+        # rq's execution keys, "<job id>:<attempt>" (jobq.executions), name their job
+        split = (i.rpartition(":") for i, j in zip(job_ids, jobs, strict=True) if j is None)
+        runs = {f"{job_id}:{n}": (job_id, n) for job_id, _, n in split if job_id and n.isdigit()}
+        if runs:
+            owners = cls.fetch_many([r[0] for r in runs.values()], connection, serializer, queue)
+            ran = dict(zip(runs, owners, strict=True))
+            jobs = [
+                j or (o if (o := ran.get(i)) and 0 < int(runs[i][1]) <= o.attempts else None)
+                for i, j in zip(job_ids, jobs, strict=True)
+            ]
+        return jobs
 
     @classmethod
     def create(

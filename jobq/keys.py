@@ -142,6 +142,11 @@ class QueueKeys:
     def canceled(self) -> str:
         return self.prefix + "canceled"
 
+    def registry(self, label: str) -> str:
+        """Zset of a plain registry (rq's ``BaseRegistry``): ids a program files for
+        itself, scored by expiry (ms); jobq's steps never read it."""
+        return f"{self.prefix}registry:{label}"
+
     @cached_property
     def placement(self) -> list[str]:
         """The keys of the enqueue steps, in their KEYS order (built once per queue)."""

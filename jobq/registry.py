@@ -13,9 +13,10 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import redis
+from redis.client import Pipeline
 
 from . import connection as conn_mod
-from . import keys, transitions
+from . import filing, keys, transitions
 from .exceptions import InvalidJobOperation, NoSuchJobError
 from .job import Job
 from .preparing import stored_created
@@ -25,6 +26,7 @@ from .status import JobStatus
 from .timeutil import to_ms
 
 if TYPE_CHECKING:
+    from .executions import Execution
     from .queue import Queue
 
 
@@ -50,7 +52,15 @@ SPECS: dict[str, RegistrySpec] = {
 
 
 class BaseRegistry:
-    spec: RegistrySpec
+    """A registry of job ids scored by expiry (ms). The subclasses below are jobq's
+    state registries: a job is in exactly one of them, and only the transitions
+    move it. A plain ``BaseRegistry`` (or a subclass without a ``spec``) is rq's
+    base registry: an index of ids a program keeps for itself (``label`` names its
+    key), with an expiry per id, beside the job's own state, which it never changes."""
+
+    spec: RegistrySpec | None = None
+    #: the key of a plain registry: ``keys.QueueKeys.registry(label)``
+    label = "custom"
 
     def __init__(
         self,
@@ -58,14 +68,26 @@ class BaseRegistry:
         connection: redis.Redis | None = None,
         queue: Queue | None = None,
         serializer: Serializer | str | None = None,
+        *,
+        job_class: type[Job] | None = None,
     ) -> None:
         if queue is not None:
             name, connection, serializer = queue.name, queue.connection, queue.serializer
         self.name = name
         self.connection = conn_mod.resolve(connection)
         self.serializer = serializer
+        #: the class of the jobs get_jobs returns (rq's)
+        self.job_class: type[Job] = job_class or Job
         self.keys = keys.queue_keys(name)
-        self.key: str = getattr(self.keys, self.spec.name)
+        self.key: str = (
+            self.keys.registry(self.label)
+            if self.spec is None
+            else getattr(self.keys, self.spec.name)
+        )
+
+    @property
+    def _what(self) -> str:
+        return self.label if self.spec is None else self.spec.name
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.name!r})"
@@ -93,13 +115,14 @@ class BaseRegistry:
         return int(self.connection.zcard(self.key))
 
     def get_job_ids(
-        self, offset: int = 0, limit: int = -1, *, desc: bool = False, cleanup: bool = False
+        self, start: int = 0, end: int = -1, desc: bool = False, cleanup: bool = False
     ) -> list[str]:
-        """A window of ids (``limit`` < 0: to the end), in score order."""
+        """The ids ranked ``start`` to ``end`` (inclusive, -1 the last, as rq's) in
+        score order. ``cleanup``: clean up first (rq does by default; jobq's workers
+        clean up at every heartbeat, so a read need not write)."""
         if cleanup:
             self.cleanup()
-        end = -1 if limit < 0 else offset + limit - 1
-        ids = self.connection.zrange(self.key, offset, end, desc=desc)
+        ids = self.connection.zrange(self.key, start, end, desc=desc)
         return [conn_mod.text(i) for i in ids]
 
     def get_job_ids_with_scores(self, offset: int = 0, limit: int = -1) -> list[tuple[str, float]]:
@@ -110,22 +133,38 @@ class BaseRegistry:
         return [(conn_mod.text(i), float(s)) for i, s in rows]
 
     def get_jobs(self, offset: int = 0, limit: int = -1) -> list[Job]:
-        ids = self.get_job_ids(offset, limit)
-        found = Job.fetch_many(ids, self.connection, serializer=self.serializer, queue=self.name)
+        """A page of the jobs (``limit`` < 0: to the end), in score order."""
+        ids = self.get_job_ids(offset, -1 if limit < 0 else offset + limit - 1)
+        found = self.job_class.fetch_many(
+            ids, self.connection, serializer=self.serializer, queue=self.name
+        )
         return [j for j in found if j is not None]
+
+    def get_job_count(self, cleanup: bool = False) -> int:
+        """How many ids the registry holds (``cleanup``: clean up first, as rq does by
+        default)."""
+        if cleanup:
+            self.cleanup()
+        return self.count
+
+    def get_expired_job_ids(self, timestamp: float | None = None) -> list[str]:
+        """Ids whose score (expiry, lease deadline, due time: ms) is past ``timestamp``
+        (ms; default now)."""
+        now = transitions.now_ms() if timestamp is None else timestamp
+        return [conn_mod.text(i) for i in self.connection.zrangebyscore(self.key, 0, now)]
 
     def cleanup(self, now_ms: int | None = None) -> int:
         """Drop ids whose job expired (terminal registries) or whose lease expired (started)."""
         now = transitions.now_ms() if now_ms is None else now_ms
-        if self.spec.name == "started":
+        if self.spec is not None and self.spec.name == "started":
             requeued, failed = transitions.reap(self.connection, self.keys, now=now)
             return len(requeued) + len(failed)
-        if not self.spec.expires:
+        if self.spec is not None and not self.spec.expires:
             return 0
         return int(self.connection.zremrangebyscore(self.key, "-inf", now))
 
     def requeue(self, job_or_id: Job | str, at_front: bool = False) -> Job:
-        if not self.spec.requeueable:
+        if self.spec is not None and not self.spec.requeueable:
             raise InvalidJobOperation(f"jobs in the {self.spec.name} registry cannot be requeued")
         job_id = job_or_id.id if isinstance(job_or_id, Job) else job_or_id
         transitions.requeue(self.connection, self.keys, job_id, at_front=at_front)
@@ -145,23 +184,110 @@ class BaseRegistry:
         job_id = job_or_id.id if isinstance(job_or_id, Job) else job_or_id
         score = self.connection.zscore(self.key, job_id)
         if score is None:
-            raise NoSuchJobError(f"job {job_id!r} is not in the {self.spec.name} registry")
+            raise NoSuchJobError(f"job {job_id!r} is not in the {self._what} registry")
         return dt.datetime.fromtimestamp(float(score) / 1000, tz=dt.UTC)
 
     def get_expiration_time(self, job_or_id: Job | str) -> dt.datetime:
         """When the job's entry expires (terminal registries) or its lease ends (started)."""
         return self._score_time(job_or_id)
 
-    def remove(self, job_or_id: Job | str, delete_job: bool = False) -> None:
+    def add(
+        self,
+        job: Job | str,
+        ttl: float | None = None,
+        pipeline: Pipeline | None = None,
+        xx: bool = False,
+    ) -> int | None:
+        """rq's ``add``. A plain registry records the id, kept ``ttl`` seconds (0 or
+        None: expired at once, for ``cleanup``; -1: forever). A state registry files
+        the job there (file-7.lua): it leaves the registry it was in, as a job is in
+        one only; ``ttl`` is how long an ended job is kept (None: its own). ``xx``:
+        only a job already in the registry. On a ``pipeline`` the call is queued."""
+        job_id = job.id if isinstance(job, Job) else job
+        if self.spec is None:
+            score = (
+                "+inf"
+                if ttl is not None and ttl < 0
+                else transitions.now_ms() + int((ttl or 0) * 1000)
+            )
+            client = pipeline if pipeline is not None else self.connection
+            added: Any = client.zadd(self.key, {job_id: score}, xx=xx)
+            return None if pipeline is not None else int(added)
+        if self.spec.status not in filing.FILEABLE:
+            raise NotImplementedError(_NOT_FILED[self.spec.name])
+        kept = None if ttl is None or self.spec.status is JobStatus.DEFERRED else int(ttl)
+        client_ = pipeline if pipeline is not None else self.connection
+        filed = filing.file(client_, self.keys, job_id, self.spec.status, ttl=kept, xx=xx)
+        return None if filed is None else int(filed)
+
+    def remove(
+        self, job_or_id: Job | str, pipeline: Pipeline | None = None, delete_job: bool = False
+    ) -> None:
+        """Forget the id (``delete_job``: delete the job too, through its step)."""
         job_id = job_or_id.id if isinstance(job_or_id, Job) else job_or_id
         if delete_job:
+            if self.spec is None:
+                self.connection.zrem(self.key, job_id)
             transitions.delete(self.connection, self.keys, job_id)
         else:
-            self.connection.zrem(self.key, job_id)
+            (pipeline if pipeline is not None else self.connection).zrem(self.key, job_id)
+
+
+#: why a state registry takes no job by hand, and what does it
+_NOT_FILED = {
+    "started": "a job is started by the worker that takes it: Worker.prepare_execution(job)",
+    "scheduled": "a job is scheduled with a due time: Queue.enqueue_at / Queue.enqueue_in",
+}
 
 
 class StartedJobRegistry(BaseRegistry):
+    """Running jobs, scored by lease deadline; an execution is a job's attempt."""
+
     spec = SPECS["started"]
+
+    def get_job_and_execution_ids(self) -> list[tuple[str, str]]:
+        """(job id, execution id) of each running job: its attempt (jobq.executions)."""
+        ids = self.get_job_ids()
+        pipe = self.connection.pipeline(transaction=False)
+        for job_id in ids:
+            pipe.hget(self.keys.job(job_id), "attempts")
+        return [(i, conn_mod.text(a or b"0")) for i, a in zip(ids, pipe.execute(), strict=True)]
+
+    def add_execution(
+        self,
+        execution: Execution,
+        pipeline: Pipeline | None = None,
+        ttl: float = 0,
+        xx: bool = False,
+    ) -> int:
+        """Not in jobq: a job runs under the lease of the worker that took it, and an
+        execution (an attempt) exists only once one did."""
+        raise NotImplementedError(
+            f"job {execution.job_id!r} becomes started when a worker takes it: "
+            "Worker.prepare_execution(job)"
+        )
+
+    def remove_executions(self, job: Job | str) -> int:
+        """End the job's run here: hand it back to its queue, as its worker would
+        (the attempt does not count); the id of a job gone is dropped. Returns 1 if
+        it was running."""
+        job_id = job.id if isinstance(job, Job) else job
+        holder = self.connection.hget(self.keys.job(job_id), "worker")
+        if holder is None:
+            if not self.connection.exists(self.keys.job(job_id)):
+                self.connection.zrem(self.key, job_id)
+            return 0
+        return transitions.release(self.connection, self.keys, conn_mod.text(holder), [job_id])
+
+    def remove(
+        self, job_or_id: Job | str, pipeline: Pipeline | None = None, delete_job: bool = False
+    ) -> None:
+        """As in rq 2: not here. An id dropped alone would leave its job in no
+        registry, never reaped."""
+        raise NotImplementedError(
+            "a running job leaves the started registry by its worker, by "
+            "remove_executions(job) (handed back to its queue), cancel or delete"
+        )
 
 
 class ScheduledJobRegistry(BaseRegistry):
@@ -243,17 +369,32 @@ class FinishedJobRegistry(BaseRegistry):
 class FailedJobRegistry(BaseRegistry):
     spec = SPECS["failed"]
 
+    def add(  # type: ignore[override]
+        self,
+        job: Job | str,
+        ttl: float | None = None,
+        exc_string: str = "",
+        pipeline: Pipeline | None = None,
+        xx: bool = False,
+    ) -> int | None:
+        """File the job as failed (rq's order of arguments), ``exc_string`` its error."""
+        job_id = job.id if isinstance(job, Job) else job
+        kept = None if ttl is None else int(ttl)
+        client = pipeline if pipeline is not None else self.connection
+        filed = filing.file(
+            client, self.keys, job_id, JobStatus.FAILED, ttl=kept, error=exc_string, xx=xx
+        )
+        return None if filed is None else int(filed)
+
 
 class CanceledJobRegistry(BaseRegistry):
     spec = SPECS["canceled"]
 
 
 REGISTRY_CLASSES: dict[str, type[BaseRegistry]] = {
-    cls.spec.name: cls
-    for cls in (
-        StartedJobRegistry, ScheduledJobRegistry, DeferredJobRegistry,
-        FinishedJobRegistry, FailedJobRegistry, CanceledJobRegistry,
-    )
+    "started": StartedJobRegistry, "scheduled": ScheduledJobRegistry,
+    "deferred": DeferredJobRegistry, "finished": FinishedJobRegistry,
+    "failed": FailedJobRegistry, "canceled": CanceledJobRegistry,
 }  # fmt: skip
 
 

@@ -263,6 +263,24 @@ class Fired(IntEnum):
     SKIPPED_AND_ENDED = 5
 
 
+class Taken(IntEnum):
+    """take-3.lua: what became of the job."""
+
+    TAKEN = 1
+    #: this worker held it already; its lease was renewed
+    HELD = 0
+    #: the queue has limits (rate, concurrency, priorities): only dequeue keeps them
+    FLOW_CONTROLLED = -5
+
+
+class Filed(IntEnum):
+    """file-7.lua: what became of the job."""
+
+    FILED = 1
+    #: ``xx``: the job was not in that registry, nothing changed
+    NOT_THERE = 0
+
+
 #: script name → the enum of its replies
 REPLIES: dict[str, type[IntEnum]] = {
     "enqueue": Enqueued,
@@ -271,6 +289,8 @@ REPLIES: dict[str, type[IntEnum]] = {
     "fail": Failed,
     "retry_returned": RetryReturned,
     "fire": Fired,
+    "take": Taken,
+    "file": Filed,
 }
 
 

@@ -54,21 +54,28 @@ CREATED_AS = frozenset(
     }
 )
 
+#: the registries registry.add files a job that waits (created, queued, scheduled,
+#: deferred) into, without running it (file-7.lua)
+FILED_BY_HAND = frozenset(
+    {JobStatus.FINISHED, JobStatus.FAILED, JobStatus.CANCELED, JobStatus.DEFERRED}
+)
+
 #: status → statuses it may move to. tests/lua/test_status_edges.py runs every
 #: transition script and checks that the moves it sees are these, and only these.
 #: STOPPED: a running job stopped by a command (stop-2.lua, jobq.command).
 TRANSITIONS: dict[JobStatus, frozenset[JobStatus]] = {
     # enqueue_job of a created job (its dependencies decide between the three)
-    JobStatus.CREATED: frozenset({JobStatus.QUEUED, JobStatus.DEFERRED, JobStatus.CANCELED}),
-    JobStatus.QUEUED: frozenset({JobStatus.STARTED, JobStatus.CANCELED}),
-    JobStatus.SCHEDULED: frozenset({JobStatus.QUEUED, JobStatus.CANCELED}),
+    JobStatus.CREATED: frozenset({JobStatus.QUEUED}) | FILED_BY_HAND,
+    JobStatus.QUEUED: frozenset({JobStatus.STARTED}) | FILED_BY_HAND,
+    JobStatus.SCHEDULED: frozenset({JobStatus.QUEUED}) | FILED_BY_HAND,
     JobStatus.DEFERRED: frozenset(
         {
             JobStatus.QUEUED,
             JobStatus.SCHEDULED,  # its dependencies ended before its own due time
             JobStatus.CANCELED,  # by a user, or a dependency failed
         }
-    ),
+    )
+    | (FILED_BY_HAND - {JobStatus.DEFERRED}),
     JobStatus.STARTED: frozenset(
         {
             JobStatus.FINISHED,

@@ -40,6 +40,7 @@ from ..serializers import Serializer, configured_serializer
 from ..status import JobStatus
 from ..utils import import_attribute
 from .consumer import Budget, Consumer, Stop
+from .direct import DirectRun
 from .executor import Executor
 from .maintenance import Maintenance, WorkerRecord, list_workers
 from .scheduler_duty import SchedulerDuty
@@ -60,7 +61,7 @@ def _queue_names(queues: Iterable[Queue | str]) -> list[str]:
     return names or [defaults.QUEUE_NAME]
 
 
-class BaseWorker:
+class BaseWorker(DirectRun):
     #: rq's: the timeout a worker runs rq's callbacks under (``execute_stopped_callback``)
     death_penalty_class = UnixSignalDeathPenalty
 
@@ -123,6 +124,8 @@ class BaseWorker:
         self._signals = 0
         #: the largest result Redis takes (read at start; children inherit it)
         self.max_result_bytes: int | None = None
+        self._executor: Executor | None = None
+        self.execution = None
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.name!r}, queues={self.queue_names})"
@@ -197,17 +200,15 @@ class BaseWorker:
         )
 
     def _consumer(self, connection: redis.Redis, reporter: Any, budget: Budget | None) -> Consumer:
+        self._executor = None  # this process's own (a child's, after the fork)
+        by_name = {q.name: q for q in self.queues}
         return Consumer(
             connection,
             self.queue_keys,
             self.name,
-            Executor(
-                self.resolver,
-                self.hooks,
-                max_result_bytes=self.max_result_bytes,
-                keyring=self.keyring,
-            ),
+            self.job_executor(),
             reporter,
+            perform=lambda job: self.execute_job(job, by_name.get(job.origin)),
             lease_seconds=self.lease_seconds,
             max_prefetch=self.max_prefetch,
             budget=budget,

@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -107,8 +107,12 @@ class Consumer:
         stop: Stop | None = None,
         job_class: type[Job] = Job,
         history: bool = defaults.HISTORY,
+        perform: Callable[[Job], Outcome] | None = None,
     ) -> None:
-        """``history``: record each acknowledged job in the queue's history (jobq.history)."""
+        """``history``: record each acknowledged job in the queue's history (jobq.history).
+        ``perform``: runs each job taken (the worker's ``execute_job``; default the
+        executor's ``perform``)."""
+        self.perform = perform or executor.perform
         self.connection = connection
         self.history = history
         self.recorder = Recorder() if history else None
@@ -284,7 +288,7 @@ class Consumer:
                 self.reporter.started(q.name, job.id, _timeout_of(job))
             began = time.monotonic()
             try:
-                outcome = self.executor.perform(job)
+                outcome = self.perform(job)
             except ShutdownRequested:
                 self._batch = None
                 self.flush()

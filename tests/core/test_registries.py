@@ -48,11 +48,13 @@ def test_paged_job_ids(queue: Queue, connection: redis.Redis) -> None:
     registry = FinishedJobRegistry(queue=queue)
     everything = registry.get_job_ids()
     assert set(everything) == ids
-    pages = [registry.get_job_ids(offset, 3) for offset in (0, 3, 6)]
+    # rq's ranks: start to end, both included
+    pages = [registry.get_job_ids(start, start + 2) for start in (0, 3, 6)]
     assert [len(p) for p in pages] == [3, 3, 1]
     assert pages[0] + pages[1] + pages[2] == everything
-    assert registry.get_job_ids(10, 3) == []
-    assert registry.get_job_ids(0, 3, desc=True) == everything[::-1][:3]
+    assert registry.get_job_ids(10, 12) == []
+    assert registry.get_job_ids(0, 2, desc=True) == everything[::-1][:3]
+    # a page of jobs: offset and length
     assert [j.id for j in registry.get_jobs(3, 3)] == pages[1]
 
 

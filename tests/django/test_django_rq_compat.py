@@ -260,3 +260,15 @@ def test_django_rq_namespace_reverses_django_rqs_names(client: Client) -> None:
     assert client.get(reverse("django_rq:metrics")).status_code == 200
     client.logout()
     assert client.get(reverse("django_rq:jobs", args=[1])).status_code == 302  # to the login
+
+
+def test_get_jobs_drops_ids_of_jobs_gone_from_the_registry_given() -> None:
+    from jobq.django_integration.utils import get_jobs
+    from jobq.registry import FailedJobRegistry, StartedJobRegistry
+
+    queue = get_queue("low", autocommit=True)
+    job = queue.enqueue("tests.fixtures.jobs.noop")
+    for registry in (StartedJobRegistry(queue=queue), FailedJobRegistry(queue=queue)):
+        queue.connection.zadd(registry.key, {"gone": 1})
+        assert get_jobs(queue, [job.id, "gone"], registry) == [job]
+        assert "gone" not in registry

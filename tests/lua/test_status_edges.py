@@ -16,11 +16,11 @@ from collections.abc import Callable, Iterator
 import pytest
 import redis
 
-from jobq import Job, Queue, Retry, run_endings, transitions
+from jobq import Job, Queue, Retry, filing, run_endings, taking, transitions
 from jobq.queue import Dependency
 from jobq.scheduler import Scheduler
 from jobq.scripts import PLACED, Enqueued
-from jobq.status import CREATED_AS, TRANSITIONS, JobStatus
+from jobq.status import CREATED_AS, FILED_BY_HAND, TRANSITIONS, JobStatus
 from tests.fixtures.jobs import noop as say_hello
 
 WORKER = "edges-worker"
@@ -77,6 +77,9 @@ def _run_every_transition(q: Queue, o: Observer) -> None:
     o.step("enqueue", lambda: q.enqueue(say_hello))
     o.step("dequeue", lambda: _take(q))
     o.step("finish", lambda: _finish(q, q.started_job_registry.get_job_ids()[0]))
+    named = q.enqueue(say_hello)
+    o.step("take a named job", lambda: taking.take(conn, k, named.id, WORKER, 60_000))
+    _finish(q, named.id)
 
     parent = q.enqueue(say_hello)
     o.step("enqueue with a dependency", lambda: q.enqueue(say_hello, depends_on=parent))
@@ -182,6 +185,23 @@ def _run_every_transition(q: Queue, o: Observer) -> None:
     o.step("fire a slot whose earlier run is live (max_instances)", scheduler.enqueue_jobs)
     for job_id in q.canceled_job_registry.get_job_ids():
         o.step("requeue a skipped run", lambda job_id=job_id: transitions.requeue(conn, k, job_id))
+
+    def created() -> Job:
+        made = Job.create(say_hello, connection=conn, origin=q.name)
+        made.save()
+        return made
+
+    for status in sorted(FILED_BY_HAND):
+        for job in (
+            created(),
+            q.enqueue(say_hello),
+            q.enqueue_at(FUTURE, say_hello),
+            q.enqueue(say_hello, depends_on=q.enqueue_at(FUTURE, say_hello)),
+        ):
+            o.step(
+                f"file as {status}",
+                lambda job=job, status=status: filing.file(conn, k, job.id, status),
+            )
 
 
 def test_every_move_a_script_makes_is_in_the_table(queue: Queue, observer: Observer) -> None:
