@@ -143,7 +143,7 @@ class JobMaker:
         if ttl is not None:
             fields["ttl"] = _num(ttl)  # read back as job.ttl
         given_id = options.job_id
-        job_id = new_job_id() if given_id is None else keys.check_id(given_id, "job_id")
+        job_id = new_job_id() if given_id is None else keys.check_job_id(given_id)
         if self.keyring is not None:
             fields[signing.MAC_FIELD] = self.keyring.sign_job(self.name, job_id, fields)
         return PreparedJob(

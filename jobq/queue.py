@@ -21,6 +21,7 @@ from .job import Job
 from .job_fields import queued_position
 from .options import OPTION_NAMES, EnqueueData, JobOptions, split_call
 from .preparing import JobMaker, PreparedJob
+from .queue_calls import QueueCalls
 from .registry import (
     CanceledJobRegistry,
     DeferredJobRegistry,
@@ -40,7 +41,7 @@ from .utils import import_attribute
 EagerRunner = Callable[["Queue", Job], Job]
 
 
-class Queue(JobMaker):
+class Queue(QueueCalls, JobMaker):
     """A named queue. ``Queue("high", connection=redis)`` as in rq."""
 
     #: the eager runner of queues given none: :func:`jobq.testing.run_now`, set by
@@ -100,12 +101,6 @@ class Queue(JobMaker):
 
     def __str__(self) -> str:
         return f"<Queue {self.name}>"  # rq's
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, Queue) and other.name == self.name
-
-    def __hash__(self) -> int:
-        return hash(self.name)
 
     @classmethod
     def all(

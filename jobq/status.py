@@ -54,21 +54,25 @@ CREATED_AS = frozenset(
     }
 )
 
+#: the ends job.set_status gives a job that has not ended (rq's hand-set statuses)
+SET_BY_HAND = frozenset({JobStatus.FINISHED, JobStatus.FAILED, JobStatus.CANCELED})
+
 #: status → statuses it may move to. tests/lua/test_status_edges.py runs every
 #: transition script and checks that the moves it sees are these, and only these.
 #: STOPPED is rq's status for a job stopped by a command; no jobq step sets it.
 TRANSITIONS: dict[JobStatus, frozenset[JobStatus]] = {
     # enqueue_job of a created job (its dependencies decide between the three)
-    JobStatus.CREATED: frozenset({JobStatus.QUEUED, JobStatus.DEFERRED, JobStatus.CANCELED}),
-    JobStatus.QUEUED: frozenset({JobStatus.STARTED, JobStatus.CANCELED}),
-    JobStatus.SCHEDULED: frozenset({JobStatus.QUEUED, JobStatus.CANCELED}),
+    JobStatus.CREATED: frozenset({JobStatus.QUEUED, JobStatus.DEFERRED}) | SET_BY_HAND,
+    JobStatus.QUEUED: frozenset({JobStatus.STARTED}) | SET_BY_HAND,
+    JobStatus.SCHEDULED: frozenset({JobStatus.QUEUED}) | SET_BY_HAND,
     JobStatus.DEFERRED: frozenset(
         {
             JobStatus.QUEUED,
             JobStatus.SCHEDULED,  # its dependencies ended before its own due time
             JobStatus.CANCELED,  # by a user, or a dependency failed
         }
-    ),
+    )
+    | SET_BY_HAND,
     JobStatus.STARTED: frozenset(
         {
             JobStatus.FINISHED,

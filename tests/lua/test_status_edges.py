@@ -20,7 +20,7 @@ from jobq import Job, Queue, Retry, transitions
 from jobq.queue import Dependency
 from jobq.scheduler import Scheduler
 from jobq.scripts import PLACED, Enqueued
-from jobq.status import CREATED_AS, TRANSITIONS, JobStatus
+from jobq.status import CREATED_AS, SET_BY_HAND, TRANSITIONS, JobStatus
 from tests.fixtures.jobs import noop as say_hello
 
 WORKER = "edges-worker"
@@ -150,6 +150,21 @@ def _run_every_transition(q: Queue, o: Observer) -> None:
         made = Job.create(say_hello, connection=conn, origin=q.name, depends_on=dependency)
         o.step("save a created job", made.save)
         o.step("enqueue a created job", lambda made=made: q.enqueue_job(made))
+
+    for status in SET_BY_HAND:
+        made = Job.create(say_hello, connection=conn, origin=q.name)
+        made.save()
+        waiting = (
+            made,
+            q.enqueue(say_hello),
+            q.enqueue_at(FUTURE, say_hello),
+            q.enqueue(say_hello, depends_on=q.enqueue_at(FUTURE, say_hello)),
+        )
+        for job in waiting:
+            o.step(
+                "set_status", lambda job=job, s=status: transitions.set_status(conn, k, job.id, s)
+            )
+            o.step("settle its dependents", lambda job=job: transitions.settle(conn, k, job.id))
 
     scheduler = Scheduler(queue=q, connection=conn)
     scheduler.schedule(dt.datetime.now(dt.UTC), say_hello, interval=3600)

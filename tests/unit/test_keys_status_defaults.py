@@ -95,7 +95,9 @@ def test_transition_table_covers_every_status() -> None:
 def test_transitions() -> None:
     assert can_transition(JobStatus.QUEUED, JobStatus.STARTED)
     assert can_transition(JobStatus.QUEUED, JobStatus.CANCELED)
-    assert not can_transition(JobStatus.QUEUED, JobStatus.FINISHED)
+    assert can_transition(JobStatus.QUEUED, JobStatus.FINISHED)  # job.set_status, by hand
+    assert not can_transition(JobStatus.QUEUED, JobStatus.STOPPED)
+    assert not can_transition(JobStatus.FINISHED, JobStatus.FAILED)
     assert can_transition(JobStatus.STARTED, JobStatus.FINISHED)
     assert can_transition(JobStatus.STARTED, JobStatus.FAILED)
     assert can_transition(JobStatus.STARTED, JobStatus.QUEUED)  # lease expired, handed back
