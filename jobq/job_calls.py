@@ -12,8 +12,8 @@ from . import keys, transitions
 from .job_fields import JobFields
 from .status import JobStatus
 
-#: the ends of a dependency after which a dependent can never run (rq's reading)
-_NEVER_MET = frozenset({JobStatus.CANCELED, JobStatus.STOPPED, JobStatus.SKIPPED})
+#: the ends of a dependency that count as failed (enqueue-7.lua reads them so)
+_FAILED = frozenset({JobStatus.FAILED, JobStatus.CANCELED, JobStatus.STOPPED})
 
 
 class JobCalls(JobFields):
@@ -76,9 +76,10 @@ class JobCalls(JobFields):
         exclude_job_id: str | None = None,
         refresh_job_status: bool = True,
     ) -> bool:
-        """Whether every dependency ended as this job needs: finished, or failed when
-        it allows failed dependencies. A dependency that no longer exists counts as
-        met (it ended and was not kept); a canceled or stopped one never does.
+        """Whether every dependency ended as this job needs: finished, or failed
+        (canceled, stopped) when it allows failed dependencies, as the enqueue and
+        settle steps read them. A dependency that no longer exists counts as met (it
+        ended and was not kept).
         ``parent_job``: a dependency whose status is read from that handle."""
         ids = [i for i in self.dependency_ids if i != exclude_job_id]
         if pipeline is not None and ids:
@@ -92,7 +93,5 @@ class JobCalls(JobFields):
             for dep in ids:
                 pipe.hget(keys.queue_keys(self.origin).job(dep), "status")
             statuses += [JobStatus(s.decode()) if s else None for s in pipe.execute()]
-        allowed = {JobStatus.FINISHED}
-        if self.allow_dependency_failures:
-            allowed.add(JobStatus.FAILED)
-        return all(s is None or (s in allowed and s not in _NEVER_MET) for s in statuses)
+        allowed = {JobStatus.FINISHED} | (_FAILED if self.allow_dependency_failures else set())
+        return all(s is None or s in allowed for s in statuses)

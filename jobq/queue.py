@@ -151,7 +151,7 @@ class Queue(QueueCalls, JobMaker):
             pipeline.sadd(keys.QUEUES, self.name)
             transitions.load_scripts(pipeline, "enqueue")
             transitions.enqueue_job(pipeline, self.keys, prepared, now)
-            return self.make_job(prepared, now, _expected_placement(prepared, now))
+            return self.make_job(prepared, now, self.expected_placement(prepared, now))
         if not self.is_async:  # run_sync takes it from the head of the queue
             prepared = replace(prepared, at_front=True)
         if self._registered and self.durable is None:
@@ -322,7 +322,7 @@ class Queue(QueueCalls, JobMaker):
                 transitions.enqueue_job(pipe, self.keys, call[0], now)
         created = str(now).encode()
         if pipeline is not None:
-            return [self.make_job(p, created, _expected_placement(p, now)) for p in prepared]
+            return [self.make_job(p, created, self.expected_placement(p, now)) for p in prepared]
         replies = self._execute(pipe, [p.job_id for p in prepared])[1:]
         self._registered = True
         codes: list[int | str] = []
@@ -477,14 +477,6 @@ _NO_KWARGS: dict[str, Any] = {}
 #: jobs per enqueue_many script call: large enough to amortise the call, small
 #: enough that one call does not hold Redis for long (about a millisecond)
 BULK_CHUNK = 500
-
-
-def _expected_placement(p: PreparedJob, now: int) -> JobStatus:
-    """Where a job sent in a caller's pipeline lands unless its dependencies ended
-    already (rq reports the same guess before the pipeline runs)."""
-    if p.depends_on:
-        return JobStatus.DEFERRED
-    return JobStatus.SCHEDULED if p.due > now else JobStatus.QUEUED
 
 
 def _is_simple(p: PreparedJob) -> bool:

@@ -15,6 +15,11 @@ from . import connection as conn_mod
 from . import defaults, keys, transitions
 from .job_fields import JobFields
 from .keys import QUEUES, QueueKeys
+from .preparing import PreparedJob
+from .status import JobStatus
+
+#: ends of a dependency that cancel a dependent unless it allows failures (enqueue-7.lua)
+_DID_NOT_FINISH = frozenset({"failed", "canceled", "stopped"})
 
 
 class QueueCalls:
@@ -67,6 +72,24 @@ class QueueCalls:
                 f"{key!r} is not the key of a jobq queue (like {keys.queue_keys('default').queued!r})"
             )
         return cls(name, connection, **kwargs)  # type: ignore[call-arg]
+
+    def expected_placement(self, p: PreparedJob, now: int) -> JobStatus:
+        """Where a job sent in a caller's pipeline will land, read before the pipeline
+        runs (as rq reads it): its dependencies' statuses now decide between deferred,
+        canceled and due. The enqueue step decides for real when the pipeline runs."""
+        ready = JobStatus.SCHEDULED if p.due > now else JobStatus.QUEUED
+        if not p.depends_on:
+            return ready
+        pipe = self.connection.pipeline(transaction=False)
+        for dep in p.depends_on:
+            pipe.hget(self.keys.job(dep), "status")
+        statuses = [s.decode() if s else None for s in pipe.execute()]
+        allow_failure = p.fields.get("allow_dep_fail") == "1"
+        if not allow_failure and any(s in _DID_NOT_FINISH for s in statuses):
+            return JobStatus.CANCELED
+        if any(s is not None and s != "finished" and s not in _DID_NOT_FINISH for s in statuses):
+            return JobStatus.DEFERRED
+        return ready
 
     def compact(self) -> int:
         """Drop the ids in the queue whose job no longer exists (pushed by hand, or

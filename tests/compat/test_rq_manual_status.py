@@ -107,12 +107,13 @@ def test_dependencies_are_met_counts_a_deleted_dependency_as_met(queue: Queue) -
     assert child.get_status() is JobStatus.QUEUED
 
 
-def test_dependencies_are_met_never_for_a_canceled_parent(queue: Queue) -> None:
+def test_dependencies_are_met_counts_a_canceled_parent_as_failed(queue: Queue) -> None:
     parent = queue.enqueue(noop)
-    child = queue.enqueue(add, 1, 1, depends_on=Dependency([parent], allow_failure=True))
+    strict = queue.enqueue(add, 1, 1, depends_on=parent)
+    tolerant = queue.enqueue(add, 1, 1, depends_on=Dependency([parent], allow_failure=True))
     parent.set_status(JobStatus.CANCELED)
-    assert not child.dependencies_are_met(parent)
-    assert not child.dependencies_are_met()
+    assert not strict.dependencies_are_met(parent) and not strict.dependencies_are_met()
+    assert tolerant.dependencies_are_met(parent) and tolerant.dependencies_are_met()
 
 
 def test_dependencies_are_met_allows_failed_parents_when_asked(queue: Queue) -> None:

@@ -117,3 +117,21 @@ def test_job_timeout_zero_is_refused_and_minus_one_is_no_limit(queue: Queue) -> 
 def test_save_of_a_handle_on_no_stored_job_is_refused(connection: redis.Redis) -> None:
     with pytest.raises(ValueError, match=r"not stored and was not made by Job\.create"):
         Job("nothing-here", connection=connection).save()
+
+
+def test_a_job_sent_in_a_pipeline_reports_where_its_dependencies_will_put_it(
+    queue: Queue,
+) -> None:
+    waiting, done = queue.enqueue(noop), queue.enqueue(noop)
+    done.set_status(JobStatus.FINISHED)
+    failed = queue.enqueue(noop)
+    failed.set_status(JobStatus.FAILED)
+    with queue.connection.pipeline() as pipe:
+        deferred = queue.enqueue_call(noop, depends_on=[waiting, done], pipeline=pipe)
+        ready = queue.enqueue_call(noop, depends_on=done, pipeline=pipe)
+        canceled = queue.enqueue_call(noop, depends_on=failed, pipeline=pipe)
+        guessed = [j.get_status(refresh=False) for j in (deferred, ready, canceled)]
+        assert queue.job_ids == [waiting.id]
+        pipe.execute()
+    assert guessed == [JobStatus.DEFERRED, JobStatus.QUEUED, JobStatus.CANCELED]
+    assert [j.get_status() for j in (deferred, ready, canceled)] == guessed
