@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from . import connection as conn_mod
 from . import keys, transitions
 from .job_fields import JobFields
 from .status import JobStatus
@@ -23,6 +24,26 @@ class JobCalls(JobFields):
     def dependents_key(self) -> str:
         """The set of the ids waiting on this job (gone once they are settled)."""
         return self._keys.dependents(self.id)
+
+    @property
+    def _dependency_id(self) -> str | None:
+        """rq's name for the first dependency's id."""
+        ids = self.dependency_ids
+        return ids[0] if ids else None
+
+    @property
+    def dependency(self) -> JobFields | None:
+        """The first dependency (rq's), None without one or once it is gone."""
+        first = self._dependency_id
+        if first is None:
+            return None
+        found = self._own_jobs([first])
+        return found[0] if found else None
+
+    @property
+    def dependent_ids(self) -> list[str]:
+        """Ids of the jobs that wait on this one (until they are settled)."""
+        return sorted(conn_mod.text(m) for m in self.connection.smembers(self.dependents_key))
 
     def set_status(self, status: JobStatus | str, pipeline: Any = None) -> None:
         """End a job that has not ended yet as finished, failed or canceled, without
@@ -59,13 +80,18 @@ class JobCalls(JobFields):
         ids = self.dependency_ids
         if watch and pipeline is not None and ids:
             pipeline.watch(*[self._keys.job(i) for i in ids])
+        return self._own_jobs(ids)
+
+    def _own_jobs(self, ids: list[str]) -> list[Any]:
+        """The jobs of this job's queue with these ids that exist, in order."""
+        if not ids:
+            return []
         pipe = self.connection.pipeline(transaction=False)
         for dep in ids:
             pipe.hgetall(self._keys.job(dep))
-        found = zip(ids, pipe.execute(), strict=True) if ids else []
         return [
             type(self)(dep, self.connection, origin=self.origin, fields=fields)
-            for dep, fields in found
+            for dep, fields in zip(ids, pipe.execute(), strict=True)
             if fields
         ]
 

@@ -13,6 +13,7 @@ import redis
 
 from . import connection as conn_mod
 from . import defaults, keys, signing, transitions, webhook
+from .exceptions import InvalidDependency
 from .flow import UniqueKey
 from .functions import function_path
 from .job_fields import Dependency, JobFields, new_job_id
@@ -276,6 +277,6 @@ def _dependency_ids(depends_on: Any, queue: str) -> list[str]:
         return [depends_on.id]
     if isinstance(depends_on, str):
         return [depends_on]
-    raise TypeError(
+    raise InvalidDependency(
         f"depends_on takes a Job, a job id, a Dependency or a list of them, not {depends_on!r}"
     )

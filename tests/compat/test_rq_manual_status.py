@@ -157,3 +157,30 @@ def test_cancel_twice_says_the_job_is_already_canceled(queue: Queue) -> None:
     job.cancel()
     with pytest.raises(InvalidJobOperation, match="Cannot cancel already canceled job: twice"):
         job.cancel()
+
+
+def test_a_stored_job_names_its_first_dependency_and_its_dependents(
+    connection: redis.Redis,
+) -> None:
+    parent = _saved(connection)
+    for depends_on in (parent, parent.id):
+        child = Job.create(noop, depends_on=depends_on, connection=connection)
+        child.save()
+        stored = Job.fetch(child.id, connection)
+        assert stored._dependency_id == parent.id and stored._dependency_ids == [parent.id]
+        assert stored.dependency == parent
+    queue = Queue(connection=connection)
+    waiting = queue.enqueue(noop, depends_on=parent)
+    assert parent.dependent_ids == [waiting.id]
+    assert _saved(connection).dependency is None
+
+
+def test_depends_on_refuses_what_is_no_job_with_rqs_value_error(
+    connection: redis.Redis,
+) -> None:
+    parent = _saved(connection)
+    for bad in ([{"id": "not-a-job"}, parent.id], [parent, 12345]):
+        with pytest.raises(ValueError, match="depends_on takes a Job"):
+            Job.create(noop, depends_on=bad, connection=connection)
+        with pytest.raises(TypeError):  # what jobq raised before: still caught
+            Job.create(noop, depends_on=bad, connection=connection)
