@@ -74,3 +74,10 @@ def keep(
         )
     )
     scripts.raise_for_code("keep", code, job_id)
+
+
+def push(client: redis.Redis, q: QueueKeys, job_id: str, at_front: bool = False) -> bool:
+    """Put ``job_id`` on the queue's list (see push-2.lua); False when it was there."""
+    code = int(scripts.get("push")(client, [q.queued, q.wake], [q.prefix, job_id, int(at_front)]))
+    scripts.raise_for_code("push", code, job_id)
+    return code == 1

@@ -91,6 +91,14 @@ class QueueCalls:
             return JobStatus.DEFERRED
         return ready
 
+    def push_job_id(self, job_id: str, pipeline: Any = None, at_front: bool = False) -> None:
+        """Put ``job_id`` on this queue's list (rq's): a queued job its list lost goes
+        back on it once; an id of no job is taken as rq takes it, and dropped by
+        dequeue and :meth:`compact`. A job that has another place raises
+        InvalidJobOperation (``job.requeue()`` queues an ended job). ``pipeline``: rq's,
+        not used."""
+        transitions.push(self.connection, self.keys, keys.check_id(job_id, "job_id"), at_front)
+
     def compact(self) -> int:
         """Drop the ids in the queue whose job no longer exists (pushed by hand, or
         left by a job deleted outside jobq); returns how many."""

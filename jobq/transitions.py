@@ -20,6 +20,7 @@ from .connection import is_cluster, load_script_everywhere, text
 from .keys import QUEUES, QueueKeys
 from .manual_transitions import compact as compact
 from .manual_transitions import keep as keep
+from .manual_transitions import push as push
 from .manual_transitions import set_status as set_status
 from .manual_transitions import settle as settle
 from .waiting import (  # the wait family lives there; its names stay importable here

@@ -10,6 +10,7 @@ import pytest
 import redis
 
 from jobq import Job, JobStatus, Queue
+from jobq.exceptions import InvalidJobOperation
 from jobq.keys import QUEUES
 from tests.fixtures.jobs import add, noop
 
@@ -135,3 +136,23 @@ def test_a_job_sent_in_a_pipeline_reports_where_its_dependencies_will_put_it(
         pipe.execute()
     assert guessed == [JobStatus.DEFERRED, JobStatus.QUEUED, JobStatus.CANCELED]
     assert [j.get_status() for j in (deferred, ready, canceled)] == guessed
+
+
+def test_push_job_id_puts_back_a_queued_job_and_takes_ids_of_no_job(queue: Queue) -> None:
+    job = queue.enqueue(noop)
+    queue.connection.lrem(queue.key, 0, job.id)  # its list lost it
+    queue.push_job_id(job.id)
+    queue.push_job_id(job.id)
+    assert queue.job_ids == [job.id]
+    queue.push_job_id("no-such-job", at_front=True)
+    assert queue.job_ids == ["no-such-job", job.id]
+    taken = Queue.dequeue_any([queue], None, connection=queue.connection)
+    assert taken is not None and taken[0].id == job.id and queue.count == 0
+
+
+def test_push_job_id_refuses_a_job_that_ended(queue: Queue) -> None:
+    job = queue.enqueue(noop)
+    job.set_status(JobStatus.FINISHED)
+    with pytest.raises(InvalidJobOperation):
+        queue.push_job_id(job.id)
+    assert queue.job_ids == []
