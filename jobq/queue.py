@@ -21,7 +21,7 @@ from .job import Job
 from .job_fields import queued_position
 from .options import OPTION_NAMES, EnqueueData, JobOptions, split_call
 from .preparing import JobMaker, PreparedJob
-from .queue_calls import QueueCalls
+from .queue_calls import QueueCalls, buffer_in
 from .registry import (
     CanceledJobRegistry,
     DeferredJobRegistry,
@@ -148,6 +148,7 @@ class Queue(QueueCalls, JobMaker):
         """Enqueue one job: one round trip (the queue's first also registers its name)."""
         now = transitions.now_ms()
         if pipeline is not None:
+            buffer_in(pipeline)
             pipeline.sadd(keys.QUEUES, self.name)
             transitions.load_scripts(pipeline, "enqueue")
             transitions.enqueue_job(pipeline, self.keys, prepared, now)
@@ -306,6 +307,7 @@ class Queue(QueueCalls, JobMaker):
             tracing.created(tracer, self.name, [(p.job_id, p.fields) for p in prepared])
         now = transitions.now_ms()
         pipe = pipeline if pipeline is not None else self.connection.pipeline(transaction=False)
+        buffer_in(pipe)
         pipe.sadd(keys.QUEUES, self.name)
         if pipeline is not None:
             transitions.load_scripts(pipe, "enqueue", "enqueue_many")

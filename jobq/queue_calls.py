@@ -22,6 +22,14 @@ from .status import JobStatus
 _DID_NOT_FINISH = frozenset({"failed", "canceled", "stopped"})
 
 
+def buffer_in(pipeline: Any) -> None:
+    """Make a caller's pipeline that WATCHes keys buffer what follows (MULTI), as rq
+    does: the enqueue then happens when the caller runs it, guarded by the WATCH,
+    instead of at once in WATCH's immediate mode."""
+    if getattr(pipeline, "watching", False) and not pipeline.explicit_transaction:
+        pipeline.multi()
+
+
 class QueueCalls:
     """Mixed into :class:`jobq.queue.Queue`, whose name, keys and connection it reads."""
 

@@ -156,3 +156,26 @@ def test_push_job_id_refuses_a_job_that_ended(queue: Queue) -> None:
     with pytest.raises(InvalidJobOperation):
         queue.push_job_id(job.id)
     assert queue.job_ids == []
+
+
+def test_an_enqueue_in_a_watching_pipeline_waits_for_its_execute(queue: Queue) -> None:
+    with queue.connection.pipeline() as pipe:
+        pipe.watch("watched")
+        job = queue.enqueue_call(noop, pipeline=pipe)
+        assert job.get_status(refresh=False) is JobStatus.QUEUED
+        assert len(queue) == 0  # buffered, not sent in WATCH's immediate mode
+        pipe.set("watched", "by the caller")  # buffered too
+        pipe.execute()
+    assert queue.job_ids == [job.id]
+
+
+def test_an_enqueue_in_a_pipeline_whose_watched_key_changed_is_not_sent(
+    queue: Queue, connection: redis.Redis
+) -> None:
+    with queue.connection.pipeline() as pipe:
+        pipe.watch("watched")
+        queue.enqueue_many([Queue.prepare_data(noop)], pipeline=pipe)
+        connection.set("watched", "by someone else")
+        with pytest.raises(redis.WatchError):
+            pipe.execute()
+    assert len(queue) == 0
