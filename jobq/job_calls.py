@@ -10,6 +10,7 @@ from typing import Any
 
 from . import connection as conn_mod
 from . import keys, transitions
+from .defaults import FAILURE_TTL, RESULT_TTL
 from .job_fields import JobFields
 from .status import JobStatus
 
@@ -67,7 +68,8 @@ class JobCalls(JobFields):
         ``pipeline`` and ``remove_from_queue``: rq's, not used (one step does it)."""
         if ttl is None:
             finished = self.get_status() is JobStatus.FINISHED
-            ttl = self.result_ttl if finished else self.failure_ttl
+            given = self.result_ttl if finished else self.failure_ttl
+            ttl = given if given is not None else (RESULT_TTL if finished else FAILURE_TTL)
         if ttl == 0:
             transitions.delete(self.connection, self._keys, self.id)
             return

@@ -167,10 +167,9 @@ class JobMaker:
             timeout = self.default_timeout
         if timeout != defaults.JOB_TIMEOUT:
             fields["timeout"] = _num(timeout)
-        if result_ttl is None:
-            result_ttl = self.default_result_ttl
-        if result_ttl != defaults.RESULT_TTL:
-            fields["result_ttl"] = _num(result_ttl)
+        if result_ttl is not None or self.default_result_ttl != defaults.RESULT_TTL:
+            given = self.default_result_ttl if result_ttl is None else result_ttl
+            fields["result_ttl"] = _num(given)  # job.result_ttl reads None without it
         if self.serializer.name != "json":
             fields["ser"] = self.serializer.name
 
@@ -178,7 +177,7 @@ class JobMaker:
         """Timeouts, TTLs, serializer and retries that differ from the defaults."""
         self._add_queue_defaults(fields, options.timeout, options.result_ttl)
         failure_ttl = options.failure_ttl
-        if failure_ttl is not None and failure_ttl != defaults.FAILURE_TTL:
+        if failure_ttl is not None:
             fields["failure_ttl"] = _num(failure_ttl)
         if options.retry is not None:
             fields["max_attempts"] = 1 + options.retry.max

@@ -184,3 +184,22 @@ def test_depends_on_refuses_what_is_no_job_with_rqs_value_error(
             Job.create(noop, depends_on=bad, connection=connection)
         with pytest.raises(TypeError):  # what jobq raised before: still caught
             Job.create(noop, depends_on=bad, connection=connection)
+
+
+def test_result_and_failure_ttl_read_none_unless_given(connection: redis.Redis) -> None:
+    plain = Job.create(noop, connection=connection)
+    plain.save()
+    fetched = Job.fetch(plain.id, connection)
+    assert (fetched.result_ttl, fetched.failure_ttl) == (None, None)
+    assert fetched.get_result_ttl(500) == 500
+    given = Job.create(noop, result_ttl=500, failure_ttl=15, connection=connection)
+    given.save()
+    fetched = Job.fetch(given.id, connection)
+    assert (fetched.result_ttl, fetched.failure_ttl) == (500, 15)  # rq's default, given
+
+
+def test_a_result_without_a_ttl_is_kept_the_default_500_seconds(queue: Queue) -> None:
+    job = queue.enqueue(add, 1, 2)
+    SimpleWorker([queue], connection=queue.connection).work(burst=True)
+    assert job.result_ttl is None and job.return_value(refresh=True) == 3
+    assert 490 < queue.connection.ttl(job.key) <= 500
