@@ -15,8 +15,9 @@ from .job_fields import JobFields
 from .results import Result
 from .status import JobStatus
 
-#: the ends of a dependency that count as failed (enqueue-7.lua reads them so)
-_FAILED = frozenset({JobStatus.FAILED, JobStatus.CANCELED, JobStatus.STOPPED})
+#: the ends of a dependency that count as failed (its dependents are settled as after a
+#: failure); a stopped one keeps its dependents waiting until it is requeued and finishes
+_FAILED = frozenset({JobStatus.FAILED, JobStatus.CANCELED})
 
 
 class JobCalls(JobFields):
@@ -110,11 +111,11 @@ class JobCalls(JobFields):
         exclude_job_id: str | None = None,
         refresh_job_status: bool = True,
     ) -> bool:
-        """Whether every dependency ended as this job needs: finished, or failed
-        (canceled, stopped) when it allows failed dependencies, as the enqueue and
-        settle steps read them. A dependency that no longer exists counts as met (it
-        ended and was not kept).
-        ``parent_job``: a dependency whose status is read from that handle."""
+        """Whether every dependency ended as this job needs: finished, or failed (or
+        canceled) when it allows failed dependencies, as the settle steps read them;
+        a stopped one never counts, as in rq. A dependency that no longer exists
+        counts as met (it ended and was not kept). ``parent_job``: a dependency whose
+        status is read from that handle."""
         ids = [i for i in self.dependency_ids if i != exclude_job_id]
         if pipeline is not None and ids:
             pipeline.watch(*[self._keys.job(i) for i in ids])

@@ -64,3 +64,12 @@ def test_settle_twice_settles_once(connection: redis.Redis) -> None:
 def test_settle_of_a_missing_job_is_false(connection: redis.Redis) -> None:
     assert not transitions.settle(connection, Q, "missing", now=NOW)
     assert state(connection) == {}
+
+
+def test_settle_of_a_stopped_job_keeps_its_dependents_waiting(connection: redis.Redis) -> None:
+    put_job(connection, "a", "stopped")
+    _dependent(connection, "d", "a")
+    _dependent(connection, "tolerant", "a", allow_dep_fail=1)
+    before = state(connection)
+    assert not transitions.settle(connection, Q, "a", now=NOW)
+    assert state(connection) == before
