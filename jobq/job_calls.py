@@ -54,11 +54,13 @@ class JobCalls(JobFields):
         return sorted(conn_mod.text(m) for m in self.connection.smembers(self.dependents_key))
 
     def set_status(self, status: JobStatus | str, pipeline: Any = None) -> None:
-        """End a job that has not ended yet as finished, failed or canceled, without
-        running it (rq's ``set_status``): it moves to that registry in one step. As in
-        rq, its dependents wait until ``Queue.enqueue_dependents(job)`` settles them.
-        Other statuses raise ValueError: only the steps that queue, schedule, defer
-        or start a job can give those. With ``pipeline``, the step is only queued."""
+        """End a job that waits (created, queued, scheduled or deferred) as finished,
+        failed or canceled, without running it (rq's ``set_status``): it moves to that
+        registry in one step; a running job raises InvalidJobOperation (it ends through
+        its worker, or ``cancel()``). As in rq, its dependents wait until
+        ``Queue.enqueue_dependents(job)`` settles them. Other statuses raise
+        ValueError: only the steps that queue, schedule, defer or start a job can give
+        those. With ``pipeline``, the step is only queued."""
         status = JobStatus(status)
         transitions.set_status(pipeline or self.connection, self._keys, self.id, status)
         if pipeline is None:

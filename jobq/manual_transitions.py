@@ -24,7 +24,8 @@ def set_status(
     status: JobStatus,
     now: int | None = None,
 ) -> None:
-    """End a job that has not ended with ``status`` (one of :data:`SETTABLE`). On a
+    """End a job that waits (created, queued, scheduled or deferred) with ``status``
+    (one of :data:`SETTABLE`). On a
     pipeline the step is only queued, by its source (a plain ``execute()`` cannot
     reload a script the server lost), and its reply is the caller's to read."""
     if status not in SETTABLE:
@@ -33,7 +34,7 @@ def set_status(
             f"{str(status)!r}: a job is queued, scheduled, deferred or started by the "
             "steps that put it there (enqueue, enqueue_at, depends_on, a worker)"
         )
-    keys = [q.queued, q.scheduled, q.deferred, q.started, q.finished, q.failed, q.canceled, q.wake]
+    keys = [q.queued, q.scheduled, q.deferred, q.finished, q.failed, q.canceled]
     args = [q.prefix, job_id, status.value, _now() if now is None else now]
     if isinstance(client, Pipeline):
         scripts.get("set_status").queue_source_in(client, keys, args)
