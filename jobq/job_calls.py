@@ -12,7 +12,6 @@ from . import connection as conn_mod
 from . import keys, transitions
 from .defaults import FAILURE_TTL, RESULT_TTL
 from .job_fields import JobFields
-from .results import Result
 from .status import JobStatus
 
 #: the ends of a dependency that count as failed (its dependents are settled as after a
@@ -27,11 +26,6 @@ class JobCalls(JobFields):
     def dependents_key(self) -> str:
         """The set of the ids waiting on this job (gone once they are settled)."""
         return self._keys.dependents(self.id)
-
-    def results(self) -> list[Result]:
-        """rq's list of the job's run outcomes: here at most one, the latest (each run
-        of a schedule is its own job)."""
-        return Result.all(self)
 
     @property
     def _dependency_id(self) -> str | None:

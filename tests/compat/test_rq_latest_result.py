@@ -44,11 +44,3 @@ def test_latest_result_gives_none_when_the_job_did_not_end_in_time(queue: Queue)
     assert job.latest_result(timeout=0.2) is None
     assert time.monotonic() - started >= 0.2
     assert job.latest_result() is None  # no timeout: no wait
-
-
-def test_results_lists_the_latest_outcome_once_the_job_ended(queue: Queue) -> None:
-    job = queue.enqueue(add, 2, 3)
-    assert job.results() == []
-    SimpleWorker([queue], connection=queue.connection).work(burst=True)
-    (result,) = job.results()
-    assert (result.id, result.type, result.return_value) == (job.id, result.Type.SUCCESSFUL, 5)
