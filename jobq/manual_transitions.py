@@ -50,9 +50,9 @@ def settle(client: redis.Redis, q: QueueKeys, job_id: str, now: int | None = Non
     code = int(
         scripts.get("settle")(client, keys, [q.prefix, job_id, _now() if now is None else now])
     )
-    if code == 1:
+    if code == scripts.Settled.SETTLED:
         hooks.jobs_changed(client, q.name, [job_id])
-    return code == 1
+    return code == scripts.Settled.SETTLED
 
 
 def compact(client: redis.Redis, q: QueueKeys) -> int:
@@ -81,4 +81,4 @@ def push(client: redis.Redis, q: QueueKeys, job_id: str, at_front: bool = False)
     """Put ``job_id`` on the queue's list (see push-2.lua); False when it was there."""
     code = int(scripts.get("push")(client, [q.queued, q.wake], [q.prefix, job_id, int(at_front)]))
     scripts.raise_for_code("push", code, job_id)
-    return code == 1
+    return code == scripts.Pushed.PUSHED

@@ -253,6 +253,21 @@ class Fired(IntEnum):
     SKIPPED_AND_ENDED = 5
 
 
+class Settled(IntEnum):
+    """settle-5.lua (Queue.enqueue_dependents)."""
+
+    #: the job has not ended, or was stopped: its dependents keep waiting
+    NOT_ENDED = 0
+    SETTLED = 1
+
+
+class Pushed(IntEnum):
+    """push-2.lua (Queue.push_job_id)."""
+
+    ALREADY_THERE = 0
+    PUSHED = 1
+
+
 #: script name → the enum of its replies
 REPLIES: dict[str, type[IntEnum]] = {
     "enqueue": Enqueued,
@@ -260,6 +275,8 @@ REPLIES: dict[str, type[IntEnum]] = {
     "finish": Finished,
     "fail": Failed,
     "fire": Fired,
+    "settle": Settled,
+    "push": Pushed,
 }
 
 
