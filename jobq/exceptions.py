@@ -29,6 +29,11 @@ class DuplicateJobError(InvalidJobOperation):
     """A live job (queued, scheduled, deferred or started) already has this id."""
 
 
+class InvalidDependency(JobqError, TypeError, ValueError):
+    """``depends_on`` named something that is no job: rq raises ValueError for it,
+    jobq raised TypeError, so it is both."""
+
+
 class DeserializationError(JobqError):
     """A stored payload cannot be read back (corrupt, wrong serializer, bad signature)."""
 

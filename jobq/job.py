@@ -22,13 +22,15 @@ from . import defaults, keys, transitions
 from .context import get_current_job  # rq keeps it in ``rq.job`` too
 from .exceptions import (
     DeserializationError,
+    InvalidJobOperation,
     JobFailedError,
     NoSuchJobError,
 )
 from .job_callbacks import UNEVALUATED
+from .job_calls import JobCalls
 from .job_fields import Dependency as Dependency
-from .job_fields import JobFields, queue_names
 from .job_fields import new_job_id as new_job_id
+from .job_fields import queue_names
 from .preparing import JobMaker
 from .retry import Callback, Retry
 from .serializers import Serializer
@@ -38,7 +40,7 @@ if TYPE_CHECKING:
     from .queue import Queue
 
 
-class Job(JobFields):
+class Job(JobCalls):
     """A job stored in queue ``origin``; rq's attribute and method names."""
 
     def __repr__(self) -> str:
@@ -176,6 +178,11 @@ class Job(JobFields):
         enqueued, since no registry would ever end it. Of a stored job, the meta is
         saved: the rest of it changes only through its transitions."""
         if self._unsaved is None:
+            if not self._fields and not self.connection.exists(self.key):
+                raise ValueError(
+                    f"job {self.id!r} is not stored and was not made by Job.create: "
+                    "there is no function to save; make it with Job.create(func, ...)"
+                )
             self.save_meta()
             return
         JobMaker(self.origin, self.connection, serializer=self._serializer_spec).save_created(self)
@@ -194,7 +201,12 @@ class Job(JobFields):
         self._fields[b"progress"] = value.encode()
 
     def cancel(self) -> None:
-        transitions.cancel(self.connection, self._keys, self.id)
+        try:
+            transitions.cancel(self.connection, self._keys, self.id)
+        except InvalidJobOperation as e:
+            if self.get_status() is JobStatus.CANCELED:  # rq's words for this one
+                raise InvalidJobOperation(f"Cannot cancel already canceled job: {self.id}") from e
+            raise
 
     def requeue(self, at_front: bool = False) -> Job:
         transitions.requeue(self.connection, self._keys, self.id, at_front=at_front)
@@ -231,6 +243,14 @@ class Job(JobFields):
             register = False
             if fields is not None:
                 return self._outcome(fields)
+
+    def latest_result(self, timeout: float = 0) -> Any:
+        """rq's :class:`~jobq.results.Result` of the last run, or None before it ends;
+        with ``timeout`` (seconds), first wait up to that long for the job to end."""
+        if timeout and not self._is_ended_locally():
+            with contextlib.suppress(JobFailedError, TimeoutError, NoSuchJobError):
+                self.wait(timeout)
+        return super().latest_result()
 
     def _outcome(self, fields: dict[bytes, bytes]) -> Any:
         """What :meth:`wait` gives for the hash of a job that ended (``{}``: gone)."""

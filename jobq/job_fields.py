@@ -291,16 +291,22 @@ class JobFields(JobCallbacks, RetrySettings):
 
     @property
     def result_ttl(self) -> float | None:
-        return self._ttl("result_ttl", defaults.RESULT_TTL)
+        """Seconds a result is kept, as given (or the queue's default); None when
+        neither gave one: the finish step then keeps it ``defaults.RESULT_TTL``."""
+        return self._given_ttl("result_ttl", defaults.RESULT_TTL)
 
     @property
     def failure_ttl(self) -> float | None:
-        return self._ttl("failure_ttl", defaults.FAILURE_TTL)
+        """As :attr:`result_ttl`, for a failed job (``defaults.FAILURE_TTL`` without one)."""
+        return self._given_ttl("failure_ttl", defaults.FAILURE_TTL)
+
+    def _given_ttl(self, name: str, default: float) -> float | None:
+        return None if self._raw(name) is None else self._ttl(name, default)
 
     def get_result_ttl(self, default_ttl: float | None = None) -> float | None:
-        """rq's: the job's own ``result_ttl``, else ``default_ttl`` (a ``result_ttl``
-        equal to jobq's default is not stored, so it reads as ``default_ttl`` too)."""
-        return default_ttl if self._raw("result_ttl") is None else self.result_ttl
+        """rq's: the job's own ``result_ttl``, else ``default_ttl``."""
+        ttl = self.result_ttl
+        return default_ttl if ttl is None else ttl
 
     @property
     def allow_dependency_failures(self) -> bool:

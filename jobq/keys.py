@@ -12,6 +12,7 @@ per-job keys, and the others are read only by steps that use flow control.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 
@@ -53,6 +54,19 @@ def check_id(value: object, what: str, max_length: int = 256) -> str:
             "without spaces or braces"
         )
     return value
+
+
+#: the ids a caller may give a job (rq 2's rule); ids jobq makes (random hex, and
+#: a schedule's runs, ``<schedule id>@<slot>``) are made in Lua or here
+_JOB_ID = re.compile(r"[A-Za-z0-9_-]+")
+
+
+def check_job_id(value: object) -> str:
+    """A job id given by a caller: letters, digits, ``_`` and ``-``, as rq takes them."""
+    job_id = check_id(value, "job_id")
+    if not _JOB_ID.fullmatch(job_id):
+        raise ValueError(f"job_id {job_id!r} may hold only letters, digits, '_' and '-' (as in rq)")
+    return job_id
 
 
 def worker(name: str) -> str:
@@ -262,3 +276,15 @@ class QueueKeys:
 def queue_keys(name: str) -> QueueKeys:
     """The (validated, immutable) keys of queue ``name``, built once per name."""
     return QueueKeys(name)
+
+
+def queue_name_of(queued_key: str) -> str | None:
+    """The queue whose list of queued ids is ``queued_key``, or None for another key."""
+    head, tail = f"{NAMESPACE}:{{", "}:queued"
+    if not (queued_key.startswith(head) and queued_key.endswith(tail)):
+        return None
+    name = queued_key[len(head) : -len(tail)]
+    try:
+        return queue_keys(name).name
+    except ValueError:
+        return None

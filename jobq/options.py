@@ -66,6 +66,8 @@ class JobOptions:
     def __post_init__(self) -> None:
         if not (self.timeout is None is self.result_ttl is self.ttl is self.failure_ttl):
             self._parse_durations()
+        if self.timeout == 0:  # rq's rule: 0 is no timeout anyone means; -1 is no limit
+            raise ValueError("job_timeout must be positive seconds, or -1 for no limit; got 0")
         if self.ttl is not None and self.ttl <= 0:
             raise ValueError(f"ttl must be positive seconds or None, got {self.ttl!r}")
         if self.retry is not None and not isinstance(self.retry, Retry):

@@ -13,7 +13,7 @@ import redis
 
 from . import connection as conn_mod
 from . import defaults, keys, signing, transitions, webhook
-from .exceptions import InvalidJobOperation
+from .exceptions import InvalidDependency, InvalidJobOperation
 from .flow import UniqueKey
 from .functions import function_path
 from .job_fields import Dependency, JobFields, new_job_id
@@ -147,7 +147,7 @@ class JobMaker:
         if ttl is not None:
             fields["ttl"] = _num(ttl)  # read back as job.ttl
         given_id = options.job_id
-        job_id = new_job_id() if given_id is None else keys.check_id(given_id, "job_id")
+        job_id = new_job_id() if given_id is None else keys.check_job_id(given_id)
         if self.keyring is not None:
             fields[signing.MAC_FIELD] = self.keyring.sign_job(self.name, job_id, fields)
         return PreparedJob(
@@ -170,10 +170,9 @@ class JobMaker:
             timeout = self.default_timeout
         if timeout != defaults.JOB_TIMEOUT:
             fields["timeout"] = _num(timeout)
-        if result_ttl is None:
-            result_ttl = self.default_result_ttl
-        if result_ttl != defaults.RESULT_TTL:
-            fields["result_ttl"] = _num(result_ttl)
+        if result_ttl is not None or self.default_result_ttl != defaults.RESULT_TTL:
+            given = self.default_result_ttl if result_ttl is None else result_ttl
+            fields["result_ttl"] = _num(given)  # job.result_ttl reads None without it
         if self.serializer.name != "json":
             fields["ser"] = self.serializer.name
 
@@ -181,7 +180,7 @@ class JobMaker:
         """Timeouts, TTLs, serializer and retries that differ from the defaults."""
         self._add_queue_defaults(fields, options.timeout, options.result_ttl)
         failure_ttl = options.failure_ttl
-        if failure_ttl is not None and failure_ttl != defaults.FAILURE_TTL:
+        if failure_ttl is not None:
             fields["failure_ttl"] = _num(failure_ttl)
         if options.retry is not None:
             fields["max_attempts"] = 1 + options.retry.max
@@ -286,7 +285,7 @@ def _dependency_ids(depends_on: Any, queue: str) -> list[str]:
         return [depends_on.id]
     if isinstance(depends_on, str):
         return [depends_on]
-    raise TypeError(
+    raise InvalidDependency(
         f"depends_on takes a Job, a job id, a Dependency or a list of them, not {depends_on!r}"
     )
 

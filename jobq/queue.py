@@ -20,6 +20,7 @@ from .job import Job
 from .job_fields import queued_position
 from .options import OPTION_NAMES, EnqueueData, JobOptions, split_call
 from .preparing import JobMaker, PreparedJob, stored_created
+from .queue_calls import QueueCalls, buffer_in
 from .registry import (
     CanceledJobRegistry,
     DeferredJobRegistry,
@@ -30,7 +31,6 @@ from .registry import (
 )
 from .scripts import PLACED, execute_pipeline, raise_for_code
 from .serializers import Serializer
-from .status import JobStatus
 from .timeutil import Seconds, to_ms
 from .utils import import_attribute
 
@@ -39,7 +39,7 @@ from .utils import import_attribute
 EagerRunner = Callable[["Queue", Job], Job]
 
 
-class Queue(JobMaker):
+class Queue(QueueCalls, JobMaker):
     """A named queue. ``Queue("high", connection=redis)`` as in rq."""
 
     #: the eager runner of queues given none: :func:`jobq.testing.run_now`, set by
@@ -100,12 +100,6 @@ class Queue(JobMaker):
     def __str__(self) -> str:
         return f"<Queue {self.name}>"  # rq's
 
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, Queue) and other.name == self.name
-
-    def __hash__(self) -> int:
-        return hash(self.name)
-
     @classmethod
     def all(
         cls,
@@ -152,10 +146,11 @@ class Queue(JobMaker):
         """Enqueue one job: one round trip (the queue's first also registers its name)."""
         now = transitions.now_ms()
         if pipeline is not None:
+            buffer_in(pipeline)
             pipeline.sadd(keys.QUEUES, self.name)
             transitions.load_scripts(pipeline, "enqueue")
             transitions.enqueue_job(pipeline, self.keys, prepared, now)
-            return self.make_job(prepared, now, _expected_placement(prepared, now))
+            return self.make_job(prepared, now, self.expected_placement(prepared, now))
         if not self.is_async:  # run_sync takes it from the head of the queue
             prepared = replace(prepared, at_front=True)
         if self._registered and self.durable is None:
@@ -290,6 +285,7 @@ class Queue(JobMaker):
             tracing.created(tracer, self.name, [(p.job_id, p.fields) for p in prepared])
         now = transitions.now_ms()
         pipe = pipeline if pipeline is not None else self.connection.pipeline(transaction=False)
+        buffer_in(pipe)
         pipe.sadd(keys.QUEUES, self.name)
         if pipeline is not None:
             transitions.load_scripts(pipe, "enqueue", "enqueue_many")
@@ -306,7 +302,7 @@ class Queue(JobMaker):
                 transitions.enqueue_job(pipe, self.keys, call[0], now)
         created = str(now).encode()
         if pipeline is not None:
-            return [self.make_job(p, created, _expected_placement(p, now)) for p in prepared]
+            return [self.make_job(p, created, self.expected_placement(p, now)) for p in prepared]
         replies = self._execute(pipe, [p.job_id for p in prepared])[1:]
         self._registered = True
         codes: list[int | str] = []
@@ -473,14 +469,6 @@ _NO_KWARGS: dict[str, Any] = {}
 #: jobs per enqueue_many script call: large enough to amortise the call, small
 #: enough that one call does not hold Redis for long (about a millisecond)
 BULK_CHUNK = 500
-
-
-def _expected_placement(p: PreparedJob, now: int) -> JobStatus:
-    """Where a job sent in a caller's pipeline lands unless its dependencies ended
-    already (rq reports the same guess before the pipeline runs)."""
-    if p.depends_on:
-        return JobStatus.DEFERRED
-    return JobStatus.SCHEDULED if p.due > now else JobStatus.QUEUED
 
 
 def _is_simple(p: PreparedJob) -> bool:

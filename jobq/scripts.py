@@ -281,6 +281,21 @@ class Filed(IntEnum):
     NOT_THERE = 0
 
 
+class Settled(IntEnum):
+    """settle-5.lua (Queue.enqueue_dependents)."""
+
+    #: the job has not ended, or was stopped: its dependents keep waiting
+    NOT_ENDED = 0
+    SETTLED = 1
+
+
+class Pushed(IntEnum):
+    """push-2.lua (Queue.push_job_id)."""
+
+    ALREADY_THERE = 0
+    PUSHED = 1
+
+
 #: script name → the enum of its replies
 REPLIES: dict[str, type[IntEnum]] = {
     "enqueue": Enqueued,
@@ -291,6 +306,8 @@ REPLIES: dict[str, type[IntEnum]] = {
     "fire": Fired,
     "take": Taken,
     "file": Filed,
+    "settle": Settled,
+    "push": Pushed,
 }
 
 

@@ -59,13 +59,15 @@ CREATED_AS = frozenset(
 FILED_BY_HAND = frozenset(
     {JobStatus.FINISHED, JobStatus.FAILED, JobStatus.CANCELED, JobStatus.DEFERRED}
 )
+#: the ends job.set_status gives a job that has not ended (rq's hand-set statuses)
+SET_BY_HAND = frozenset({JobStatus.FINISHED, JobStatus.FAILED, JobStatus.CANCELED})
 
 #: status → statuses it may move to. tests/lua/test_status_edges.py runs every
 #: transition script and checks that the moves it sees are these, and only these.
 #: STOPPED: a running job stopped by a command (stop-2.lua, jobq.command).
 TRANSITIONS: dict[JobStatus, frozenset[JobStatus]] = {
     # enqueue_job of a created job (its dependencies decide between the three)
-    JobStatus.CREATED: frozenset({JobStatus.QUEUED}) | FILED_BY_HAND,
+    JobStatus.CREATED: frozenset({JobStatus.QUEUED, JobStatus.DEFERRED}) | FILED_BY_HAND,
     JobStatus.QUEUED: frozenset({JobStatus.STARTED}) | FILED_BY_HAND,
     JobStatus.SCHEDULED: frozenset({JobStatus.QUEUED}) | FILED_BY_HAND,
     JobStatus.DEFERRED: frozenset(

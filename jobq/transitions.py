@@ -18,6 +18,10 @@ from redis.cluster import ClusterPipeline
 from . import defaults, hooks, scripts
 from .connection import is_cluster, load_script_everywhere, text
 from .keys import CRON_SCHEDULERS, QUEUES, QueueKeys, cron_scheduler
+from .manual_transitions import compact as compact
+from .manual_transitions import keep as keep
+from .manual_transitions import push as push
+from .manual_transitions import settle as settle
 from .waiting import (  # the wait family lives there; its names stay importable here
     drop_token_async as drop_token_async,
 )

@@ -192,7 +192,9 @@ def test_default_timeout_and_result_ttl(settings: Any, redis_url: str) -> None:
     assert (job.timeout, job.result_ttl) == (42, 3600)
     assert get_queue("default", default_timeout=7).default_timeout == 7
     plain = get_queue("plain", autocommit=True).enqueue("tests.django.tasks.echo")
-    assert (plain.timeout, plain.result_ttl) == (180, 500)  # rq's defaults
+    # rq's defaults: the timeout is the job's; no result_ttl given reads None, as in rq,
+    # and the result is kept rq's 500 s
+    assert (plain.timeout, plain.result_ttl, plain.get_result_ttl(500)) == (180, None, 500)
 
 
 def test_default_timeout_and_result_ttl_take_rqs_duration_strings(

@@ -202,6 +202,7 @@ def _run_every_transition(q: Queue, o: Observer) -> None:
                 f"file as {status}",
                 lambda job=job, status=status: filing.file(conn, k, job.id, status),
             )
+            o.step("settle its dependents", lambda job=job: transitions.settle(conn, k, job.id))
 
 
 def test_every_move_a_script_makes_is_in_the_table(queue: Queue, observer: Observer) -> None:
