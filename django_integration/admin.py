@@ -23,7 +23,7 @@ from . import conf
 from .forms import ScheduleForm
 from .models import JobRecord, Queue, Schedule
 from .urlnames import page_url
-from .views.access import WHEN_FORMAT
+from .views.access import WHEN_FORMAT, may_view
 
 # the admin classes are generic only for the type checker (no django_stubs_ext at run time)
 if TYPE_CHECKING:
@@ -41,10 +41,10 @@ else:
 @admin.register(Queue)
 class QueueAdmin(QueueModelAdmin):
     def has_module_permission(self, request: HttpRequest) -> bool:
-        return conf.options().show_admin_link and request.user.has_perm("jobq.view_queue")
+        return conf.options().show_admin_link and may_view(request.user)
 
     def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return request.user.has_perm("jobq.view_queue")
+        return may_view(request.user)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

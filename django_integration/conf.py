@@ -82,7 +82,7 @@ RQ_KEYS = (
 RECORD_MODES = ("all", "scheduled", "none")
 JOBQ_KEYS = (
     "COMMIT_MODE", "RECORD", "DATABASE", "ALLOWED_MODULES", "API_TOKEN", "SHOW_ADMIN_LINK",
-    "MAX_PAYLOAD_BYTES", "SECRET_KEY", "HISTORY",
+    "MAX_PAYLOAD_BYTES", "SECRET_KEY", "HISTORY", "VIEW_NEEDS_PERMISSION",
 )  # fmt: skip
 
 
@@ -144,6 +144,9 @@ class JobqOptions:
     secret_key: str | None = None
     #: whether workers record the queues' history (jobq.history; charts, Prometheus)
     history: bool = True
+    #: whether reading the queue pages needs ``jobq.view_queue`` (False: any active
+    #: staff user reads them, as in django-rq; every action needs its permission either way)
+    view_needs_permission: bool = False
 
 
 @dataclass
@@ -517,6 +520,9 @@ def parse_options(raw: object) -> JobqOptions:
         max_payload_bytes=_payload_limit(raw.get("MAX_PAYLOAD_BYTES")),
         secret_key=_secret(raw.get("SECRET_KEY")),
         history=_option_flag(raw.get("HISTORY", True), "HISTORY"),
+        view_needs_permission=_option_flag(
+            raw.get("VIEW_NEEDS_PERMISSION", False), "VIEW_NEEDS_PERMISSION"
+        ),
     )
 
 

@@ -72,6 +72,8 @@ class JobMaker:
         result_ttl = seconds(default_result_ttl, "default_result_ttl")
         self.default_timeout = defaults.JOB_TIMEOUT if timeout is None else timeout
         self.default_result_ttl = defaults.RESULT_TTL if result_ttl is None else result_ttl
+        #: a queue default equal to jobq's own is still the queue's: its jobs read it back
+        self._queue_result_ttl = result_ttl is not None
         self.max_payload_bytes = max_payload_bytes
         #: resolved once (reading the environment costs more than a small job's check)
         self._max_bytes = payload_limit(max_payload_bytes) or 0
@@ -170,7 +172,7 @@ class JobMaker:
             timeout = self.default_timeout
         if timeout != defaults.JOB_TIMEOUT:
             fields["timeout"] = _num(timeout)
-        if result_ttl is not None or self.default_result_ttl != defaults.RESULT_TTL:
+        if result_ttl is not None or self._queue_result_ttl:
             given = self.default_result_ttl if result_ttl is None else result_ttl
             fields["result_ttl"] = _num(given)  # job.result_ttl reads None without it
         if self.serializer.name != "json":

@@ -1,10 +1,12 @@
 """Who may do what in the queue pages, and which queue a URL names.
 
-Every page is wrapped by the admin site (staff login, CSRF, never cached);
-reading needs ``jobq.view_queue``, and each mutating action needs both
-``jobq.view_queue`` and its own permission (an action shows what it acts on: the
-confirmation page names the queue and counts its jobs). A request without them
-gets 403 even when the button was hidden, so a forged POST changes nothing.
+Every page is wrapped by the admin site (staff login, CSRF, never cached).
+Reading is for any active staff user, as in django-rq (``JOBQ["VIEW_NEEDS_PERMISSION"]``
+makes it need ``jobq.view_queue``); each mutating action needs the right to read
+and its own permission (an action shows what it acts on: the confirmation page
+names the queue and counts its jobs). A request without them gets 403 even when
+the button was hidden, so a forged POST changes nothing: in django-rq any staff
+user can empty a queue.
 """
 
 from __future__ import annotations
@@ -23,8 +25,17 @@ VIEW_PERMISSION = "view_queue"
 WHEN_FORMAT = "Y-m-d H:i:s"
 
 
+def may_view(user: Any) -> bool:
+    """Whether ``user`` reads the queue pages (see the module's docstring)."""
+    if not (user.is_active and user.is_staff):
+        return False
+    return not conf.options().view_needs_permission or bool(user.has_perm("jobq.view_queue"))
+
+
 def has_perm(request: HttpRequest, codename: str) -> bool:
     user = request.user
+    if codename == VIEW_PERMISSION:
+        return may_view(user)
     return bool(user.is_active and user.is_staff and user.has_perm(f"jobq.{codename}"))
 
 

@@ -203,3 +203,14 @@ def test_a_result_without_a_ttl_is_kept_the_default_500_seconds(queue: Queue) ->
     SimpleWorker([queue], connection=queue.connection).work(burst=True)
     assert job.result_ttl is None and job.return_value(refresh=True) == 3
     assert 490 < queue.connection.ttl(job.key) <= 500
+
+
+def test_a_queue_default_result_ttl_equal_to_jobqs_own_is_read_back_from_its_jobs(
+    connection: redis.Redis,
+) -> None:
+    given = Queue("given", connection=connection, default_result_ttl=500)
+    other = Queue("other", connection=connection, default_result_ttl=60)
+    plain = Queue("plain", connection=connection)
+    assert given.enqueue(noop).result_ttl == 500
+    assert other.enqueue(noop).result_ttl == 60
+    assert plain.enqueue(noop).result_ttl is None
