@@ -144,9 +144,7 @@ class JobqOptions:
     secret_key: str | None = None
     #: whether workers record the queues' history (jobq.history; charts, Prometheus)
     history: bool = True
-    #: whether reading the queue pages needs ``jobq.view_queue`` (False: any active
-    #: staff user reads them, as in django-rq; every action needs its permission either way)
-    view_needs_permission: bool = False
+    view_needs_permission: bool = False  # reading needs jobq.view_queue (else: any staff)
 
 
 @dataclass
@@ -519,15 +517,13 @@ def parse_options(raw: object) -> JobqOptions:
         show_admin_link=bool(raw.get("SHOW_ADMIN_LINK", True)),
         max_payload_bytes=_payload_limit(raw.get("MAX_PAYLOAD_BYTES")),
         secret_key=_secret(raw.get("SECRET_KEY")),
-        history=_option_flag(raw.get("HISTORY", True), "HISTORY"),
-        view_needs_permission=_option_flag(
-            raw.get("VIEW_NEEDS_PERMISSION", False), "VIEW_NEEDS_PERMISSION"
-        ),
+        history=_option_flag(raw, "HISTORY", True),
+        view_needs_permission=_option_flag(raw, "VIEW_NEEDS_PERMISSION", False),
     )
 
 
-def _option_flag(value: object, key: str) -> bool:
-    if not isinstance(value, bool):
+def _option_flag(raw: Mapping[str, Any], key: str, default: bool) -> bool:
+    if not isinstance(value := raw.get(key, default), bool):
         raise ImproperlyConfigured(f"settings.JOBQ[{key!r}] must be True or False, got {value!r}")
     return value
 

@@ -17,12 +17,8 @@ from redis.cluster import ClusterPipeline
 from . import hooks, scripts, transitions
 from .keys import QueueKeys
 
-#: what retry_returned-7.lua's code for a job says landed
-RETRY_RETURNED_ACKS: dict[int, hooks.Acked] = {
-    scripts.RetryReturned.FAILED: hooks.Acked.FAILED,
-    scripts.RetryReturned.RETRIED: hooks.Acked.RETRIED,
-    scripts.RetryReturned.LEASE_LOST: hooks.Acked.LEASE_LOST,
-}
+#: what retry_returned-7.lua's code for a job says landed: its codes are fail-7's
+RETRY_RETURNED_ACKS = transitions.FAIL_ACKS
 
 
 def retry_returned(

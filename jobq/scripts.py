@@ -231,20 +231,11 @@ class Finished(IntEnum):
 
 
 class Failed(IntEnum):
-    """fail-7.lua, per job."""
+    """fail-7.lua, per job; and retry_returned-7.lua's (a job function returned a
+    Retry: FAILED when that Retry's max was used up, "max retries exceeded")."""
 
     FAILED = 1
     #: queued or scheduled again, per its Retry
-    RETRIED = 2
-    LEASE_LOST = -2
-
-
-class RetryReturned(IntEnum):
-    """retry_returned-7.lua, per job (the job function returned a Retry)."""
-
-    #: the returned Retry's max was used up: failed, "max retries exceeded"
-    FAILED = 1
-    #: queued or scheduled again, per the returned Retry
     RETRIED = 2
     LEASE_LOST = -2
 
@@ -302,7 +293,7 @@ REPLIES: dict[str, type[IntEnum]] = {
     "enqueue_many": Enqueued,
     "finish": Finished,
     "fail": Failed,
-    "retry_returned": RetryReturned,
+    "retry_returned": Failed,
     "fire": Fired,
     "take": Taken,
     "file": Filed,
