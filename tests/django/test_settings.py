@@ -27,7 +27,7 @@ def _port(url: str) -> int:
 
 def _roundtrip(queue_name: str = "default") -> None:
     """Enqueue and run one job through the configured connection."""
-    queue = get_queue(queue_name, autocommit=True)
+    queue = get_queue(queue_name, commit_mode="immediate")
     job = queue.enqueue("tests.django.tasks.echo", 1, b=2)
     SimpleWorker([queue], queue.connection).work(burst=True)
     assert job.result == [[1], {"b": 2}]
@@ -188,10 +188,10 @@ def test_default_timeout_and_result_ttl(settings: Any, redis_url: str) -> None:
         "default": {"URL": redis_url, "DEFAULT_TIMEOUT": 42, "DEFAULT_RESULT_TTL": 3600},
         "plain": {"URL": redis_url},
     }
-    job = get_queue(autocommit=True).enqueue("tests.django.tasks.echo")
+    job = get_queue(commit_mode="immediate").enqueue("tests.django.tasks.echo")
     assert (job.timeout, job.result_ttl) == (42, 3600)
     assert get_queue("default", default_timeout=7).default_timeout == 7
-    plain = get_queue("plain", autocommit=True).enqueue("tests.django.tasks.echo")
+    plain = get_queue("plain", commit_mode="immediate").enqueue("tests.django.tasks.echo")
     # rq's defaults: the timeout is the job's; no result_ttl given reads None, as in rq,
     # and the result is kept rq's 500 s
     assert (plain.timeout, plain.result_ttl, plain.get_result_ttl(500)) == (180, None, 500)
@@ -203,7 +203,7 @@ def test_default_timeout_and_result_ttl_take_rqs_duration_strings(
     settings.RQ_QUEUES = {
         "default": {"URL": redis_url, "DEFAULT_TIMEOUT": "15m", "DEFAULT_RESULT_TTL": "1h"},
     }
-    job = get_queue(autocommit=True).enqueue("tests.django.tasks.echo")
+    job = get_queue(commit_mode="immediate").enqueue("tests.django.tasks.echo")
     assert (job.timeout, job.result_ttl) == (900, 3600)
 
 
