@@ -85,4 +85,5 @@ class DjangoCronScheduler(CronScheduler):
 def _where(client: redis.Redis) -> tuple[Any, ...]:
     """What makes two clients talk to the same Redis database."""
     kw = client.connection_pool.connection_kwargs
-    return tuple(kw.get(k) for k in ("host", "port", "path", "db", "username", "password"))
+    where = tuple(kw.get(k) for k in ("host", "port", "path", "username", "password"))
+    return (*where, kw.get("db") or 0)  # a db of None (a URL without one) is db 0

@@ -42,6 +42,20 @@ def test_url(settings: Any, redis_url: str) -> None:
     _roundtrip()
 
 
+def test_url_without_db_gives_the_client_db_none_which_is_the_urls_db(
+    settings: Any, redis_url: str
+) -> None:
+    """django-rq's client kwargs: no DB key, db=None; redis-py reads it as the URL's db
+    (db 0 for a URL without one)."""
+    server, url_db = redis_url.rsplit("/", 1)
+    settings.RQ_QUEUES = {"default": {"URL": server}, "high": {"URL": redis_url}}
+    assert get_connection("default").connection_pool.connection_kwargs["db"] is None
+    assert get_connection("high").connection_pool.connection_kwargs["db"] == int(url_db)
+    get_connection("default").set("jobq-test:db", "here")
+    with redis.Redis.from_url(f"{server}/0") as db_0:
+        assert db_0.get("jobq-test:db") == b"here"
+
+
 def test_url_with_db(settings: Any, redis_url: str) -> None:
     settings.RQ_QUEUES = {"default": {"URL": redis_url.rsplit("/", 1)[0], "DB": 4}}
     assert get_connection().connection_pool.connection_kwargs["db"] == 4
