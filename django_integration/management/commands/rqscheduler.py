@@ -1,7 +1,8 @@
 """``manage.py rqscheduler``: django-rq's command, running jobq's scheduler.
 
-At start the ``Schedule`` rows are written into Redis (the database is the
-truth), then the loop fires due schedules and queues due jobs. Runs are never
+At start the ``Schedule`` rows of the queues on the Redis it serves (``--queue``'s)
+are written into that Redis (the database is the truth), then the loop fires due
+schedules and queues due jobs. Another Redis is reconciled by its own scheduler. Runs are never
 more than ``--interval`` late (the loop sleeps until the next due time).
 """
 
@@ -52,6 +53,9 @@ class Command(JobqCommand):
         except KeyError as e:
             raise CommandError(str(e)) from e
         assert scheduler is not None
-        reconcile()
+        if options["burst"]:
+            reconcile(options["queue"])
+        else:  # Redis down at start (or again since): wait it out, then reconcile
+            conn_mod.retry_until_up(lambda: reconcile(options["queue"]))
         connections.close_all()  # the loop itself never touches the database
         scheduler.run(burst=options["burst"])
