@@ -1,9 +1,10 @@
 """``manage.py rqscheduler``: django-rq's command, running jobq's scheduler.
 
 At start the ``Schedule`` rows of the queues on the Redis it serves (``--queue``'s)
-are written into that Redis (the database is the truth), then the loop fires due
-schedules and queues due jobs. Another Redis is reconciled by its own scheduler. Runs are never
-more than ``--interval`` late (the loop sleeps until the next due time).
+are written into that Redis (the database is the truth; another Redis is
+reconciled by its own scheduler), then the loop fires due schedules and queues
+due jobs. Runs are never more than ``--interval`` late (the loop sleeps until
+the next due time).
 """
 
 from __future__ import annotations
