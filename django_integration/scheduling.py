@@ -253,21 +253,26 @@ def reconcile(queue: str | None = None) -> int:
     return active
 
 
-def worker_scheduler_hook() -> Callable[[redis.Redis], float | None]:
-    """``rqworker --with-scheduler``: reconcile once, then the scheduler's own pass,
-    which records the dead workers' jobs it reaps."""
+def worker_scheduler_hook(queue: str | None = None) -> Callable[[redis.Redis], float | None]:
+    """``rqworker --with-scheduler``: reconcile once (the Redis of ``queue``, the
+    worker's, whose schedules its pass fires; see :func:`reconcile`), then the
+    scheduler's own pass, which records the dead workers' jobs it reaps. A reconcile
+    that Redis cut short is tried again at the next call."""
     from .hooks import record_reaped  # imports models: only once the apps are loaded
 
     tick: Callable[[redis.Redis], float | None] | None = None
+    reconciled = False
 
     def hook(connection: redis.Redis) -> float | None:
-        nonlocal tick
+        nonlocal tick, reconciled
         if tick is None:
             tick = scheduler_hook(on_reaped=record_reaped(connection))
+        if not reconciled:
             try:
-                reconcile()
+                reconcile(queue)
             finally:
                 connections.close_all()  # this runs in the supervisor, which forks
+            reconciled = True
         return tick(connection)
 
     return hook

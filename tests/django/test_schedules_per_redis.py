@@ -73,3 +73,13 @@ def test_a_row_moved_to_another_redis_is_stored_once_after_both_reconcile(
     assert reconcile("other") == 0  # the other Redis' scheduler, when it starts
     assert _stored(row, "default") and not _stored(row, "other")
     get_connection("other").flushdb()
+
+
+def test_rqworker_with_scheduler_reconciles_its_redis_while_another_is_down(
+    manage: Manage,
+) -> None:
+    row = _row("default")
+    get_connection("default").flushdb()
+    env = manage.env("tests.django.settings_one_redis_down")
+    manage.run("rqworker", "--burst", "--with-scheduler", "default", env=env)
+    assert _stored(row, "default")
