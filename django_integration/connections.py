@@ -36,8 +36,13 @@ def build_client(config: conf.ConnectionConfig) -> redis.Redis:
     if config.settings is None:
         assert config.cache_alias is not None
         return cache_client(config.cache_alias)
+    overrides = dict(config.overrides)
+    if config.settings.kind == "url":
+        # django-rq's: a URL entry without DB gives the client db=None, which
+        # redis-py reads as the URL's db, else 0
+        overrides.setdefault("db", None)
     with conf.configuration_errors():
-        return core.build(config.settings, **dict(config.overrides))
+        return core.build(config.settings, **overrides)
 
 
 def cache_client(alias: str) -> redis.Redis:

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Sequence
 from typing import Any
 
 import redis
+from django.core.exceptions import ImproperlyConfigured
 
 from jobq.cron import CronJob, CronScheduler
+from jobq.scheduler import Schedule
 
 from . import conf
 from .connection_utils import get_redis_connection, get_unique_connection_configs
 from .queues import get_connection
+
+logger = logging.getLogger("jobq.django")
 
 
 class DjangoCronScheduler(CronScheduler):
@@ -66,9 +71,14 @@ class DjangoCronScheduler(CronScheduler):
         raise ValueError("this cron scheduler's Redis is none of RQ_QUEUES' connections")
 
     def get_jobs_data(self) -> list[dict[str, Any]]:
-        """One row per cron job, as django-rq's cron scheduler page shows them."""
+        """One row per cron job, as django-rq's cron scheduler page shows them, with the
+        next and latest run of the schedule it is stored as (None before ``start()``
+        stored it, or without a connection)."""
         rows = []
         for job in self.get_jobs():
+            stored = None
+            if self.connection is not None:
+                stored = Schedule.fetch(job.schedule_id, job.queue_name, self.connection)
             options = [
                 f"{name}={value:g}"
                 for name in ("job_timeout", "result_ttl", "ttl", "failure_ttl")
@@ -78,11 +88,31 @@ class DjangoCronScheduler(CronScheduler):
                 "func_name": job.func_name, "queue_name": job.queue_name,
                 "schedule": job.describe(), "args": job.args, "kwargs": job.kwargs,
                 "meta": job.meta, "options": options,
+                "next_enqueue_time": stored.next_run if stored else None,
+                "latest_enqueue_time": stored.last_run if stored else None,
             })  # fmt: skip
         return rows
+
+
+def running_cron_schedulers(cleanup: bool = False) -> list[tuple[int, DjangoCronScheduler]]:
+    """The cron schedulers running (registered, with a record) on each distinct Redis of
+    ``RQ_QUEUES``, with that Redis' index; a connection that cannot be reached is
+    logged and left out (as in django-rq). ``cleanup``: see ``CronScheduler.all`` (a
+    record outlives a scheduler's last heartbeat by two minutes at most, so a page
+    that only reads needs no clean-up write)."""
+    found: list[tuple[int, DjangoCronScheduler]] = []
+    for index, params in enumerate(get_unique_connection_configs()):
+        try:
+            running = DjangoCronScheduler.all(get_redis_connection(params), cleanup=cleanup)
+        except (redis.RedisError, ImproperlyConfigured) as e:
+            logger.warning("cron schedulers not listed for connection %d: %s", index, e)
+            continue
+        found += [(index, scheduler) for scheduler in running]
+    return found
 
 
 def _where(client: redis.Redis) -> tuple[Any, ...]:
     """What makes two clients talk to the same Redis database."""
     kw = client.connection_pool.connection_kwargs
-    return tuple(kw.get(k) for k in ("host", "port", "path", "db", "username", "password"))
+    where = tuple(kw.get(k) for k in ("host", "port", "path", "username", "password"))
+    return (*where, kw.get("db") or 0)  # a db of None (a URL without one) is db 0

@@ -5,8 +5,8 @@ Inside ``transaction.atomic()`` a job is validated, given its id and recorded
 at once, but only sent to Redis when the transaction commits; on rollback it
 is never sent (and its record rolls back with everything else). The caller
 gets the ``Job`` with its id either way, so code written for django-rq keeps
-working. ``JOBQ["COMMIT_MODE"] = "immediate"`` (or ``autocommit=True``) sends
-at once, as rq does.
+working. ``JOBQ["COMMIT_MODE"] = "immediate"`` (or ``commit_mode="immediate"``)
+sends at once, as rq does.
 
 Asyncio code (an async view, a consumer) enqueues through
 :func:`get_async_queue`. Django runs no async code inside an atomic block (it
@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import warnings
 import weakref
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
@@ -66,13 +67,20 @@ class DjangoQueue(Queue):
     ) -> None:
         """``commit_mode``: "on_commit" (django-rq's "on_db_commit"), "immediate"
         ("auto") or "request_finished"; ``autocommit`` is django-rq's older switch
-        (True: immediate, False: request_finished). Default: the settings'."""
+        (True: immediate, False: request_finished), deprecated there and here.
+        Default: the settings'."""
         kwargs.setdefault("max_payload_bytes", conf.options().max_payload_bytes)
         kwargs["send_hooks"] = [CommitDeferral(), *kwargs.get("send_hooks", ())]
         super().__init__(name, connection, **kwargs)
         if commit_mode is not None:
             self.commit_mode = conf.parse_commit_mode(commit_mode, "commit_mode")
         elif autocommit is not None:
+            warnings.warn(
+                'the "autocommit" argument is deprecated (as in django-rq); use '
+                'commit_mode="immediate" (django-rq\'s "auto") or "request_finished"',
+                DeprecationWarning,
+                stacklevel=3,
+            )
             self.commit_mode = "immediate" if autocommit else "request_finished"
         else:
             self.commit_mode = conf.commit_mode()

@@ -19,7 +19,7 @@ import datetime as dt
 import hashlib
 import json
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from typing import TYPE_CHECKING, Any, cast
 
 import redis
@@ -146,13 +146,17 @@ def _first_slot(row: Schedule, now: dt.datetime) -> dt.datetime:
     return from_ms(first_slot(to_ms(anchor), interval_ms, to_ms(now), grace_ms))
 
 
-def sync_schedule(pk: int, using: str = "default") -> RedisSchedule | None:
-    """Make Redis hold what row ``pk`` says (nothing, when it is gone or disabled)."""
+def sync_schedule(
+    pk: int, using: str = "default", within: Collection[str] | None = None
+) -> RedisSchedule | None:
+    """Make Redis hold what row ``pk`` says (nothing, when it is gone or disabled).
+    ``within``: the queues whose copies of it may be removed (default: every queue)."""
     from .models import Schedule, schedule_id_for
 
     row = Schedule.objects.using(using).filter(pk=pk).first()
     sid = schedule_id_for(pk)
-    _cancel_elsewhere(sid, keep=row.queue if row is not None and row.enabled else None)
+    keep = row.queue if row is not None and row.enabled else None
+    _cancel_elsewhere(sid, keep, conf.queues() if within is None else within)
     if row is None or not row.enabled:
         if row is not None:
             Schedule.objects.using(using).filter(pk=pk).update(next_run_at=None)
@@ -163,9 +167,9 @@ def sync_schedule(pk: int, using: str = "default") -> RedisSchedule | None:
     return handle
 
 
-def _cancel_elsewhere(sid: str, keep: str | None) -> None:
-    """Remove schedule ``sid`` from every configured queue but ``keep``."""
-    for name in conf.queues():
+def _cancel_elsewhere(sid: str, keep: str | None, queues: Collection[str]) -> None:
+    """Remove schedule ``sid`` from ``queues`` but ``keep``."""
+    for name in queues:
         if name == keep:
             continue
         found = RedisSchedule.fetch(sid, name, get_connection(name))
@@ -210,14 +214,26 @@ def _store(row: Schedule, sid: str) -> RedisSchedule | None:
     )
 
 
-def reconcile() -> int:
-    """Rewrite every ``Schedule`` into Redis and drop the Redis schedules whose row is
-    gone or disabled; returns how many schedules are active. Run at scheduler start."""
+def reconcile(queue: str | None = None) -> int:
+    """Rewrite the ``Schedule`` rows into Redis and drop the Redis schedules whose row
+    is gone, disabled or moved; returns how many schedules are active. Run at
+    scheduler start.
+
+    ``queue``: only the Redis of that queue, the one a scheduler started for it
+    serves. Only that scheduler fires the schedules of that Redis, and each Redis'
+    scheduler reconciles it when it starts, so a Redis that is down is left to its
+    own scheduler instead of stopping this one. None: every configured Redis."""
     from .models import SCHEDULE_ID_PREFIX, Schedule, schedule_id_for
 
-    rows = list(Schedule.objects.all())
-    wanted = {schedule_id_for(r.pk): r.queue for r in rows if r.enabled}
-    one_per_connection = {q.connection.cache_key: name for name, q in conf.queues().items()}
+    configured = conf.queues()
+    served = list(configured)
+    if queue is not None:
+        mine = conf.queue(queue).connection.cache_key
+        served = [n for n, q in configured.items() if q.connection.cache_key == mine]
+    every_row = list(Schedule.objects.all())
+    wanted = {schedule_id_for(r.pk): r.queue for r in every_row if r.enabled}
+    rows = [r for r in every_row if r.queue in served or r.queue not in configured]
+    one_per_connection = {configured[n].connection.cache_key: n for n in served}
     for name in one_per_connection.values():
         scheduler = get_scheduler(name)
         for item in scheduler.get_jobs():
@@ -228,28 +244,35 @@ def reconcile() -> int:
     active = 0
     for row in rows:
         try:
-            active += sync_schedule(row.pk) is not None
+            active += sync_schedule(row.pk, within=served) is not None
+        except (redis.ConnectionError, redis.TimeoutError):
+            raise  # Redis is down: the caller waits it out and starts over
         except Exception:
             logger.exception("schedule %s (%s) could not be stored in Redis", row.pk, row.name)
     logger.info("%d schedule(s) from the database are active", active)
     return active
 
 
-def worker_scheduler_hook() -> Callable[[redis.Redis], float | None]:
-    """``rqworker --with-scheduler``: reconcile once, then the scheduler's own pass,
-    which records the dead workers' jobs it reaps."""
+def worker_scheduler_hook(queue: str | None = None) -> Callable[[redis.Redis], float | None]:
+    """``rqworker --with-scheduler``: reconcile once (the Redis of ``queue``, the
+    worker's, whose schedules its pass fires; see :func:`reconcile`), then the
+    scheduler's own pass, which records the dead workers' jobs it reaps. A reconcile
+    that Redis cut short is tried again at the next call."""
     from .hooks import record_reaped  # imports models: only once the apps are loaded
 
     tick: Callable[[redis.Redis], float | None] | None = None
+    reconciled = False
 
     def hook(connection: redis.Redis) -> float | None:
-        nonlocal tick
+        nonlocal tick, reconciled
         if tick is None:
             tick = scheduler_hook(on_reaped=record_reaped(connection))
+        if not reconciled:
             try:
-                reconcile()
+                reconcile(queue)
             finally:
                 connections.close_all()  # this runs in the supervisor, which forks
+            reconciled = True
         return tick(connection)
 
     return hook

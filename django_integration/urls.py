@@ -14,7 +14,7 @@ from typing import Any
 
 from django.urls import URLPattern, path
 
-from .views import jobs, limits, registry, stats
+from .views import cron, jobs, limits, registry, stats
 
 app_name = "jobq"
 
@@ -31,6 +31,11 @@ def get_admin_urlpatterns(view_wrapper: ViewWrapper | None = None) -> list[URLPa
     wrap = view_wrapper or _admin_view
     return [
         path("", wrap(stats.dashboard), name="dashboard"),
+        path(
+            "cron-schedulers/<int:connection_index>/<str:scheduler_name>/",
+            wrap(cron.cron_scheduler),
+            name="cron_scheduler",
+        ),
         path("queues/<str:queue_name>/actions/", wrap(jobs.job_action), name="job_action"),
         path("queues/<str:queue_name>/empty/", wrap(jobs.empty_queue), name="empty_queue"),
         path(

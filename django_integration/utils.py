@@ -6,15 +6,11 @@ import logging
 from collections.abc import Sequence
 from typing import Any
 
-import redis
-from django.core.exceptions import ImproperlyConfigured
-
 from jobq.job import Job
 from jobq.queue import Queue
 from jobq.registry import REGISTRY_CLASSES, StartedJobRegistry, clean_registries
 
-from .connection_utils import get_redis_connection, get_unique_connection_configs
-from .cron import DjangoCronScheduler
+from .cron import DjangoCronScheduler, running_cron_schedulers
 from .queues import get_queue_by_index, queue_names
 from .stats import statistics
 from .templatetags.django_rq import to_localtime
@@ -73,12 +69,6 @@ def get_scheduler_pid(queue: Queue) -> bool | int | None:
 
 
 def get_cron_schedulers() -> list[DjangoCronScheduler]:
-    """The cron schedulers running (registered, with a record) on each distinct Redis of
-    ``RQ_QUEUES``; a connection that cannot be reached is left out (as in django-rq)."""
-    found: list[DjangoCronScheduler] = []
-    for params in get_unique_connection_configs():
-        try:
-            found.extend(DjangoCronScheduler.all(get_redis_connection(params), cleanup=True))
-        except (redis.RedisError, ImproperlyConfigured) as e:
-            logger.warning("cron schedulers not listed for %s: %s", params, e)
-    return found
+    """The cron schedulers running on each distinct Redis of ``RQ_QUEUES``, stale ones
+    cleaned up first (django-rq's); a connection that cannot be reached is left out."""
+    return [scheduler for _, scheduler in running_cron_schedulers(cleanup=True)]

@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 
 from ..queues import queue_names
 from ..urlnames import page_url
-from . import jobs, registry, stats
+from . import cron, jobs, registry, stats
 from .access import queue_or_404, require
 from .actions import ACTIONS, run_many
 
@@ -134,6 +134,11 @@ def _workers(request: HttpRequest, queue_index: int, key: str | None = None) -> 
     return stats.dashboard(request, page)
 
 
+def _cron_page(request: HttpRequest, connection_index: int, scheduler_name: str) -> HttpResponse:
+    template = "django_rq/cron_scheduler_detail.html"
+    return cron.cron_scheduler(request, connection_index, scheduler_name, template)
+
+
 def home(request: HttpRequest) -> HttpResponse:
     """The dashboard: served here, or a redirect to jobq's own URL when the project
     includes ``jobq.django_integration.urls``."""
@@ -188,6 +193,11 @@ def get_admin_urlpatterns(
         for page, action in _JOB_ACTIONS.items()
     ]
     patterns += [
+        path(
+            "cron-schedulers/<int:connection_index>/<str:scheduler_name>/",
+            wrap(_cron_page),
+            name=f"{name_prefix}cron_scheduler_detail",
+        ),
         path("workers/<int:queue_index>/", wrap(_workers), name=f"{name_prefix}workers"),
         path(
             "workers/<int:queue_index>/<str:key>/",

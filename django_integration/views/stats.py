@@ -25,6 +25,7 @@ from jobq.history import WINDOWS
 from jobq.metrics import CONTENT_TYPE
 
 from .. import conf
+from ..cron import running_cron_schedulers
 from ..stats import metrics, statistics
 from .access import VIEW_PERMISSION, has_perm, page_context, require
 from .registry import ORDER
@@ -72,6 +73,7 @@ def dashboard(request: HttpRequest, template: str = "jobq/dashboard.html") -> Ht
             (queue, due["kind"], due["id"], _when(due["at"]))
             for queue, due in stats["scheduler"]["next_due"].items()
         ],
+        cron_schedulers=running_cron_schedulers(),
     )
     return render(request, template, context)
 

@@ -26,7 +26,7 @@ def superuser(username: str = "root") -> User:
 
 def failed_job(queue: str = "default", message: str = "ZeroDivisionError: boom") -> Job:
     """A job that ran once on a (pretend) worker and failed with a traceback."""
-    q = get_queue(queue, autocommit=True)
+    q = get_queue(queue, commit_mode="immediate")
     job = take(q.enqueue("tests.fixtures.jobs.fail", message))
     tb = f"Traceback (most recent call last):\n  ...\n{message}"
     transitions.fail(q.connection, q.keys, "w1", [(job.id, tb, message)])
@@ -34,13 +34,13 @@ def failed_job(queue: str = "default", message: str = "ZeroDivisionError: boom")
 
 
 def started_job(queue: str = "default", **kwargs: Any) -> Job:
-    q = get_queue(queue, autocommit=True)
+    q = get_queue(queue, commit_mode="immediate")
     return take(q.enqueue("tests.fixtures.jobs.noop", **kwargs))
 
 
 def take(job: Job) -> Job:
     """Dequeue ``job`` as worker "w1" would; other queued jobs go back where they were."""
-    q = get_queue(job.origin, autocommit=True)
+    q = get_queue(job.origin, commit_mode="immediate")
     taken = [t[0] for t in transitions.dequeue(q.connection, q.keys, "w1", 1000, 60_000)]
     assert job.id in taken
     transitions.release(q.connection, q.keys, "w1", [i for i in taken if i != job.id])

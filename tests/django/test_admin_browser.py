@@ -129,7 +129,7 @@ def test_superuser_requeues_empties_and_watches_progress(
     logged_in: Callable[[User], Any], manage: Manage, tmp_path: Path
 ) -> None:
     worker = manage.start("rqworker", "default")
-    q = get_queue("default", autocommit=True)
+    q = get_queue("default", commit_mode="immediate")
     flaky = q.enqueue("tests.fixtures.jobs.fail_until", str(tmp_path / "n"), 1)
     wait_until(lambda: flaky.get_status() == JobStatus.FAILED, timeout=30)
     page = logged_in(superuser())
@@ -140,7 +140,7 @@ def test_superuser_requeues_empties_and_watches_progress(
     page.goto(f"/admin/jobq/queues/default/jobs/{flaky.id}/")
     assert page.locator("#status").inner_text() == "finished"
 
-    low = get_queue("low", autocommit=True)
+    low = get_queue("low", commit_mode="immediate")
     for _ in range(3):
         low.enqueue("tests.fixtures.jobs.noop")
     page.goto("/admin/jobq/queues/low/queued/")
@@ -221,7 +221,7 @@ def test_a_worker_killed_with_sigkill_is_shown_dead_with_its_job_and_each_attemp
     import os
     import signal
 
-    q = get_queue("default", autocommit=True)
+    q = get_queue("default", commit_mode="immediate")
     job = q.enqueue("tests.fixtures.jobs.sleep", 2)
     # a lease long enough that the job is still held, lease and all, when the page says
     # dead (3 s of silence) on a loaded machine
@@ -287,7 +287,7 @@ def test_the_job_page_shows_why_it_failed_and_no_old_traceback_once_requeued(
 def test_dashboard_queue_names_are_links_and_messages_are_worded_one_way(
     logged_in: Callable[[User], Any],
 ) -> None:
-    low = get_queue("low", autocommit=True)
+    low = get_queue("low", commit_mode="immediate")
     for _ in range(2):
         low.enqueue("tests.fixtures.jobs.noop")
     page = logged_in(superuser())
@@ -338,7 +338,7 @@ def test_a_registry_list_follows_its_jobs_unless_jobs_are_ticked(
 ) -> None:
     from tests.django.admin_helpers import take
 
-    q = get_queue("default", autocommit=True)
+    q = get_queue("default", commit_mode="immediate")
     first, second = q.enqueue("tests.fixtures.jobs.noop"), q.enqueue("tests.fixtures.jobs.noop")
     page = logged_in(superuser())
     page.goto("/admin/jobq/queues/default/queued/")

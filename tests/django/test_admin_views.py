@@ -47,7 +47,7 @@ def test_admin_link_can_be_turned_off(viewer: Client, settings: object) -> None:
 
 
 def test_dashboard_counts_every_registry(viewer: Client) -> None:
-    q = get_queue(autocommit=True)
+    q = get_queue(commit_mode="immediate")
     q.enqueue("tests.fixtures.jobs.noop")
     q.enqueue_in(dt.timedelta(hours=1), "tests.fixtures.jobs.noop")
     failed_job()
@@ -133,7 +133,7 @@ _ACTION_VIEWS = [
 
 
 def _job_in(status: JobStatus) -> Any:
-    q = get_queue(autocommit=True)
+    q = get_queue(commit_mode="immediate")
     if status == JobStatus.FAILED:
         return failed_job()
     if status == JobStatus.STARTED:
@@ -171,7 +171,7 @@ def test_admin_queue_action_views_need_view_queue_too(
     settings.JOBQ = {**getattr(settings, "JOBQ", {}), "VIEW_NEEDS_PERMISSION": True}
     client.force_login(staff("only-" + view, permission))
     failed = failed_job()
-    queued = get_queue(autocommit=True).enqueue("tests.fixtures.jobs.noop")
+    queued = get_queue(commit_mode="immediate").enqueue("tests.fixtures.jobs.noop")
     url = reverse(f"jobq:{view}", args=["default"])
     assert client.get(url).status_code in (403, 405)
     assert client.post(url).status_code == 403
@@ -211,7 +211,7 @@ def test_bulk_requeue_and_requeue_all_failed(root: Client) -> None:
 
 
 def test_enqueue_now_stop_and_cancel(root: Client) -> None:
-    q = get_queue(autocommit=True)
+    q = get_queue(commit_mode="immediate")
     later = q.enqueue_in(dt.timedelta(hours=1), "tests.fixtures.jobs.noop")
     running = started_job()
     waiting = q.enqueue("tests.fixtures.jobs.noop")
@@ -227,14 +227,14 @@ def test_enqueue_now_stop_and_cancel(root: Client) -> None:
 
 
 def test_an_action_on_a_job_that_moved_on_reports_an_error(root: Client) -> None:
-    job = get_queue(autocommit=True).enqueue("tests.fixtures.jobs.noop")
+    job = get_queue(commit_mode="immediate").enqueue("tests.fixtures.jobs.noop")
     url = reverse("jobq:job_action", args=["default"])
     response = root.post(url, {"action": "requeue", "job_ids": [job.id]}, follow=True)
     assert "not in a state that allows requeue" in response.content.decode()
 
 
 def test_empty_queue_after_confirmation(root: Client) -> None:
-    q = get_queue(autocommit=True)
+    q = get_queue(commit_mode="immediate")
     for _ in range(3):
         q.enqueue("tests.fixtures.jobs.noop")
     url = reverse("jobq:empty_queue", args=["default"])
@@ -245,7 +245,7 @@ def test_empty_queue_after_confirmation(root: Client) -> None:
 
 
 def test_paging_and_search(viewer: Client) -> None:
-    q = get_queue(autocommit=True)
+    q = get_queue(commit_mode="immediate")
     ids = [q.enqueue("tests.fixtures.jobs.noop").id for _ in range(30)]
     url = reverse("jobq:registry", args=["default", "queued"])
     first = viewer.get(url).content.decode()
@@ -266,7 +266,7 @@ def test_unknown_queue_registry_or_job_is_404(viewer: Client) -> None:
 
 
 def test_job_page_shows_progress_and_dependencies(viewer: Client) -> None:
-    q = get_queue(autocommit=True)
+    q = get_queue(commit_mode="immediate")
     parent = q.enqueue("tests.fixtures.jobs.noop")
     child = q.enqueue("tests.fixtures.jobs.add", 1, 2, depends_on=parent)
     child.set_progress(3, 10)
@@ -396,7 +396,7 @@ def test_record_and_schedule_pages_show_times_with_seconds(root: Client) -> None
 
 
 def test_the_page_of_a_job_gone_from_redis_leads_to_its_record(root: Client) -> None:
-    job = get_queue("default", autocommit=True).enqueue("tests.fixtures.jobs.noop")
+    job = get_queue("default", commit_mode="immediate").enqueue("tests.fixtures.jobs.noop")
     job.delete()
     response = root.get(reverse("jobq:job", args=["default", job.id]))
     assert response.status_code == 302 and "/admin/jobq/jobrecord/" in response["Location"]

@@ -36,7 +36,7 @@ FAIL = "tests.fixtures.jobs.fail"
 
 
 def run_known_mix(manage: Manage) -> None:
-    q = get_queue("default", autocommit=True)
+    q = get_queue("default", commit_mode="immediate")
     for i in range(5):
         q.enqueue("tests.fixtures.jobs.add", i, 1)
     q.enqueue(FAIL)
@@ -143,7 +143,7 @@ def test_charts_follow_new_jobs_without_a_page_reload(
     page.goto("/admin/jobq/")
     page.wait_for_selector("#jobq-charts[data-drawn]")
     page.evaluate("() => { window.notReloaded = true; }")
-    get_queue("default", autocommit=True).enqueue("tests.fixtures.jobs.add", 1, 2)
+    get_queue("default", commit_mode="immediate").enqueue("tests.fixtures.jobs.add", 1, 2)
     manage.run("rqworker", "--burst", "--name", "charts", "default")
     page.wait_for_function(
         """() => [...document.querySelectorAll(

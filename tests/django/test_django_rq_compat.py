@@ -105,7 +105,7 @@ def test_module_names_of_django_rq() -> None:
     assert len(get_unique_connection_configs()) == 1
     assert get_job_class() is Job and set(QUEUES) == {"default", "high", "low"}
     assert get_queues_map() == {"default": 0, "high": 1, "low": 2}
-    job = get_queue("low", autocommit=True).enqueue("tests.fixtures.jobs.noop")
+    job = get_queue("low", commit_mode="immediate").enqueue("tests.fixtures.jobs.noop")
     rows = {row["name"]: row for row in get_statistics()["queues"]}
     assert rows["low"]["jobs"] == 1 and rows["low"]["index"] == 2
     assert get_jobs(get_queue("low"), [job.id, "gone"]) == [job]
@@ -139,7 +139,7 @@ def test_django_rq_logging_handler_in_settings() -> None:
 
 def test_django_rq_url_names_address_queues_by_index(client: Client) -> None:
     client.force_login(superuser())
-    job = get_queue("high", autocommit=True).enqueue("tests.fixtures.jobs.noop")
+    job = get_queue("high", commit_mode="immediate").enqueue("tests.fixtures.jobs.noop")
     assert client.get(reverse("admin:django_rq_jobs", args=[1])).status_code == 200
     detail = client.get(reverse("admin:django_rq_job_detail", args=[1, job.id]))
     assert detail.status_code == 200 and job.id in detail.content.decode()
@@ -154,7 +154,7 @@ def test_django_rq_url_names_address_queues_by_index(client: Client) -> None:
 def test_pages_work_when_only_the_admin_is_mounted(client: Client, settings: Any) -> None:
     settings.ROOT_URLCONF = "tests.django.urls_admin_only"
     client.force_login(superuser())
-    get_queue("high", autocommit=True).enqueue("tests.fixtures.jobs.noop")
+    get_queue("high", commit_mode="immediate").enqueue("tests.fixtures.jobs.noop")
     assert client.get(reverse("admin:django_rq_home")).status_code == 200
     assert client.get(reverse("admin:django_rq_dashboard_changelist")).status_code == 200
     page = client.get(reverse("admin:django_rq_jobs", args=[1]))
@@ -181,7 +181,7 @@ def test_worker_job_class_and_queues_of_one_class(settings: Any) -> None:
 
 
 def test_jobs_run_with_the_workers_job_class() -> None:
-    queue = get_queue("high", autocommit=True)
+    queue = get_queue("high", commit_mode="immediate")
     job = queue.enqueue("tests.django.tasks.job_class_name")
     get_worker("high", job_class=f"{__name__}.AuditedJob", worker_class="jobq.SimpleWorker").work(
         burst=True
@@ -217,7 +217,7 @@ def test_django_rq_pages_render_under_django_rqs_template_names(
 ) -> None:
     settings.ROOT_URLCONF = "tests.django.urls_admin_only"
     client.force_login(superuser())
-    job = get_queue("high", autocommit=True).enqueue("tests.fixtures.jobs.noop")
+    job = get_queue("high", commit_mode="immediate").enqueue("tests.fixtures.jobs.noop")
     pages = {
         reverse("admin:django_rq_dashboard_changelist"): ("django_rq/stats.html", "jobq/dashboard.html"),
         reverse("admin:django_rq_jobs", args=[1]): ("django_rq/jobs.html", "jobq/registry.html"),
@@ -266,7 +266,7 @@ def test_get_jobs_drops_ids_of_jobs_gone_from_the_registry_given() -> None:
     from jobq.django_integration.utils import get_jobs
     from jobq.registry import FailedJobRegistry, StartedJobRegistry
 
-    queue = get_queue("low", autocommit=True)
+    queue = get_queue("low", commit_mode="immediate")
     job = queue.enqueue("tests.fixtures.jobs.noop")
     for registry in (StartedJobRegistry(queue=queue), FailedJobRegistry(queue=queue)):
         queue.connection.zadd(registry.key, {"gone": 1})

@@ -64,16 +64,30 @@ def test_immediate_commit_mode(settings: Any) -> None:
         assert _in_redis(job.id, "low")
 
 
-def test_autocommit_argument_overrides_the_setting() -> None:
-    """django-rq's switch: True sends at once, False holds the job until the request
-    finishes (its "request_finished" mode)."""
+def test_commit_mode_argument_overrides_the_setting() -> None:
+    """ "immediate" sends at once, "request_finished" holds the job until the request
+    finishes."""
     with transaction.atomic():
-        now = get_queue("high", autocommit=True).enqueue("tests.django.tasks.echo", 1)
-        later = get_queue("high", autocommit=False).enqueue("tests.django.tasks.echo", 2)
+        now = get_queue("high", commit_mode="immediate").enqueue("tests.django.tasks.echo", 1)
+        later = get_queue("high", commit_mode="request_finished").enqueue(
+            "tests.django.tasks.echo", 2
+        )
         assert _in_redis(now.id, "high") and not _in_redis(later.id, "high")
     assert not _in_redis(later.id, "high")
     request_finished.send(sender=None)
     assert _in_redis(later.id, "high")
+
+
+def test_autocommit_argument_is_deprecated_and_still_chooses_the_mode() -> None:
+    """django-rq's older switch warns as django-rq does: True is "auto", False is
+    "request_finished"."""
+    with pytest.warns(DeprecationWarning, match="commit_mode"):
+        at_once = get_queue("high", autocommit=True)
+    with pytest.warns(DeprecationWarning, match="commit_mode"):
+        held = get_queue("high", autocommit=False)
+    assert (at_once.commit_mode, at_once._commit_mode) == ("immediate", "auto")
+    assert (held.commit_mode, held._commit_mode) == ("request_finished", "request_finished")
+    assert get_queue("high", commit_mode="on_db_commit")._commit_mode == "on_db_commit"
 
 
 def test_request_finished_mode_drops_the_jobs_of_a_failed_request() -> None:

@@ -27,7 +27,7 @@ LIMITS = reverse("jobq:queue_limits", args=["default"])
 
 def test_dashboard_shows_each_queues_limits_and_what_they_hold_back(client: Client) -> None:
     client.force_login(staff("viewer", "view_queue"))
-    queue = get_queue("default", autocommit=True)
+    queue = get_queue("default", commit_mode="immediate")
     queue.set_limits(rate="1/h")
     for _ in range(3):
         queue.enqueue("tests.fixtures.jobs.noop")

@@ -64,7 +64,7 @@ def test_max_payload_bytes_setting(settings: Any) -> None:
 
     settings.JOBQ = {"MAX_PAYLOAD_BYTES": 100}
     conf.clear()
-    queue = get_queue("default", autocommit=True)
+    queue = get_queue("default", commit_mode="immediate")
     assert queue.max_payload_bytes == 100
     with pytest.raises(PayloadTooLarge, match="over the limit of 100 bytes"):
         queue.enqueue("tests.django.tasks.echo", "x" * 200)

@@ -24,7 +24,7 @@ FAIL = "tests.fixtures.jobs.fail"
 
 def run_known_mix(manage: Manage) -> None:
     """4 quick jobs, 2 failing (one retried once first), 2 of 0.2 s, through a worker."""
-    q = get_queue("default", autocommit=True)
+    q = get_queue("default", commit_mode="immediate")
     for i in range(4):
         q.enqueue("tests.fixtures.jobs.add", i, 1)
     q.enqueue(FAIL)
@@ -94,7 +94,7 @@ def test_metrics_carry_run_and_wait_histograms_and_outcome_counters(
 
 
 def test_rqworker_no_history_records_nothing(manage: Manage) -> None:
-    get_queue("default", autocommit=True).enqueue("tests.fixtures.jobs.add", 1, 2)
+    get_queue("default", commit_mode="immediate").enqueue("tests.fixtures.jobs.add", 1, 2)
     manage.run("rqworker", "--burst", "--no-history", "default")
     assert not get_connection().keys("*history*")
 

@@ -79,7 +79,7 @@ def test_hook_failure_is_logged_and_the_job_still_finishes(
         raise RuntimeError("database away")
 
     monkeypatch.setattr(records, "upsert", broken)
-    queue = get_queue("high", autocommit=True)  # the enqueue-time row fails too: not here
+    queue = get_queue("high", commit_mode="immediate")  # the enqueue-time row fails too: not here
     monkeypatch.setattr(type(queue), "_record", lambda self, prepared: None)
     job = queue.enqueue("tests.django.tasks.echo", 1)
     with caplog.at_level(logging.ERROR, logger="jobq.worker"):
@@ -194,7 +194,7 @@ def test_fast_jobs_are_written_in_one_batch_when_idle() -> None:
 def test_record_after_a_lost_lease_says_what_redis_holds() -> None:
     """The job's lease was reaped while it ran: its result is refused at the ack, and
     the row says what the reaper made of the job, not that it finished."""
-    queue = get_queue("high", autocommit=True)
+    queue = get_queue("high", commit_mode="immediate")
     job = queue.enqueue("tests.fixtures.jobs.lose_own_lease")
     SimpleWorker([queue], queue.connection, hooks=worker_hooks()).work(burst=True)
     job.refresh()

@@ -27,7 +27,7 @@ def _port(url: str) -> int:
 
 def _roundtrip(queue_name: str = "default") -> None:
     """Enqueue and run one job through the configured connection."""
-    queue = get_queue(queue_name, autocommit=True)
+    queue = get_queue(queue_name, commit_mode="immediate")
     job = queue.enqueue("tests.django.tasks.echo", 1, b=2)
     SimpleWorker([queue], queue.connection).work(burst=True)
     assert job.result == [[1], {"b": 2}]
@@ -40,6 +40,20 @@ def test_url(settings: Any, redis_url: str) -> None:
     settings.RQ_QUEUES = {"default": {"URL": redis_url}}
     assert get_connection().ping()
     _roundtrip()
+
+
+def test_url_without_db_gives_the_client_db_none_which_is_the_urls_db(
+    settings: Any, redis_url: str
+) -> None:
+    """django-rq's client kwargs: no DB key, db=None; redis-py reads it as the URL's db
+    (db 0 for a URL without one)."""
+    server, url_db = redis_url.rsplit("/", 1)
+    settings.RQ_QUEUES = {"default": {"URL": server}, "high": {"URL": redis_url}}
+    assert get_connection("default").connection_pool.connection_kwargs["db"] is None
+    assert get_connection("high").connection_pool.connection_kwargs["db"] == int(url_db)
+    get_connection("default").set("jobq-test:db", "here")
+    with redis.Redis.from_url(f"{server}/0") as db_0:
+        assert db_0.get("jobq-test:db") == b"here"
 
 
 def test_url_with_db(settings: Any, redis_url: str) -> None:
@@ -188,10 +202,10 @@ def test_default_timeout_and_result_ttl(settings: Any, redis_url: str) -> None:
         "default": {"URL": redis_url, "DEFAULT_TIMEOUT": 42, "DEFAULT_RESULT_TTL": 3600},
         "plain": {"URL": redis_url},
     }
-    job = get_queue(autocommit=True).enqueue("tests.django.tasks.echo")
+    job = get_queue(commit_mode="immediate").enqueue("tests.django.tasks.echo")
     assert (job.timeout, job.result_ttl) == (42, 3600)
     assert get_queue("default", default_timeout=7).default_timeout == 7
-    plain = get_queue("plain", autocommit=True).enqueue("tests.django.tasks.echo")
+    plain = get_queue("plain", commit_mode="immediate").enqueue("tests.django.tasks.echo")
     # rq's defaults: the timeout is the job's; no result_ttl given reads None, as in rq,
     # and the result is kept rq's 500 s
     assert (plain.timeout, plain.result_ttl, plain.get_result_ttl(500)) == (180, None, 500)
@@ -203,7 +217,7 @@ def test_default_timeout_and_result_ttl_take_rqs_duration_strings(
     settings.RQ_QUEUES = {
         "default": {"URL": redis_url, "DEFAULT_TIMEOUT": "15m", "DEFAULT_RESULT_TTL": "1h"},
     }
-    job = get_queue(autocommit=True).enqueue("tests.django.tasks.echo")
+    job = get_queue(commit_mode="immediate").enqueue("tests.django.tasks.echo")
     assert (job.timeout, job.result_ttl) == (900, 3600)
 
 

@@ -149,7 +149,7 @@ def test_worker_done_and_failed_counts_follow_the_queue_counts(manage: Manage) -
     from tests.django.admin_helpers import superuser
 
     manage.start("rqworker", "default")
-    q = get_queue("default", autocommit=True)
+    q = get_queue("default", commit_mode="immediate")
     warm = q.enqueue("tests.fixtures.jobs.noop")
     wait_until(lambda: warm.get_status() == JobStatus.FINISHED, timeout=30)
     time.sleep(1)  # past the worker's first heartbeat; the next is 10 s away
@@ -166,7 +166,7 @@ def test_worker_done_and_failed_counts_follow_the_queue_counts(manage: Manage) -
 
 def test_rqsuspend_with_a_duration_stops_new_jobs_at_once_then_resumes(manage: Manage) -> None:
     manage.start("rqworker", "default")
-    q = get_queue("default", autocommit=True)
+    q = get_queue("default", commit_mode="immediate")
     warm = q.enqueue("tests.fixtures.jobs.noop")
     wait_until(lambda: warm.get_status() == JobStatus.FINISHED, timeout=30)
     out = manage.run("rqsuspend", "--duration", "3")

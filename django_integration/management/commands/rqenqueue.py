@@ -25,7 +25,7 @@ class Command(JobqCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         """``args``: the job's positional arguments (Django passes the ``args`` positionals here)."""
         try:
-            job = get_queue(options["queue"], autocommit=True).enqueue_call(
+            job = get_queue(options["queue"], commit_mode="immediate").enqueue_call(
                 options["function"], args=list(args), timeout=options["timeout"]
             )
         except (ValueError, TypeError, KeyError, JobqError) as e:

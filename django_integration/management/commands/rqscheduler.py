@@ -1,8 +1,10 @@
 """``manage.py rqscheduler``: django-rq's command, running jobq's scheduler.
 
-At start the ``Schedule`` rows are written into Redis (the database is the
-truth), then the loop fires due schedules and queues due jobs. Runs are never
-more than ``--interval`` late (the loop sleeps until the next due time).
+At start the ``Schedule`` rows of the queues on the Redis it serves (``--queue``'s)
+are written into that Redis (the database is the truth; another Redis is
+reconciled by its own scheduler), then the loop fires due schedules and queues
+due jobs. Runs are never more than ``--interval`` late (the loop sleeps until
+the next due time).
 """
 
 from __future__ import annotations
@@ -52,6 +54,9 @@ class Command(JobqCommand):
         except KeyError as e:
             raise CommandError(str(e)) from e
         assert scheduler is not None
-        reconcile()
+        if options["burst"]:
+            reconcile(options["queue"])
+        else:  # Redis down at start (or again since): wait it out, then reconcile
+            conn_mod.retry_until_up(lambda: reconcile(options["queue"]))
         connections.close_all()  # the loop itself never touches the database
         scheduler.run(burst=options["burst"])

@@ -103,7 +103,11 @@ class Command(JobqCommand):
                 worker_class=worker_class,
                 name=options["name"],
                 lease_seconds=options["lease"],
-                with_scheduler_hook=worker_scheduler_hook() if options["with_scheduler"] else None,
+                with_scheduler_hook=(
+                    worker_scheduler_hook(next(iter(options["queues"]), "default"))
+                    if options["with_scheduler"]
+                    else None
+                ),
                 **worker_options,
             )
 
