@@ -6,6 +6,8 @@ form posts again with ``confirmed``; only that second POST changes anything.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from django.contrib import messages
@@ -16,6 +18,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from jobq.exceptions import DeserializationError
 from jobq.job import Job
 from jobq.registry import registry_for
 from jobq.status import JobStatus
@@ -29,6 +32,7 @@ from ..urlnames import page_url
 from .access import VIEW_PERMISSION, page_context, queue_or_404, require, require_action
 from .actions import ACTIONS, Action, done_message, run_many
 from .registry import allowed_actions
+from .results import job_results
 
 
 def _result(job: Job) -> Any:
@@ -37,6 +41,29 @@ def _result(job: Job) -> Any:
         return job.return_value()
     except Exception as e:  # a result this process cannot load must not break the page
         return f"<cannot load the result: {e}>"
+
+
+def _loaded(job: Job) -> dict[str, Any]:
+    """Arguments and meta, or ``payload_error``: a payload that cannot be read (corrupt,
+    or refused by its signature) is shown as such, never trusted nor fatal to the page."""
+    try:
+        return {"args": job.args, "kwargs": job.kwargs, "meta": job.meta, "payload_error": ""}
+    except DeserializationError as e:
+        return {
+            "args": None,
+            "kwargs": None,
+            "meta": None,
+            "payload_error": f"{type(e).__name__}: {e}",
+        }
+
+
+def _dependents(queue: DjangoQueue, job: Job) -> list[tuple[str, bool]]:
+    """Each dependent's id and whether it still exists (one pipelined read)."""
+    ids = job.dependent_ids
+    pipe = queue.connection.pipeline(transaction=False)
+    for i in ids:
+        pipe.exists(queue.keys.job(i))
+    return list(zip(ids, (bool(n) for n in pipe.execute()), strict=True))
 
 
 def _schedule(job: Job) -> Schedule | None:
@@ -88,9 +115,14 @@ def _attempts(job: Job, status: JobStatus | None) -> list[dict[str, Any]]:
 
 @require_GET
 def job_detail(
-    request: HttpRequest, queue_name: str, job_id: str, template: str = "jobq/job.html"
+    request: HttpRequest,
+    queue_name: str,
+    job_id: str,
+    template: str = "jobq/job.html",
+    result_url: Callable[[str], str] | None = None,
 ) -> HttpResponse:
-    """``template``: another name for the page (django-rq's, extending jobq's)."""
+    """``template``: another name for the page (django-rq's, extending jobq's);
+    ``result_url``: a result id's page (default: jobq's)."""
     require(request, VIEW_PERMISSION)
     queue = queue_or_404(queue_name)
     job = queue.fetch_job(job_id)
@@ -99,6 +131,7 @@ def job_detail(
     status = job.get_status(refresh=False)
     progress = job.progress
     failed = status is not None and failure_applies(job, status)
+    results, results_error = job_results(job)
     context = page_context(
         request,
         _("Job %(id)s") % {"id": job.id},
@@ -106,6 +139,13 @@ def job_detail(
         job=job,
         status=status,
         result=_result(job),
+        **_loaded(job),
+        dependents=_dependents(queue, job),
+        results=[
+            (r, (result_url or partial(page_url, "result", queue.name, job.id))(r.id))
+            for r in results
+        ],
+        results_error=results_error,
         progress=progress,
         progress_percent=int(100 * progress[0] / progress[1]) if progress and progress[1] else 0,
         schedule=_schedule(job),
