@@ -18,7 +18,6 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from jobq.exceptions import DeserializationError
 from jobq.job import Job
 from jobq.registry import registry_for
 from jobq.status import JobStatus
@@ -33,6 +32,7 @@ from .access import VIEW_PERMISSION, page_context, queue_or_404, require, requir
 from .actions import ACTIONS, Action, done_message, run_many
 from .registry import allowed_actions
 from .results import job_results
+from .untrusted import READ_ERRORS, dependency_ids, status_of, unreadable
 
 
 def _result(job: Job) -> Any:
@@ -48,13 +48,8 @@ def _loaded(job: Job) -> dict[str, Any]:
     or refused by its signature) is shown as such, never trusted nor fatal to the page."""
     try:
         return {"args": job.args, "kwargs": job.kwargs, "meta": job.meta, "payload_error": ""}
-    except DeserializationError as e:
-        return {
-            "args": None,
-            "kwargs": None,
-            "meta": None,
-            "payload_error": f"{type(e).__name__}: {e}",
-        }
+    except READ_ERRORS as e:
+        return {"args": None, "kwargs": None, "meta": None, "payload_error": unreadable(e)}
 
 
 def _dependents(queue: DjangoQueue, job: Job) -> list[tuple[str, bool]]:
@@ -128,7 +123,8 @@ def job_detail(
     job = queue.fetch_job(job_id)
     if job is None:
         return _gone(request, queue_name, job_id)
-    status = job.get_status(refresh=False)
+    status, status_error = status_of(job)
+    dependencies, dependencies_error = dependency_ids(job)
     progress = job.progress
     failed = status is not None and failure_applies(job, status)
     results, results_error = job_results(job)
@@ -138,6 +134,9 @@ def job_detail(
         queue=queue,
         job=job,
         status=status,
+        status_error=status_error,
+        dependencies=dependencies,
+        dependencies_error=dependencies_error,
         result=_result(job),
         **_loaded(job),
         dependents=_dependents(queue, job),

@@ -14,19 +14,19 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from jobq.exceptions import DeserializationError
 from jobq.job import Job
 from jobq.results import Result
 
 from .access import VIEW_PERMISSION, page_context, queue_or_404, require
+from .untrusted import READ_ERRORS, unreadable
 
 
 def job_results(job: Job) -> tuple[list[Result], str]:
     """The job's results, and the error that kept them from being read ("" when none)."""
     try:
         return job.results(), ""
-    except DeserializationError as e:
-        return [], f"{type(e).__name__}: {e}"
+    except READ_ERRORS as e:
+        return [], unreadable(e)
 
 
 def _shown_value(result: Result) -> Any:

@@ -211,3 +211,15 @@ def test_result_and_worker_pages_need_a_staff_login(client: Client) -> None:
         reverse("jobq:result", args=["high", "any", "any"]),
     ):
         assert client.get(url).status_code == 302  # to the admin login
+
+
+@pytest.mark.parametrize("field", ["status", "deps", "data", "meta", "created", "progress"])
+def test_a_job_with_a_corrupt_field_still_has_its_pages(viewer: Client, field: str) -> None:
+    queue = get_queue("high", autocommit=True)
+    job = queue.enqueue("tests.fixtures.jobs.echo", 1)
+    queue.connection.hset(job.key, field, "\x00{not what jobq wrote")
+    assert viewer.get(reverse("jobq:job", args=["high", job.id])).status_code == 200
+    listing = viewer.get(reverse("jobq:registry", args=["high", "queued"]))
+    assert listing.status_code == 200 and job.id in listing.content.decode()
+    found = viewer.get(reverse("jobq:registry", args=["high", "queued"]), {"q": job.id})
+    assert found.status_code == 200
