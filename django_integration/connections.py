@@ -21,7 +21,11 @@ from . import conf
 
 
 def get_client(config: conf.ConnectionConfig) -> redis.Redis:
-    """The shared client for ``config`` in this process."""
+    """The shared client for ``config`` in this process. A client borrowed from a
+    Django cache is asked of the cache each time: the cache owns (and pools) it, and
+    follows a cache reconfigured since."""
+    if config.settings is None:
+        return build_client(config)
     clients: dict[tuple[int, str], redis.Redis] = conf.memo().setdefault("clients", {})
     key = (os.getpid(), config.cache_key)
     client = clients.get(key)

@@ -4,12 +4,20 @@ The Prometheus text is rendered by :func:`jobq.metrics.prometheus_text`, which
 ``jobq metrics`` serves too.
 
 Queues on one Redis are read in one pipelined round trip (``jobq.cli.info.collect``,
-``jobq.history``); queues on several Redis servers are merged.
+``jobq.history``); queues on several Redis servers are merged. A Redis that cannot be
+reached (down, a Sentinel with no master) leaves its queues out of the counts and
+names them under ``unreachable`` with the error: one dead server must not hide the
+others' queues from the dashboard or from a scrape.
 """
 
 from __future__ import annotations
 
-from typing import Any
+import time
+from collections.abc import Callable
+from functools import partial
+from typing import Any, TypeVar
+
+import redis
 
 from jobq import history
 from jobq.cli.info import collect
@@ -17,6 +25,38 @@ from jobq.metrics import TOTALS, prometheus_text
 
 from . import conf
 from .queues import get_connection
+from .rq_metrics import rq_text
+
+T = TypeVar("T")
+
+#: what an unreachable server raises (MasterNotFoundError and AuthenticationError
+#: are ConnectionErrors; OSError: a socket refused before redis-py wraps it)
+UNREACHABLE = (redis.ConnectionError, redis.TimeoutError, OSError)
+
+
+#: seconds a server that could not be reached is left alone before it is tried again:
+#: each try waits out the client's retries (seconds), and the dashboard reads every second
+RETRY_UNREACHABLE_SECONDS = 10.0
+
+
+def _reach(
+    names: list[str],
+    read: Callable[[redis.Redis, list[str]], T],
+    unreachable: dict[str, str],
+) -> T | None:
+    """``read`` of the Redis of ``names``, or None with each name's error in ``unreachable``."""
+    down: dict[str, tuple[float, str]] = conf.memo().setdefault("unreachable", {})
+    server = conf.queue(names[0]).connection.cache_key
+    until, error = down.get(server, (0.0, ""))
+    if time.monotonic() >= until:
+        try:
+            return read(get_connection(names[0]), names)
+        except UNREACHABLE as e:
+            error = f"{type(e).__name__}: {e}"
+            down[server] = (time.monotonic() + RETRY_UNREACHABLE_SECONDS, error)
+    for name in names:
+        unreachable[name] = error
+    return None
 
 
 def _by_connection() -> list[list[str]]:
@@ -37,10 +77,14 @@ def statistics(window: str | None = None) -> dict[str, Any]:
         "suspended": False,
         "scheduler": {"lock_holder": None, "next_due": {}},
         "flow": {},
+        "unreachable": {},
     }
-    groups = _by_connection()
-    for names in groups:
-        stats = collect(get_connection(names[0]), names)
+    groups: list[list[str]] = []
+    for names in _by_connection():
+        stats = _reach(names, collect, merged["unreachable"])
+        if stats is None:
+            continue
+        groups.append(names)
         merged["queues"].update(stats["queues"])
         merged["workers"].extend(stats["workers"])
         merged["suspended"] = merged["suspended"] or stats["suspended"]
@@ -58,7 +102,9 @@ def _history(groups: list[list[str]], window: str) -> dict[str, Any]:
     now = history.now_ms()
     merged: dict[str, Any] | None = None
     for names in groups:
-        part = history.read_history(get_connection(names[0]), names, window, now_ms=now)
+        part = _reach(names, partial(history.read_history, window=window, now_ms=now), {})
+        if part is None:
+            continue
         if merged is None:
             merged = part
             continue
@@ -72,8 +118,11 @@ def _history(groups: list[list[str]], window: str) -> dict[str, Any]:
 
 
 def metrics() -> str:
-    """The Prometheus text of every configured queue, with the history's totals."""
+    """The Prometheus text of every configured queue, with the history's totals, then
+    django-rq's families (:mod:`.rq_metrics`)."""
+    stats = statistics()
     totals: dict[str, history.Bucket] = {}
     for names in _by_connection():
-        totals.update(history.read_totals(get_connection(names[0]), names))
-    return prometheus_text({**statistics(), TOTALS: totals})
+        if names[0] not in stats["unreachable"]:
+            totals.update(_reach(names, history.read_totals, {}) or {})
+    return prometheus_text({**stats, TOTALS: totals}) + rq_text(stats)

@@ -14,7 +14,7 @@ from typing import Any
 
 from django.urls import URLPattern, path
 
-from .views import cron, jobs, limits, registry, stats
+from .views import cron, jobs, limits, registry, results, stats, workers
 
 app_name = "jobq"
 
@@ -45,6 +45,17 @@ def get_admin_urlpatterns(view_wrapper: ViewWrapper | None = None) -> list[URLPa
         ),
         path("queues/<str:queue_name>/limits/", wrap(limits.queue_limits), name="queue_limits"),
         path("queues/<str:queue_name>/jobs/<str:job_id>/", wrap(jobs.job_detail), name="job"),
+        path(
+            "queues/<str:queue_name>/jobs/<str:job_id>/results/<str:result_id>/",
+            wrap(results.result_detail),
+            name="result",
+        ),
+        path("queues/<str:queue_name>/workers/", wrap(workers.workers_page), name="workers"),
+        path(
+            "queues/<str:queue_name>/workers/<str:key>/",
+            wrap(workers.worker_page),
+            name="worker",
+        ),
         path(
             "queues/<str:queue_name>/<str:registry>/",
             wrap(registry.registry_list),

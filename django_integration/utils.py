@@ -31,7 +31,9 @@ def get_statistics(run_maintenance_tasks: bool = False) -> dict[str, list[dict[s
         row["workers"] = sum(1 for w in stats["workers"] if name in w.get("queues", ""))
         row["oldest_job_timestamp"] = "-"
         row["scheduler_pid"] = None
-        if run_maintenance_tasks or row["jobs"]:
+        #: why the counts are missing: its Redis could not be reached (see .stats)
+        row["error"] = stats["unreachable"].get(name, "")
+        if not row["error"] and (run_maintenance_tasks or row["jobs"]):
             queue = get_queue_by_index(index)
             if run_maintenance_tasks:
                 clean_registries(queue)

@@ -59,6 +59,13 @@ def _worker_jobs(stats: Stats) -> Iterator[str]:
             )
 
 
+def _reachable(stats: Stats) -> Iterator[str]:
+    for queue in stats["queues"]:
+        yield f'jobq_queue_reachable{{queue="{label(queue)}"}} 1'
+    for queue in stats.get("unreachable", {}):
+        yield f'jobq_queue_reachable{{queue="{label(queue)}"}} 0'
+
+
 def _suspended(stats: Stats) -> Iterator[str]:
     yield f"jobq_suspended {int(bool(stats['suspended']))}"
 
@@ -117,6 +124,12 @@ METRICS: list[Metric] = [
     Metric("jobq_workers", "gauge", "Live workers", _workers),
     Metric("jobq_worker_jobs_total", "counter", "Jobs a worker ran, by outcome", _worker_jobs),
     Metric("jobq_suspended", "gauge", "1 when workers are suspended", _suspended),
+    Metric(
+        "jobq_queue_reachable",
+        "gauge",
+        "0 when the queue's Redis could not be read for this scrape",
+        _reachable,
+    ),
     Metric(
         "jobq_jobs_total",
         "counter",

@@ -38,9 +38,10 @@ class Result:
         execution_id: str | None = None,
         execution_started_at: dt.datetime | None = None,
         execution_ended_at: dt.datetime | None = None,
+        worker_name: str | None = None,
     ) -> None:
         """``execution_*``: the run that produced it (jobq names a run by its attempt
-        number, see :mod:`jobq.executions`)."""
+        number, see :mod:`jobq.executions`); ``worker_name``: the worker that ran it."""
         self.job_id = job_id
         self.id = job_id
         self.type = type
@@ -50,6 +51,7 @@ class Result:
         self.execution_id = execution_id
         self.execution_started_at = execution_started_at
         self.execution_ended_at = execution_ended_at
+        self.worker_name = worker_name
 
     def __repr__(self) -> str:
         return f"Result({self.job_id!r}, type={self.type.name})"
@@ -62,6 +64,7 @@ class Result:
             "execution_id": str(job.attempts) if job.attempts else None,
             "execution_started_at": job.started_at,
             "execution_ended_at": job.ended_at,
+            "worker_name": job.worker_name,
         }
         if status == JobStatus.FINISHED:
             return cls(job.id, cls.Type.SUCCESSFUL, job.ended_at, job.return_value(), **run)

@@ -8,6 +8,7 @@ from typing import Any
 from django import template
 
 from ..urlnames import page_url
+from ..views.untrusted import status_text
 
 register = template.Library()
 
@@ -15,3 +16,9 @@ register = template.Library()
 @register.simple_tag
 def jobq_url(name: str, *args: Any) -> str:
     return page_url(name, *args)
+
+
+@register.filter
+def job_status(job: Any) -> str:
+    """``{{ job|job_status }}``: the status, or why it cannot be read (never an error)."""
+    return status_text(job)

@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 
 from ..queues import queue_names
 from ..urlnames import page_url
-from . import cron, jobs, registry, stats
+from . import cron, jobs, registry, results, stats, workers
 from .access import queue_or_404, require
 from .actions import ACTIONS, run_many
 
@@ -71,16 +71,24 @@ def _registry_page(name: str) -> Callable[..., HttpResponse]:
 
 
 def _job_page(request: HttpRequest, queue_index: int, job_id: str) -> HttpResponse:
+    """Links to results go to django-rq's result pages, under the namespace and
+    prefix this page was reached by (``admin:django_rq_`` or ``django_rq:``)."""
     name = queue_name_at(queue_index)
-    return jobs.job_detail(request, name, job_id, "django_rq/job_detail.html")
+    match = request.resolver_match
+    view_name = match.view_name if match is not None else "admin:django_rq_job_detail"
+    result_name = view_name.removesuffix("job_detail") + "result_detail"
+
+    def result_url(result_id: str) -> str:
+        return reverse(result_name, args=[queue_index, job_id, result_id])
+
+    return jobs.job_detail(request, name, job_id, "django_rq/job_detail.html", result_url)
 
 
 def _result_page(
     request: HttpRequest, queue_index: int, job_id: str, result_id: str
 ) -> HttpResponse:
-    """The job's page: it shows the job's latest result and its runs' records."""
     name = queue_name_at(queue_index)
-    return jobs.job_detail(request, name, job_id, "django_rq/result_detail.html")
+    return results.result_detail(request, name, job_id, result_id, "django_rq/result_detail.html")
 
 
 def _job_action(action_name: str) -> Callable[..., HttpResponse]:
@@ -128,10 +136,10 @@ def _requeue_all(request: HttpRequest, queue_index: int) -> HttpResponse:
 
 
 def _workers(request: HttpRequest, queue_index: int, key: str | None = None) -> HttpResponse:
-    """The dashboard, which lists the workers with the jobs they hold."""
-    queue_name_at(queue_index)
-    page = "django_rq/workers.html" if key is None else "django_rq/worker_details.html"
-    return stats.dashboard(request, page)
+    name = queue_name_at(queue_index)
+    if key is None:
+        return workers.workers_page(request, name, "django_rq/workers.html")
+    return workers.worker_page(request, name, key, "django_rq/worker_details.html")
 
 
 def _cron_page(request: HttpRequest, connection_index: int, scheduler_name: str) -> HttpResponse:

@@ -6,6 +6,8 @@ form posts again with ``confirmed``; only that second POST changes anything.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from django.contrib import messages
@@ -29,6 +31,8 @@ from ..urlnames import page_url
 from .access import VIEW_PERMISSION, page_context, queue_or_404, require, require_action
 from .actions import ACTIONS, Action, done_message, run_many
 from .registry import allowed_actions
+from .results import job_results
+from .untrusted import READ_ERRORS, dependency_ids, status_of, unreadable
 
 
 def _result(job: Job) -> Any:
@@ -37,6 +41,24 @@ def _result(job: Job) -> Any:
         return job.return_value()
     except Exception as e:  # a result this process cannot load must not break the page
         return f"<cannot load the result: {e}>"
+
+
+def _loaded(job: Job) -> dict[str, Any]:
+    """Arguments and meta, or ``payload_error``: a payload that cannot be read (corrupt,
+    or refused by its signature) is shown as such, never trusted nor fatal to the page."""
+    try:
+        return {"args": job.args, "kwargs": job.kwargs, "meta": job.meta, "payload_error": ""}
+    except READ_ERRORS as e:
+        return {"args": None, "kwargs": None, "meta": None, "payload_error": unreadable(e)}
+
+
+def _dependents(queue: DjangoQueue, job: Job) -> list[tuple[str, bool]]:
+    """Each dependent's id and whether it still exists (one pipelined read)."""
+    ids = job.dependent_ids
+    pipe = queue.connection.pipeline(transaction=False)
+    for i in ids:
+        pipe.exists(queue.keys.job(i))
+    return list(zip(ids, (bool(n) for n in pipe.execute()), strict=True))
 
 
 def _schedule(job: Job) -> Schedule | None:
@@ -88,24 +110,41 @@ def _attempts(job: Job, status: JobStatus | None) -> list[dict[str, Any]]:
 
 @require_GET
 def job_detail(
-    request: HttpRequest, queue_name: str, job_id: str, template: str = "jobq/job.html"
+    request: HttpRequest,
+    queue_name: str,
+    job_id: str,
+    template: str = "jobq/job.html",
+    result_url: Callable[[str], str] | None = None,
 ) -> HttpResponse:
-    """``template``: another name for the page (django-rq's, extending jobq's)."""
+    """``template``: another name for the page (django-rq's, extending jobq's);
+    ``result_url``: a result id's page (default: jobq's)."""
     require(request, VIEW_PERMISSION)
     queue = queue_or_404(queue_name)
     job = queue.fetch_job(job_id)
     if job is None:
         return _gone(request, queue_name, job_id)
-    status = job.get_status(refresh=False)
+    status, status_error = status_of(job)
+    dependencies, dependencies_error = dependency_ids(job)
     progress = job.progress
     failed = status is not None and failure_applies(job, status)
+    results, results_error = job_results(job)
     context = page_context(
         request,
         _("Job %(id)s") % {"id": job.id},
         queue=queue,
         job=job,
         status=status,
+        status_error=status_error,
+        dependencies=dependencies,
+        dependencies_error=dependencies_error,
         result=_result(job),
+        **_loaded(job),
+        dependents=_dependents(queue, job),
+        results=[
+            (r, (result_url or partial(page_url, "result", queue.name, job.id))(r.id))
+            for r in results
+        ],
+        results_error=results_error,
         progress=progress,
         progress_percent=int(100 * progress[0] / progress[1]) if progress and progress[1] else 0,
         schedule=_schedule(job),

@@ -22,6 +22,7 @@ from jobq.status import JobStatus
 from ..queues import DjangoQueue
 from .access import VIEW_PERMISSION, has_perm, page_context, queue_or_404, require
 from .actions import ACTIONS, BY_STATUS
+from .untrusted import status_of
 
 PAGE_SIZE = 25
 
@@ -63,7 +64,7 @@ def window(queue: DjangoQueue, name: str, offset: int, limit: int) -> list[Job]:
 
 def _find(queue: DjangoQueue, job_list: JobList, job_id: str) -> list[Job]:
     job = queue.fetch_job(job_id)
-    return [job] if job is not None and job.get_status(refresh=False) == job_list.status else []
+    return [job] if job is not None and status_of(job)[0] == job_list.status else []
 
 
 def _page_number(raw: str | None, pages: int) -> int:

@@ -39,7 +39,7 @@ def _when(ms: Any) -> dt.datetime | None:
         return None
 
 
-def _worker_row(w: dict[str, Any]) -> dict[str, Any]:
+def worker_row(w: dict[str, Any]) -> dict[str, Any]:
     """A worker as the dashboard shows it: the jobs it holds, each with the moment a
     dead worker's job goes back to its queue."""
     held = [{**h, "retry_at": _when(h["lease_until"])} for h in w.get("held", [])]
@@ -62,8 +62,10 @@ def dashboard(request: HttpRequest, template: str = "jobq/dashboard.html") -> Ht
         _("Queues and workers"),
         rows=rows,
         columns=ORDER,
-        workers=[_worker_row(w) for w in stats["workers"]],
+        workers=[worker_row(w) for w in stats["workers"]],
         suspended=stats["suspended"],
+        # a queue whose Redis cannot be reached: its row says so, the others read on
+        unreachable=sorted(stats["unreachable"].items()),
         # counts, workers (a dead one too) follow within a second, charts within two,
         # redrawn in place by jobq/charts.js (reloading the page without JavaScript)
         refresh=True,

@@ -42,6 +42,7 @@ from ..utils import import_attribute
 from .consumer import Budget, Consumer, Stop
 from .direct import DirectRun
 from .executor import Executor
+from .lookup import WorkerLookup
 from .maintenance import Maintenance, WorkerRecord, list_workers
 from .scheduler_duty import SchedulerDuty
 
@@ -61,7 +62,7 @@ def _queue_names(queues: Iterable[Queue | str]) -> list[str]:
     return names or [defaults.QUEUE_NAME]
 
 
-class BaseWorker(DirectRun):
+class BaseWorker(WorkerLookup, DirectRun):
     #: rq's: the timeout a worker runs rq's callbacks under (``execute_stopped_callback``)
     death_penalty_class = UnixSignalDeathPenalty
 

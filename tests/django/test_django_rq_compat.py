@@ -223,7 +223,7 @@ def test_django_rq_pages_render_under_django_rqs_template_names(
         reverse("admin:django_rq_jobs", args=[1]): ("django_rq/jobs.html", "jobq/registry.html"),
         reverse("admin:django_rq_failed_jobs", args=[1]): ("django_rq/failed_jobs.html", "jobq/registry.html"),
         reverse("admin:django_rq_job_detail", args=[1, job.id]): ("django_rq/job_detail.html", "jobq/job.html"),
-        reverse("admin:django_rq_workers", args=[1]): ("django_rq/workers.html", "jobq/dashboard.html"),
+        reverse("admin:django_rq_workers", args=[1]): ("django_rq/workers.html", "jobq/workers.html"),
         reverse("admin:django_rq_clear", args=[1]): ("django_rq/clear_queue.html", "jobq/confirm.html"),
     }  # fmt: skip
     for url, names in pages.items():
