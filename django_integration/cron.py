@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
+from functools import partial
 from typing import Any
 
 import redis
@@ -15,6 +16,7 @@ from jobq.scheduler import Schedule
 from . import conf
 from .connection_utils import get_redis_connection, get_unique_connection_configs
 from .queues import get_connection
+from .stats import reach
 
 logger = logging.getLogger("jobq.django")
 
@@ -103,9 +105,13 @@ def running_cron_schedulers(cleanup: bool = False) -> list[tuple[int, DjangoCron
     found: list[tuple[int, DjangoCronScheduler]] = []
     for index, params in enumerate(get_unique_connection_configs()):
         try:
-            running = DjangoCronScheduler.all(get_redis_connection(params), cleanup=cleanup)
+            server = conf.parse_queue("<given>", params).connection.cache_key
+            client = get_redis_connection(params)
+            running, error = reach(server, partial(DjangoCronScheduler.all, client, cleanup))
         except (redis.RedisError, ImproperlyConfigured) as e:
-            logger.warning("cron schedulers not listed for connection %d: %s", index, e)
+            running, error = None, str(e)
+        if running is None:
+            logger.warning("cron schedulers not listed for connection %d: %s", index, error)
             continue
         found += [(index, scheduler) for scheduler in running]
     return found

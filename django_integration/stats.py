@@ -39,24 +39,33 @@ UNREACHABLE = (redis.ConnectionError, redis.TimeoutError, OSError)
 RETRY_UNREACHABLE_SECONDS = 10.0
 
 
+def reach(server: str, read: Callable[[], T]) -> tuple[T | None, str]:
+    """``read()`` of the Redis ``server`` (a connection's ``cache_key``), or None and the
+    error when it cannot be reached; a server that could not be is left alone for
+    :data:`RETRY_UNREACHABLE_SECONDS` (every page that reads Redis asks here)."""
+    down: dict[str, tuple[float, str]] = conf.memo().setdefault("unreachable", {})
+    until, error = down.get(server, (0.0, ""))
+    if time.monotonic() >= until:
+        try:
+            return read(), ""
+        except UNREACHABLE as e:
+            error = f"{type(e).__name__}: {e}"
+            down[server] = (time.monotonic() + RETRY_UNREACHABLE_SECONDS, error)
+    return None, error
+
+
 def _reach(
     names: list[str],
     read: Callable[[redis.Redis, list[str]], T],
     unreachable: dict[str, str],
 ) -> T | None:
     """``read`` of the Redis of ``names``, or None with each name's error in ``unreachable``."""
-    down: dict[str, tuple[float, str]] = conf.memo().setdefault("unreachable", {})
     server = conf.queue(names[0]).connection.cache_key
-    until, error = down.get(server, (0.0, ""))
-    if time.monotonic() >= until:
-        try:
-            return read(get_connection(names[0]), names)
-        except UNREACHABLE as e:
-            error = f"{type(e).__name__}: {e}"
-            down[server] = (time.monotonic() + RETRY_UNREACHABLE_SECONDS, error)
-    for name in names:
-        unreachable[name] = error
-    return None
+    found, error = reach(server, lambda: read(get_connection(names[0]), names))
+    if found is None:
+        for name in names:
+            unreachable[name] = error
+    return found
 
 
 def _by_connection() -> list[list[str]]:
