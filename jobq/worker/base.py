@@ -9,7 +9,9 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import signal
 import socket
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterable, Sequence
@@ -135,12 +137,17 @@ class BaseWorker(WorkerLookup, DirectRun):
     def all(cls, connection: redis.Redis | None = None) -> list[dict[str, str]]:
         return list_workers(conn_mod.resolve(connection))
 
+    def _on_signal(self, signum: int, frame: Any) -> None:
+        """SIGTERM / SIGINT: each kind of worker shuts down in its own way."""
+        raise NotImplementedError
+
     def _start(
         self,
         logging_level: str | None,
         burst: bool,
         maintenance: Maintenance,
         with_scheduler: bool = False,
+        armed: dict[int, Any] | None = None,
     ) -> None:
         """What both kinds of worker do first: logging, a supported server, known
         queues, the worker's record. Until these land, Redis may still be starting
@@ -165,6 +172,10 @@ class BaseWorker(WorkerLookup, DirectRun):
             first_writes()
         else:
             conn_mod.retry_until_up(first_writes)
+        if armed is not None:
+            # from here on a SIGTERM is a warm shutdown that gives back the record and
+            # the scheduler locks taken next, not a death that leaves them to expire
+            armed.update(arm_signals(self._on_signal))
         if with_scheduler:
             self._take_scheduler_duty(burst, maintenance)
         if self.keyring is None:
@@ -335,6 +346,19 @@ def unregister_quietly(maintenance: Maintenance) -> None:
         if not _is_transient(e):
             raise
         logger.warning("worker record not removed (%s); it expires by itself", e)
+
+
+def arm_signals(handler: Callable[[int, Any], None]) -> dict[int, Any]:
+    """SIGTERM and SIGINT to ``handler`` (in the main thread only); the handlers they
+    had, for :func:`restore_signals`."""
+    if threading.current_thread() is not threading.main_thread():
+        return {}
+    return {s: signal.signal(s, handler) for s in (signal.SIGTERM, signal.SIGINT)}
+
+
+def restore_signals(previous: dict[int, Any]) -> None:
+    for s, handler in previous.items():
+        signal.signal(s, handler)
 
 
 def worker_state(running: bool, suspended: bool) -> str:

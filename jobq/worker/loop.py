@@ -29,7 +29,15 @@ from .. import defaults, transitions
 from ..job import Job
 from ..keys import QueueKeys
 from ..queue import Queue
-from .base import KILL_GRACE, TICK, BaseWorker, run_consumer, unregister_quietly, worker_state
+from .base import (
+    KILL_GRACE,
+    TICK,
+    BaseWorker,
+    restore_signals,
+    run_consumer,
+    unregister_quietly,
+    worker_state,
+)
 from .children import (
     EXIT_RECYCLED,
     Budgets,
@@ -312,10 +320,14 @@ class Worker(BaseWorker):
         self._suspended = False
         self._no_more_children = False  # a second work() (e.g. burst again) starts afresh
         maintenance = self._maintenance(self.concurrency, self._report_lost)
-        self._start(logging_level, burst, maintenance, with_scheduler)
+        previous: dict[int, Any] = {}
+        try:
+            self._start(logging_level, burst, maintenance, with_scheduler, previous)
+        except BaseException:
+            restore_signals(previous)
+            raise
         budget = SharedBudget(max_jobs) if max_jobs else None
         self.selector = selectors.DefaultSelector()
-        previous = {s: signal.signal(s, self._on_signal) for s in (signal.SIGTERM, signal.SIGINT)}
         logger.info(
             "worker %s started on queues %s (concurrency %d)",
             self.name,
@@ -351,7 +363,7 @@ class Worker(BaseWorker):
             self._shutdown(maintenance, previous)
         return True
 
-    def _shutdown(self, maintenance: Maintenance, previous: dict[signal.Signals, Any]) -> None:
+    def _shutdown(self, maintenance: Maintenance, previous: dict[int, Any]) -> None:
         if self.children:
             self.stop.cold = True
             self._signal_children(signal.SIGKILL)
@@ -362,8 +374,7 @@ class Worker(BaseWorker):
                 os.close(child.fd)
             self.children.clear()
         self._run_pending()
-        for s, handler in previous.items():
-            signal.signal(s, handler)
+        restore_signals(previous)
         self._end_scheduler_duty()
         unregister_quietly(maintenance)
         self.selector.close()

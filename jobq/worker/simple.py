@@ -6,7 +6,6 @@ reaping, its record, the embedded scheduler) runs on a thread beside the jobs.
 from __future__ import annotations
 
 import logging
-import signal
 import threading
 import time
 from collections.abc import Sequence
@@ -14,7 +13,15 @@ from typing import Any
 
 from .. import connection as conn_mod
 from ..keys import QueueKeys
-from .base import KILL_GRACE, TICK, BaseWorker, run_consumer, unregister_quietly, worker_state
+from .base import (
+    KILL_GRACE,
+    TICK,
+    BaseWorker,
+    restore_signals,
+    run_consumer,
+    unregister_quietly,
+    worker_state,
+)
 from .consumer import LocalBudget
 from .executor import ShutdownRequested
 from .holdings import Holdings
@@ -130,18 +137,17 @@ class SimpleWorker(BaseWorker):
         logging_level: str | None = None,
     ) -> bool:
         maintenance = self._maintenance(1)
-        self._start(logging_level, burst, maintenance, with_scheduler)
+        previous: dict[int, Any] = {}
+        try:
+            self._start(logging_level, burst, maintenance, with_scheduler, previous)
+        except BaseException:
+            restore_signals(previous)
+            raise
         holdings, lock, done = Holdings(), threading.Lock(), threading.Event()
         consumer = self._consumer(
             self.connection,
             _LockedReporter(holdings, lock),
             LocalBudget(max_jobs) if max_jobs else None,
-        )
-        in_main = threading.current_thread() is threading.main_thread()
-        previous = (
-            {s: signal.signal(s, self._on_signal) for s in (signal.SIGTERM, signal.SIGINT)}
-            if in_main
-            else {}
         )
         upkeep = threading.Thread(
             target=self._upkeep_loop, args=(maintenance, holdings, lock, done), daemon=True
@@ -157,8 +163,7 @@ class SimpleWorker(BaseWorker):
             done.set()
             upkeep.join()
             consumer.executor.close()
-            for s, handler in previous.items():
-                signal.signal(s, handler)
+            restore_signals(previous)
             self._end_scheduler_duty()
             unregister_quietly(maintenance)
         return True
