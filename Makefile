@@ -88,7 +88,8 @@ test-latest:
 # (on SQLite), without lint, types and the long fault runs. .ci/run runs it after
 # `make test`.
 OLDEST_TESTS ?= tests/unit tests/lua tests/core tests/compat tests/scheduler tests/security \
-	tests/cluster/test_scenarios.py tests/cluster/test_async.py tests/cluster/test_connections.py
+	tests/cluster/test_scenarios.py tests/cluster/test_async.py tests/cluster/test_connections.py \
+	tests/cluster/test_flow.py
 # redis-py 5.0's cluster client can leave a socket for the garbage collector, which
 # the suite's warnings-as-errors would blame on whichever test runs then
 OLDEST_PYTEST := -W ignore::pytest.PytestUnraisableExceptionWarning

@@ -21,7 +21,7 @@ from typing import Any, Self
 import redis
 
 from . import keys, transitions
-from .connection import text
+from .connection import slot_transaction, text
 from .exceptions import JobqError, SchedulerNotFound
 from .utils import now, utcformat, utcparse
 
@@ -105,7 +105,7 @@ class CronPresence:
 
     def register_death(self) -> None:
         """Leave the registry and drop the record; SchedulerNotFound when not registered."""
-        pipe = self._client().pipeline(transaction=True)
+        pipe = slot_transaction(self._client(), self.key)
         pipe.zrem(keys.CRON_SCHEDULERS, self.name)
         pipe.delete(self.key)
         removed, _ = pipe.execute()
@@ -114,7 +114,7 @@ class CronPresence:
 
     def heartbeat(self) -> None:
         """Say this scheduler is alive: its registry score and its record's life."""
-        pipe = self._client().pipeline(transaction=True)
+        pipe = slot_transaction(self._client(), self.key)
         pipe.zadd(keys.CRON_SCHEDULERS, {self.name: time.time()}, xx=True, ch=True)
         pipe.expire(self.key, BEATING_RECORD_SECONDS)
         changed, _ = pipe.execute()

@@ -15,7 +15,7 @@ from typing import Any, Literal
 
 import redis
 
-from .connection import text
+from .connection import slot_transaction, text
 from .keys import QueueKeys, check_id
 
 #: priorities run from -MAX_PRIORITY to MAX_PRIORITY (includes/flow.lua has the same bound)
@@ -160,11 +160,11 @@ def set_limits(
         fields["burst"] = _check_limit(burst, "burst")
     if concurrency is not None:
         fields["conc"] = _check_limit(concurrency, "concurrency")
-    pipe = client.pipeline(transaction=True)
+    pipe = slot_transaction(client, q.flow)
     if clear:
         pipe.hdel(q.flow, *_LIMIT_FIELDS, "tat")
     if fields:
-        pipe.hset(q.flow, mapping=fields)  # type: ignore[arg-type]
+        pipe.hset(q.flow, mapping=fields)
     pipe.execute()
     return get_limits(client, q)
 

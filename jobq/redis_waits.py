@@ -119,6 +119,16 @@ def is_cluster(client: object) -> bool:
     return isinstance(client, RedisCluster | ClusterPipeline)
 
 
+def slot_transaction(client: Any, key: str) -> Any:
+    """A MULTI pipeline for commands on ``key`` and keys of its hash slot. A cluster
+    client sends it to the node that holds the slot: redis-py 5 has no cluster
+    transactions ("transaction is deprecated in cluster mode")."""
+    if isinstance(client, RedisCluster):
+        node = client.get_node_from_key(key)
+        return client.get_redis_connection(node).pipeline(transaction=True)
+    return client.pipeline(transaction=True)
+
+
 def pipeline_commands(pipe: Any) -> list[tuple[tuple[Any, ...], dict[str, Any]]]:
     """The (args, options) of each command queued in a pipeline, standalone or cluster."""
     if isinstance(pipe, ClusterPipeline):

@@ -35,7 +35,7 @@ from typing import Any
 import redis
 
 from .. import defaults, keys, transitions
-from ..connection import text
+from ..connection import slot_transaction, text
 from ..exceptions import SchedulerNotFound
 from ..registry import ScheduledJobRegistry
 from ..utils import now, utcformat, utcparse
@@ -192,7 +192,7 @@ class RQScheduler:
 
     def save(self) -> None:
         """Write the record, expiring ``interval + 60`` s after this write."""
-        pipe = self.connection.pipeline(transaction=True)
+        pipe = slot_transaction(self.connection, self.key)
         pipe.delete(self.key)
         pipe.hset(self.key, mapping=self.to_dict())  # type: ignore[arg-type, unused-ignore]
         pipe.expire(self.key, self.ttl_seconds)
@@ -232,7 +232,7 @@ class RQScheduler:
             if code == 0:  # expired and taken by another (2: expired, free, ours again)
                 logger.warning("scheduler %s lost the scheduler lock of queue %s", self.name, name)
                 self._acquired_locks.discard(name)
-        pipe = self.connection.pipeline(transaction=True)
+        pipe = slot_transaction(self.connection, self.key)
         pipe.hset(self.key, "last_heartbeat", utcformat(self.last_heartbeat))
         pipe.expire(self.key, self.ttl_seconds)
         pipe.execute()

@@ -19,6 +19,7 @@ from typing import ClassVar
 import redis
 
 from .. import keys, transitions
+from ..connection import slot_transaction
 
 #: seconds a dead scheduler's record is kept (rq-scheduler's)
 DEATH_KEPT_SECONDS = 60
@@ -64,7 +65,7 @@ class SchedulerPresence:
 
     def register_death(self) -> None:
         """Mark the record dead; it is kept a minute (a new birth may replace it)."""
-        pipe = self.connection.pipeline(transaction=True)
+        pipe = slot_transaction(self.connection, self.key)
         pipe.hset(self.key, "death", time.time())
         pipe.expire(self.key, DEATH_KEPT_SECONDS)
         pipe.execute()
