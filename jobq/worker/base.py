@@ -147,13 +147,14 @@ class BaseWorker(WorkerLookup, DirectRun):
         burst: bool,
         maintenance: Maintenance,
         with_scheduler: bool = False,
-        armed: dict[int, Any] | None = None,
-    ) -> None:
+    ) -> dict[int, Any]:
         """What both kinds of worker do first: logging, a supported server, known
         queues, the worker's record. Until these land, Redis may still be starting
         (a cluster forming answers CLUSTERDOWN): waited for, unless a burst run.
         ``with_scheduler`` (rq's): also run the scheduler's pass, under the scheduler
-        lock, so that of all workers asked to, one fires schedules at a time."""
+        lock, so that of all workers asked to, one fires schedules at a time.
+        Returns the signal handlers it replaced (put back by the worker's shutdown,
+        or here if starting fails)."""
         if with_scheduler and self.scheduler_hook is None:
             self.scheduler_hook = scheduler_hook()
         if logging_level:
@@ -172,15 +173,19 @@ class BaseWorker(WorkerLookup, DirectRun):
             first_writes()
         else:
             conn_mod.retry_until_up(first_writes)
-        if armed is not None:
-            # from here on a SIGTERM is a warm shutdown that gives back the record and
-            # the scheduler locks taken next, not a death that leaves them to expire
-            armed.update(arm_signals(self._on_signal))
-        if with_scheduler:
-            self._take_scheduler_duty(burst, maintenance)
-        if self.keyring is None:
-            logger.warning(signing.unsigned_warning(self.resolver.allowed))
-        self._scheduler_tick()  # what is due already runs in this worker's first batch
+        # from here on a SIGTERM is a warm shutdown that gives back the record and
+        # the scheduler locks taken next, not a death that leaves them to expire
+        previous = arm_signals(self._on_signal)
+        try:
+            if with_scheduler:
+                self._take_scheduler_duty(burst, maintenance)
+            if self.keyring is None:
+                logger.warning(signing.unsigned_warning(self.resolver.allowed))
+            self._scheduler_tick()  # what is due already runs in this worker's first batch
+        except BaseException:
+            restore_signals(previous)
+            raise
+        return previous
 
     def _take_scheduler_duty(self, burst: bool, maintenance: Maintenance) -> None:
         """rq's scheduler of this worker's queues (see :mod:`.scheduler_duty`); a burst

@@ -320,12 +320,7 @@ class Worker(BaseWorker):
         self._suspended = False
         self._no_more_children = False  # a second work() (e.g. burst again) starts afresh
         maintenance = self._maintenance(self.concurrency, self._report_lost)
-        previous: dict[int, Any] = {}
-        try:
-            self._start(logging_level, burst, maintenance, with_scheduler, previous)
-        except BaseException:
-            restore_signals(previous)
-            raise
+        previous = self._start(logging_level, burst, maintenance, with_scheduler)
         budget = SharedBudget(max_jobs) if max_jobs else None
         self.selector = selectors.DefaultSelector()
         logger.info(

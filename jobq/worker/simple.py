@@ -137,12 +137,7 @@ class SimpleWorker(BaseWorker):
         logging_level: str | None = None,
     ) -> bool:
         maintenance = self._maintenance(1)
-        previous: dict[int, Any] = {}
-        try:
-            self._start(logging_level, burst, maintenance, with_scheduler, previous)
-        except BaseException:
-            restore_signals(previous)
-            raise
+        previous = self._start(logging_level, burst, maintenance, with_scheduler)
         holdings, lock, done = Holdings(), threading.Lock(), threading.Event()
         consumer = self._consumer(
             self.connection,
