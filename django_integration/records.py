@@ -253,12 +253,7 @@ def _after_failure(job: Job) -> JobStatus:
     """Failed for good, or waiting for a retry (immediately queued, or scheduled)."""
     if job.attempts >= job.max_attempts:
         return JobStatus.FAILED
-    try:
-        intervals = json.loads(job.retry_intervals_text or "[]")
-        delay = intervals[min(job.attempts, len(intervals)) - 1] if intervals else 0
-    except (ValueError, TypeError, IndexError):
-        delay = 0
-    return JobStatus.SCHEDULED if delay and delay > 0 else JobStatus.QUEUED
+    return JobStatus.SCHEDULED if job.get_retry_interval() > 0 else JobStatus.QUEUED
 
 
 def _last_line(text: str) -> str:

@@ -340,11 +340,6 @@ class JobFields(JobCallbacks, RetrySettings):
         return self._text("error")
 
     @property
-    def retry_intervals_text(self) -> str | None:
-        """The stored JSON list of retry intervals (seconds), as this handle holds it."""
-        return self._text("retry_intervals")
-
-    @property
     def exc_info(self) -> str | None:
         """The traceback of the last failed attempt (refreshed while the job has not ended)."""
         if not self._is_ended_locally():
