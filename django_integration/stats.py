@@ -39,6 +39,11 @@ UNREACHABLE = (redis.ConnectionError, redis.TimeoutError, OSError)
 RETRY_UNREACHABLE_SECONDS = 10.0
 
 
+def error_text(e: BaseException) -> str:
+    """How a page names an error it shows in place of what could not be read."""
+    return f"{type(e).__name__}: {e}"
+
+
 def reach(server: str, read: Callable[[], T]) -> tuple[T | None, str]:
     """``read()`` of the Redis ``server`` (a connection's ``cache_key``), or None and the
     error when it cannot be reached; a server that could not be is left alone for
@@ -49,7 +54,7 @@ def reach(server: str, read: Callable[[], T]) -> tuple[T | None, str]:
         try:
             return read(), ""
         except UNREACHABLE as e:
-            error = f"{type(e).__name__}: {e}"
+            error = error_text(e)
             down[server] = (time.monotonic() + RETRY_UNREACHABLE_SECONDS, error)
     return None, error
 

@@ -27,12 +27,13 @@ from jobq.worker.maintenance import describe_workers
 from ..models import JobAttempt, JobRecord, Schedule, schedule_pk_from
 from ..queues import DjangoQueue
 from ..records import failure_applies
+from ..stats import error_text
 from ..urlnames import page_url
 from .access import VIEW_PERMISSION, page_context, queue_or_404, require, require_action
 from .actions import ACTIONS, Action, done_message, run_many
 from .registry import allowed_actions
 from .results import job_results
-from .untrusted import READ_ERRORS, dependency_ids, status_of, unreadable
+from .untrusted import READ_ERRORS, dependency_ids, status_of
 
 
 def _result(job: Job) -> Any:
@@ -49,7 +50,7 @@ def _loaded(job: Job) -> dict[str, Any]:
     try:
         return {"args": job.args, "kwargs": job.kwargs, "meta": job.meta, "payload_error": ""}
     except READ_ERRORS as e:
-        return {"args": None, "kwargs": None, "meta": None, "payload_error": unreadable(e)}
+        return {"args": None, "kwargs": None, "meta": None, "payload_error": error_text(e)}
 
 
 def _dependents(queue: DjangoQueue, job: Job) -> list[tuple[str, bool]]:

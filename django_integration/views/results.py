@@ -17,8 +17,9 @@ from django.views.decorators.http import require_GET
 from jobq.job import Job
 from jobq.results import Result
 
+from ..stats import error_text
 from .access import VIEW_PERMISSION, page_context, queue_or_404, require
-from .untrusted import READ_ERRORS, unreadable
+from .untrusted import READ_ERRORS
 
 
 def job_results(job: Job) -> tuple[list[Result], str]:
@@ -26,7 +27,7 @@ def job_results(job: Job) -> tuple[list[Result], str]:
     try:
         return job.results(), ""
     except READ_ERRORS as e:
-        return [], unreadable(e)
+        return [], error_text(e)
 
 
 def _shown_value(result: Result) -> Any:

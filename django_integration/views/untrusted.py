@@ -10,12 +10,10 @@ from jobq.exceptions import DeserializationError
 from jobq.job import Job
 from jobq.status import JobStatus
 
+from ..stats import error_text
+
 #: what reading a corrupt field raises (JSONDecodeError is a ValueError)
 READ_ERRORS = (DeserializationError, ValueError, TypeError, UnicodeError)
-
-
-def unreadable(e: Exception) -> str:
-    return f"{type(e).__name__}: {e}"
 
 
 def status_of(job: Job) -> tuple[JobStatus | None, str]:
@@ -23,14 +21,14 @@ def status_of(job: Job) -> tuple[JobStatus | None, str]:
     try:
         return job.get_status(refresh=False), ""
     except READ_ERRORS as e:
-        return None, unreadable(e)
+        return None, error_text(e)
 
 
 def dependency_ids(job: Job) -> tuple[list[str], str]:
     try:
         return job.dependency_ids, ""
     except READ_ERRORS as e:
-        return [], unreadable(e)
+        return [], error_text(e)
 
 
 def status_text(job: Any) -> str:

@@ -18,7 +18,7 @@ from jobq import keys
 from jobq.worker import BaseWorker
 from jobq.worker.maintenance import describe_workers
 
-from ..stats import UNREACHABLE
+from ..stats import UNREACHABLE, error_text
 from ..workers import get_worker_class
 from .access import VIEW_PERMISSION, page_context, queue_or_404, require
 from .stats import worker_row
@@ -56,7 +56,7 @@ def workers_page(
                 rows.append(row)
                 handles.append(handle)
     except UNREACHABLE as e:
-        error = f"{type(e).__name__}: {e}"
+        error = error_text(e)
     title = _("Workers of %(queue)s") % {"queue": queue.name}
     context = page_context(request, title, queue=queue, workers=handles, rows=rows, error=error)
     return render(request, template, context)
@@ -76,7 +76,7 @@ def worker_page(
             None,
         )
     except UNREACHABLE as e:
-        context = page_context(request, key, queue=queue, error=f"{type(e).__name__}: {e}")
+        context = page_context(request, key, queue=queue, error=error_text(e))
         return render(request, template, context)
     if worker is None or row is None:
         raise Http404(f"no worker record at {key!r} (a worker's record expires once it stops)")
