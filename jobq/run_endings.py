@@ -8,7 +8,7 @@ Like :mod:`jobq.transitions`, one typed function per Lua file; the clock is
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import redis
 from redis.client import Pipeline
@@ -16,6 +16,9 @@ from redis.cluster import ClusterPipeline
 
 from . import hooks, scripts, transitions
 from .keys import QueueKeys
+
+if TYPE_CHECKING:
+    from .worker.executor import Outcome
 
 #: what retry_returned-7.lua's code for a job says landed: its codes are fail-7's
 RETRY_RETURNED_ACKS = transitions.FAIL_ACKS
@@ -51,3 +54,20 @@ def stop(client: redis.Redis, q: QueueKeys, job_id: str) -> str:
         scripts.raise_for_code("stop", reply, job_id)
     hooks.jobs_changed(client, q.name, [job_id])
     return reply.decode() if isinstance(reply, bytes) else str(reply)
+
+
+def acknowledge(client: redis.Redis, q: QueueKeys, worker: str, outcome: Outcome) -> hooks.Acked:
+    """Record one run's outcome at once, through the step its kind takes (finish, a
+    returned Retry, or fail), and say what landed: for a run made outside the
+    worker loop, which acknowledges its runs in batches."""
+    job_id = outcome.job.id
+    if outcome.ok:
+        codes = transitions.finish(client, q, worker, [(job_id, outcome.result)])
+        meaning = transitions.FINISH_ACKS
+    elif outcome.retry is not None:
+        codes = retry_returned(client, q, worker, [(job_id, outcome.retry.to_json())])
+        meaning = RETRY_RETURNED_ACKS
+    else:
+        codes = transitions.fail(client, q, worker, [(job_id, outcome.error, outcome.reason)])
+        meaning = transitions.FAIL_ACKS
+    return meaning.get(int(codes[0]), hooks.Acked.LEASE_LOST) if codes else hooks.Acked.LEASE_LOST

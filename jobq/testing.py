@@ -67,28 +67,10 @@ def _attempt(queue: Queue, job: Job, executor: Executor) -> Acked:
     running = Job(job_id, queue.connection, origin=queue.name, fields=fields)
     executor.hooks.dequeued([running])
     outcome = executor.perform(running)
-    acked = _acknowledge(queue, worker, outcome)
+    acked = run_endings.acknowledge(queue.connection, queue.keys, worker, outcome)
     executor.hooks.after_ack(running, outcome, acked)
     _refresh(job, outcome)
     return acked
-
-
-def _acknowledge(queue: Queue, worker: str, outcome: Outcome) -> Acked:
-    if outcome.ok:
-        codes = transitions.finish(
-            queue.connection, queue.keys, worker, [(outcome.job.id, outcome.result)]
-        )
-        meaning = transitions.FINISH_ACKS
-    elif outcome.retry is not None:
-        asked = (outcome.job.id, outcome.retry.to_json())
-        codes = run_endings.retry_returned(queue.connection, queue.keys, worker, [asked])
-        meaning = run_endings.RETRY_RETURNED_ACKS
-    else:
-        failure = (outcome.job.id, outcome.error, outcome.reason)
-        codes = transitions.fail(queue.connection, queue.keys, worker, [failure])
-        meaning = transitions.FAIL_ACKS
-    assert codes is not None
-    return meaning.get(int(codes[0]), Acked.LEASE_LOST)
 
 
 def _refresh(job: Job, outcome: Outcome) -> None:

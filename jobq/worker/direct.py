@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 import redis
 
 from .. import connection as conn_mod
-from .. import keys, taking, transitions
+from .. import keys, run_endings, taking
 from ..exceptions import NoSuchJobError
 from ..executions import Execution
 from ..functions import FunctionResolver
@@ -110,8 +110,10 @@ class DirectRun:
         outcome = self.execute_job(job, queue)
         if outcome.ok:
             self.handle_job_success(job, queue, result=outcome.result)
-        else:
+        elif outcome.retry is None:
             self.handle_job_failure(job, queue, exc_string=outcome.error, reason=outcome.reason)
+        else:  # the job returned a Retry: retried per it, or failed once it is used up
+            self._record(job, outcome)
         return outcome.ok
 
     def handle_job_success(
@@ -124,9 +126,7 @@ class DirectRun:
         acknowledges outcomes in batches instead (a hook's ``after_ack`` sees each)."""
         self._hold(job)
         value = job.serializer.dumps(None) if result is None else result
-        q = keys.queue_keys(job.origin)
-        codes = transitions.finish(self.connection, q, self.name, [(job.id, value)]) or [-2]
-        return self._acked(job, Outcome(job, True, result=value), transitions.FINISH_ACKS, codes)
+        return self._record(job, Outcome(job, True, result=value))
 
     def handle_job_failure(
         self, job: Job, queue: Queue | None = None, started_job_registry: object = None,
@@ -137,19 +137,16 @@ class DirectRun:
         taken first (the attempt counts). As :meth:`handle_job_success`, used by
         :meth:`perform_job`, not by the loop."""
         self._hold(job)
-        q = keys.queue_keys(job.origin)
-        codes = transitions.fail(self.connection, q, self.name, [(job.id, exc_string, reason)])
-        outcome = Outcome(job, False, error=exc_string, reason=reason)
-        return self._acked(job, outcome, transitions.FAIL_ACKS, codes or [-2])
+        return self._record(job, Outcome(job, False, error=exc_string, reason=reason))
 
     def _hold(self, job: Job) -> Taken:
         q = keys.queue_keys(job.origin)
         return taking.take(self.connection, q, job.id, self.name, int(self.lease_seconds * 1000))
 
-    def _acked(
-        self, job: Job, outcome: Outcome, meaning: dict[int, Acked], codes: list[int]
-    ) -> Acked:
-        acked = meaning.get(int(codes[0]), Acked.LEASE_LOST)
+    def _record(self, job: Job, outcome: Outcome) -> Acked:
+        """Record ``outcome`` of ``job`` (held by this worker) at once, and tell the hooks."""
+        q = keys.queue_keys(job.origin)
+        acked = run_endings.acknowledge(self.connection, q, self.name, outcome)
         if self.execution is not None and self.execution.job_id == job.id:
             self.execution = None
         self.hooks.after_ack(job, outcome, acked)

@@ -18,6 +18,7 @@ from jobq.registry import FailedJobRegistry, FinishedJobRegistry, StartedJobRegi
 from jobq.worker.executor import Outcome
 from tests.conftest import wait_until
 from tests.fixtures.jobs import add, fail, noop, sleep
+from tests.fixtures.retry_jobs import ask_for_retry
 
 
 def test_prepare_execution_leases_the_job_to_the_worker(queue: Queue) -> None:
@@ -55,6 +56,15 @@ def test_perform_job_runs_and_records_success(queue: Queue) -> None:
     assert job.get_status() == JobStatus.FINISHED and job.result == 5
     assert FinishedJobRegistry(queue=queue).get_job_ids() == [job.id]
     assert StartedJobRegistry(queue=queue).count == 0
+
+
+def test_perform_job_of_a_job_returning_a_retry_retries_it_per_that_retry(queue: Queue) -> None:
+    job = queue.enqueue(ask_for_retry, 1, 3600)
+    worker = SimpleWorker([queue], connection=queue.connection)
+    assert worker.perform_job(job, queue) is False
+    assert job.get_status() == JobStatus.SCHEDULED  # the returned Retry's interval
+    assert job.latest_result().type.name == "RETRIED"
+    assert job.id not in FailedJobRegistry(queue=queue)
 
 
 def test_perform_job_records_failure_in_failed_registry(queue: Queue) -> None:
